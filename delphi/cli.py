@@ -1,0 +1,120 @@
+"""Command-line interface: ``flask --app delphi <command>``."""
+from __future__ import annotations
+
+import csv
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from delphi.domain import DomainError
+from delphi.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, create_user, import_users):
+        app.cli.add_command(command)
+    # Commands of later features register themselves here too.
+    from delphi import cli_extra
+
+    cli_extra.init_app(app)
+
+
+@click.command("init-db")
+def init_db():
+    """Create or upgrade the schema and load the strategic plan (idempotent)."""
+    key_file = Path(current_app.instance_path) / "secret_key"
+    if not current_app.config.get("SECRET_KEY") or current_app.config.get("SECRET_KEY_EPHEMERAL"):
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+            click.echo(f"Generated a secret key in {key_file}")
+    upgrade()
+    from delphi.services.plan import load_plan
+
+    counts = load_plan()
+    db.session.commit()
+    click.echo(f"Database ready: {counts['goals']} goals, {counts['task_forces']} task forces.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 12 characters.")
+@click.option("--name", default=None)
+@click.option("--admin", is_flag=True, help="Make the user an admin (secretariat).")
+@click.option("--organisation", default="Independent")
+@click.option("--membership", type=click.Choice(["member", "partner", "none"]), default=None,
+              help="Set the organisation's status towards the initiative.")
+def create_user(email, password, name, admin, organisation, membership):
+    """Create a user account (consent is recorded as given by the operator)."""
+    from delphi.models import MembershipStatus
+    from delphi.services.accounts import Registration, register
+
+    try:
+        user = register(Registration(email=email, password=password, name=name or email.split("@")[0],
+                                     organisation=organisation, consent=True), is_admin=admin)
+        if membership:
+            user.organisation.status = MembershipStatus(membership)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(_describe(error))
+    click.echo(f"Created {user.email}{' (admin)' if admin else ''}.")
+
+
+IMPORT_COLUMNS = ("email", "password", "name", "organisation", "country", "region",
+                  "stakeholder_group", "language")
+
+
+@click.command("import-users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_users(file: Path):
+    """Register users from a CSV file with a header row.
+
+    Columns: email, password, name, organisation, country, region,
+    stakeholder_group, language (optional). Errors are reported row by row
+    and nothing is imported from a file with errors.
+    """
+    from delphi.services.accounts import Registration, register
+
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in IMPORT_COLUMNS[:5] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise click.ClickException(f"missing columns: {', '.join(missing)}")
+        rows = list(reader)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        reg = Registration(
+            email=(row.get("email") or "").strip(), password=row.get("password") or "",
+            name=row.get("name") or "", organisation=row.get("organisation") or "",
+            country=row.get("country") or "", region=row.get("region") or None,
+            stakeholder_group=(row.get("stakeholder_group") or "other").strip(),
+            language=(row.get("language") or "").strip() or None, consent=True,
+        )
+        key = reg.email.lower()
+        if key in seen:
+            problems.append(f"row {number}: email: appears twice in the file")
+            continue
+        seen.add(key)
+        try:
+            with db.session.begin_nested():
+                register(reg)
+        except DomainError as error:
+            problems.append(f"row {number}: {_describe(error)}")
+    if problems:
+        db.session.rollback()
+        for line in problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(problems)} row(s) with errors; nothing was imported.")
+    db.session.commit()
+    click.echo(f"Imported {len(rows)} user(s).")
+
+
+def _describe(error: DomainError) -> str:
+    if error.fields:
+        return "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+    return error.message

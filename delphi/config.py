@@ -1,0 +1,61 @@
+"""Default configuration.
+
+Order of precedence (later wins), as in :func:`delphi.create_app`:
+these defaults, then ``instance/config.py``, then ``DELPHI_*`` environment
+variables (``DELPHI_DATABASE_URL``, ``DELPHI_SECRET_KEY``, ...), then the
+mapping a test passes in.
+"""
+from datetime import timedelta
+
+
+class Defaults:
+    #: SQLAlchemy URL; ``None`` means SQLite in the instance folder.
+    DATABASE_URL = None
+    #: Never hard-coded: generated into ``instance/secret_key`` by ``init-db``.
+    SECRET_KEY = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    #: Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    # Sessions and cookies (Secure is switched on when not in debug/testing).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = None  # decided in create_app
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=12)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # CSRF: tokens live as long as a session, so a form left open over
+    # lunch still saves (its draft is kept in any case).
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+    # Login throttling (counted in the database, so it holds across workers).
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
+    LOGIN_MAX_FAILURES_PER_CLIENT = 30
+    LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+
+    # API bearer tokens.
+    API_TOKEN_LIFETIME = timedelta(days=30)
+
+    # Languages.
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    #: Version of the privacy notice the consent refers to.
+    PRIVACY_NOTICE_VERSION = "2026-11"
+
+    # Mail (issue: invitations and reminders).
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_DEFAULT_SENDER = "delphi@localhost"
+    BASE_URL = "http://127.0.0.1:5000"
+
+    # Exports: every quasi-identifier combination is shared by at least k panellists.
+    EXPORT_K_ANONYMITY = 5
+    # Subgroup and feedback cells with fewer answers than this are suppressed.
+    MIN_CELL = 5

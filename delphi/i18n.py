@@ -1,0 +1,59 @@
+"""Language selection: the user's preference, else the browser's."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+
+def select_locale() -> str | None:
+    languages = current_app.config["LANGUAGES"]
+    try:
+        preferred = current_user.language if current_user.is_authenticated else None
+    except Exception:  # no request user (CLI, mail rendering)
+        preferred = None
+    if preferred in languages:
+        return preferred
+    if request:
+        return request.accept_languages.best_match(languages)
+    return None
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def region_label(region) -> str:
+    """A region's name in the current language (regions are data, translated there)."""
+    if region is None:
+        return ""
+    translations = getattr(region, "translations", None) or {}
+    return (translations.get(current_language()) or {}).get("name") or region.name
+
+
+def init_app(app) -> None:
+    """Template helpers that translate coded values."""
+    from flask_babel import lazy_gettext as _l
+
+    from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
+
+    statuses = {
+        "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
+        "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
+    }
+
+    @app.context_processor
+    def _helpers():
+        from delphi.views.extra import admin_links
+
+        from flask_babel import get_locale
+
+        return {
+            "get_locale": get_locale,
+            "role_label": lambda v: ROLE_LABELS.get(v, v),
+            "stakeholder_label": lambda v: STAKEHOLDER_LABELS.get(v, v),
+            "status_label": lambda v: statuses.get(v, v),
+            "region_label": region_label,
+            "admin_links": admin_links,
+        }

@@ -1,0 +1,109 @@
+"""Organisations, users, login attempts and API tokens."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+
+
+class MembershipStatus(enum.Enum):
+    """An organisation's standing towards the "4 per 1000" initiative."""
+
+    member = "member"
+    partner = "partner"
+    none = "none"
+
+
+#: Stakeholder groups a user may belong to (stored as these codes).
+STAKEHOLDER_GROUPS = (
+    "research",
+    "farmers",
+    "ngo",
+    "government",
+    "private_sector",
+    "international_organisation",
+    "funder",
+    "other",
+)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[MembershipStatus] = mapped_column(
+        str_enum(MembershipStatus, "membership_status"), default=MembershipStatus.none
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def may_lead(self) -> bool:
+        """Only members and partners may be Global Leader or Regional Representative."""
+        return self.status in (MembershipStatus.member, MembershipStatus.partner)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    country: Mapped[str] = mapped_column(String(100), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    stakeholder_group: Mapped[str] = mapped_column(String(40), default="other")
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Bumped by logout and password change: older session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    region: Mapped["Region | None"] = relationship()  # noqa: F821
+
+    # Flask-Login protocol -------------------------------------------------
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The session identity: the user id *and* the session version."""
+        return f"{self.id}:{self.session_version}"
+
+
+class LoginAttempt(Base):
+    """A failed login, counted per account and per client to throttle guessing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API, stored as its SHA-256 only."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,91 @@
+"""A panellist's response to a round: the working draft and the counted answers."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+
+
+class ResponseStatus(enum.Enum):
+    draft = "draft"          # never submitted: nothing counts yet
+    submitted = "submitted"  # the Rating rows count
+
+
+class Response(Base):
+    """One per panellist and round.
+
+    ``draft`` holds the answers being worked on (autosaved); submitting copies
+    them into :class:`Rating` and :class:`ItemComment` rows, which are the
+    only answers that count. Amending after submission edits the draft until
+    it is submitted again.
+    """
+
+    __tablename__ = "response"
+    __table_args__ = (
+        UniqueConstraint("round_id", "panellist_id"),
+        CheckConstraint(
+            "status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    panellist_id: Mapped[int] = mapped_column(ForeignKey("panellist.id", ondelete="CASCADE"))
+    status: Mapped[ResponseStatus] = mapped_column(
+        str_enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
+    )
+    #: ``{"ratings": {"<item_id>:<criterion>": {"value": int|None, "reason": str}},
+    #:    "comments": {"<item_id>": str}}``
+    draft: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The idempotency key of the last submission (a form's UUID).
+    submit_key: Mapped[str | None] = mapped_column(String(64))
+
+    round = relationship("Round")
+    panellist = relationship("Panellist")
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+    comments: Mapped[list[ItemComment]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Rating(Base):
+    """A submitted rating of one item on one criterion. ``value`` None = cannot rate."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("response_id", "item_id", "criterion"),
+        Index("ix_rating_item_criterion", "item_id", "criterion"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    criterion: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int | None]
+    #: Why the panellist moved outside the previous round's IQR, when asked.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="ratings")
+
+
+class ItemComment(Base):
+    """A submitted comment on an item, shown anonymised to the panel next round."""
+
+    __tablename__ = "item_comment"
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="comments")

@@ -1,0 +1,58 @@
+"""Statistics frozen when a round closes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from delphi.models.base import Base, UTCDateTime, utcnow
+
+
+class ItemStatistics(Base):
+    __tablename__ = "item_statistics"
+    __table_args__ = (UniqueConstraint("round_id", "item_id", "criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    criterion: Mapped[str] = mapped_column(String(40))
+    n: Mapped[int]
+    n_missing: Mapped[int]
+    median: Mapped[float | None] = mapped_column(Float)
+    q1: Mapped[float | None] = mapped_column(Float)
+    q3: Mapped[float | None] = mapped_column(Float)
+    iqr: Mapped[float | None] = mapped_column(Float)
+    mean: Mapped[float | None] = mapped_column(Float)
+    sd: Mapped[float | None] = mapped_column(Float)
+    agreement: Mapped[float | None] = mapped_column(Float)
+    disagreement: Mapped[float | None] = mapped_column(Float)
+    #: Count of ratings at each scale point, lowest first.
+    counts: Mapped[list] = mapped_column(JSON)
+    verdict: Mapped[str] = mapped_column(String(20))
+    #: Which conditions of the consensus rule held, RAND/UCLA figures, etc.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    item = relationship("Item")
+
+
+class RoundStatistics(Base):
+    __tablename__ = "round_statistics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), unique=True
+    )
+    invited: Mapped[int]
+    started: Mapped[int]
+    submitted: Mapped[int]
+    response_rate: Mapped[float | None] = mapped_column(Float)
+    #: ``{criterion: {w, w_uncorrected, chi2, df, pvalue, n_raters, ...}}``
+    concordance: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: ``{"<item_id>:<criterion>": {n_pairs, pct_change, stable, ...}}``
+    stability: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: ``{"stop": bool, "reasons": [...]}``
+    stopping: Mapped[dict] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round = relationship("Round")

@@ -1,0 +1,150 @@
+"""Registration of users and organisations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from delphi import audit
+from delphi.domain import Conflict, InvalidInput
+from delphi.extensions import db
+from delphi.models import STAKEHOLDER_GROUPS, MembershipStatus, Organisation, Region, User, utcnow
+from delphi.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, end_sessions, hash_password
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What a new member gives, from the web form, the API or a CSV row."""
+
+    email: str
+    password: str
+    name: str
+    organisation: str
+    country: str = ""
+    region: str | None = None
+    stakeholder_group: str = "other"
+    language: str | None = None
+    consent: bool = False
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise InvalidInput(_("Invalid input."), fields={"email": _("Enter a valid email address.")})
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password, or None (length only, as ASVS 2.1 asks)."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    return None
+
+
+def find_region(name: str | None) -> Region | None:
+    if not name:
+        return None
+    return db.session.scalar(select(Region).where(func.lower(Region.name) == name.strip().lower()))
+
+
+def organisation_named(name: str) -> Organisation:
+    """The organisation of that name (case-insensitive), created with status none."""
+    name = " ".join((name or "").split())
+    organisation = db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if organisation is None:
+        organisation = Organisation(name=name, status=MembershipStatus.none)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def check_registration(reg: Registration) -> dict[str, str]:
+    """Field errors of a registration (empty when it is acceptable)."""
+    errors: dict[str, str] = {}
+    try:
+        normalise_email(reg.email)
+    except InvalidInput as error:
+        errors.update(error.fields)
+    problem = password_problem(reg.password)
+    if problem:
+        errors["password"] = problem
+    if not (reg.name or "").strip():
+        errors["name"] = _("This field is required.")
+    elif len(reg.name) > 200:
+        errors["name"] = _("Use at most %(n)d characters.", n=200)
+    if not (reg.organisation or "").strip():
+        errors["organisation"] = _("This field is required.")
+    elif len(reg.organisation) > 200:
+        errors["organisation"] = _("Use at most %(n)d characters.", n=200)
+    if len(reg.country or "") > 100:
+        errors["country"] = _("Use at most %(n)d characters.", n=100)
+    if reg.region and find_region(reg.region) is None:
+        errors["region"] = _("Unknown region.")
+    if reg.stakeholder_group not in STAKEHOLDER_GROUPS:
+        errors["stakeholder_group"] = _("Unknown stakeholder group.")
+    if reg.language and reg.language not in current_app.config["LANGUAGES"]:
+        errors["language"] = _("Unsupported language.")
+    if reg.consent is not True:
+        errors["consent"] = _("Please accept the privacy notice to register.")
+    return errors
+
+
+def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False) -> User:
+    """Create a member account. Raises InvalidInput (422) or Conflict (409)."""
+    errors = check_registration(reg)
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    email = normalise_email(reg.email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(_("An account with this email address exists already."),
+                       fields={"email": _("An account with this email address exists already.")})
+    now = now or utcnow()
+    user = User(
+        email=email,
+        name=" ".join(reg.name.split()),
+        password_hash=hash_password(reg.password),
+        organisation=organisation_named(reg.organisation),
+        country=(reg.country or "").strip(),
+        region=find_region(reg.region),
+        stakeholder_group=reg.stakeholder_group,
+        language=reg.language or None,
+        is_admin=is_admin,
+        consent_at=now,
+        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        created_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    from delphi.security import check_password
+
+    if not check_password(user, current or ""):
+        raise InvalidInput(_("Please correct the marked fields."),
+                           fields={"current_password": _("This is not your current password.")})
+    problem = password_problem(new)
+    if problem:
+        raise InvalidInput(_("Please correct the marked fields."), fields={"new_password": problem})
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
+def set_organisation_status(actor: User, organisation: Organisation,
+                            status: MembershipStatus) -> None:
+    """The secretariat sets an organisation's standing (audited)."""
+    old = organisation.status
+    if old == status:
+        return
+    organisation.status = status
+    audit.record(actor, "organisation.status", organisation,
+                 details={"from": old.value, "to": status.value})

@@ -1,0 +1,104 @@
+"""Joining task forces, and the secretariat's approval of leaders and representatives."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from delphi import audit
+from delphi.domain import Conflict, InvalidInput, NotFound, StateError
+from delphi.extensions import db
+from delphi.models import (
+    ApprovalStatus,
+    Membership,
+    Region,
+    TaskForce,
+    TaskForceRole,
+    User,
+    utcnow,
+)
+
+
+def task_force_by_code(code: str) -> TaskForce:
+    task_force = db.session.scalar(select(TaskForce).where(TaskForce.code == (code or "").upper()))
+    if task_force is None:
+        raise NotFound(_("There is no task force %(code)s.", code=code))
+    return task_force
+
+
+def parse_role(value: str | None) -> TaskForceRole:
+    try:
+        return TaskForceRole(value)
+    except ValueError:
+        raise InvalidInput(
+            _("Unknown role."),
+            fields={"role": _("Choose global_leader, regional_representative or team_member.")},
+        )
+
+
+def join(user: User, task_force: TaskForce, role: TaskForceRole, region: Region | None,
+         *, now: datetime | None = None) -> Membership:
+    """Join a task force ("Join Task Force XY").
+
+    Only members and partners of the initiative may apply as Global Leader or
+    Regional Representative; those applications wait for the secretariat.
+    Team members are approved at once. One membership per task force.
+    """
+    if role.needs_approval and not (user.organisation and user.organisation.may_lead):
+        raise InvalidInput(
+            _("Only people from an organisation that is a member or partner of the "
+              "\"4 per 1000\" initiative may apply as Global Leader or Regional "
+              "Representative. You are welcome to join as a Team Member."),
+            fields={"role": _("Not open to your organisation.")},
+        )
+    existing = db.session.scalar(
+        select(Membership).where(Membership.user_id == user.id,
+                                 Membership.task_force_id == task_force.id)
+    )
+    if existing is not None:
+        raise Conflict(_("You are already a member of task force %(code)s.", code=task_force.code))
+    now = now or utcnow()
+    membership = Membership(
+        user_id=user.id, task_force_id=task_force.id, role=role,
+        region_id=region.id if region else None,
+        status=ApprovalStatus.pending if role.needs_approval else ApprovalStatus.approved,
+        joined_at=now,
+    )
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def decide(actor: User, membership: Membership, approve: bool, *,
+           now: datetime | None = None) -> None:
+    """The secretariat approves or declines a pending application (audited)."""
+    if membership.status is not ApprovalStatus.pending:
+        raise StateError(_("This application has been decided already."))
+    membership.status = ApprovalStatus.approved if approve else ApprovalStatus.declined
+    membership.decided_at = now or utcnow()
+    membership.decided_by_id = actor.id
+    audit.record(actor, "membership.approve" if approve else "membership.decline", membership,
+                 details={"task_force": membership.task_force.code,
+                          "role": membership.role.value})
+
+
+def composition(task_force: TaskForce) -> dict[str, dict[str, int]]:
+    """Approved members of a task force counted by role, region and stakeholder group."""
+    base = (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.task_force_id == task_force.id,
+               Membership.status == ApprovalStatus.approved)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for key, column in (("role", Membership.role), ("region", Region.name),
+                        ("stakeholder_group", User.stakeholder_group)):
+        query = base.with_only_columns(column, func.count()).group_by(column)
+        if key == "region":
+            query = query.outerjoin(Region, Membership.region_id == Region.id)
+        out[key] = {
+            (getattr(value, "value", value) or "—"): count
+            for value, count in db.session.execute(query)
+        }
+    return out

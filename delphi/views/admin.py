@@ -1,0 +1,90 @@
+"""The secretariat's pages: organisations' status, applications, composition."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from delphi.domain import DomainError
+from delphi.extensions import db
+from delphi.forms import DecisionForm, OrganisationStatusForm
+from delphi.i18n import current_language
+from delphi.models import ApprovalStatus, Membership, MembershipStatus, Organisation, TaskForce
+from delphi.services.accounts import set_organisation_status
+from delphi.services.membership import composition, decide, task_force_by_code
+from delphi.views import admin_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    return redirect(url_for("admin.applications"))
+
+
+@bp.get("/organisations")
+@admin_required
+def organisations():
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    forms = {}
+    for org in rows:
+        form = OrganisationStatusForm(prefix=f"o{org.id}")
+        form.status.data = org.status.value
+        forms[org.id] = form
+    return render_template("admin/organisations.html", organisations=rows, forms=forms)
+
+
+@bp.post("/organisations/<int:org_id>/status")
+@admin_required
+def organisation_status(org_id: int):
+    org = db.session.get(Organisation, org_id) or abort(404)
+    form = OrganisationStatusForm(prefix=f"o{org.id}")
+    if not form.validate_on_submit():
+        flash(_("Choose member, partner or none."), "error")
+        return redirect(url_for("admin.organisations")), 303
+    set_organisation_status(current_user, org, MembershipStatus(form.status.data))
+    db.session.commit()
+    flash(_("%(name)s is now: %(status)s.", name=org.name, status=form.status.data), "success")
+    return redirect(url_for("admin.organisations"), 303)
+
+
+@bp.get("/applications")
+@admin_required
+def applications():
+    pending = db.session.scalars(
+        select(Membership).where(Membership.status == ApprovalStatus.pending)
+        .order_by(Membership.joined_at)).all()
+    task_forces = db.session.scalars(select(TaskForce).order_by(TaskForce.code)).all()
+    return render_template("admin/applications.html", pending=pending, task_forces=task_forces,
+                           form=DecisionForm(), lang=current_language())
+
+
+@bp.post("/applications/<int:membership_id>")
+@admin_required
+def decide_application(membership_id: int):
+    membership = db.session.get(Membership, membership_id) or abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose approve or decline."), "error")
+        return redirect(url_for("admin.applications"), 303)
+    try:
+        decide(current_user, membership, form.decision.data == "approve")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.applications"), 303)
+    db.session.commit()
+    flash(_("Application decided."), "success")
+    return redirect(url_for("admin.applications"), 303)
+
+
+@bp.get("/task-forces/<code>")
+@admin_required
+def task_force(code: str):
+    tf = task_force_by_code(code)
+    members = db.session.scalars(
+        select(Membership).where(Membership.task_force_id == tf.id).order_by(Membership.joined_at)).all()
+    return render_template("admin/task_force.html", tf=tf, members=members,
+                           composition=composition(tf), lang=current_language())

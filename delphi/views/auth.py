@@ -1,0 +1,102 @@
+"""Registration, login, logout and password change."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from delphi.domain import DomainError
+from delphi.extensions import db
+from delphi.forms import LoginForm, PasswordChangeForm, RegistrationForm
+from delphi.models import Organisation, Region
+from delphi.security import authenticate, end_sessions
+from delphi.services.accounts import Registration, change_password, register
+from delphi.views import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def region_choices() -> list[tuple[str, str]]:
+    from delphi.i18n import region_label
+
+    return [(r.name, region_label(r)) for r in db.session.scalars(select(Region).order_by(Region.position))]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register_view():
+    form = RegistrationForm()
+    form.region.choices = region_choices()
+    if form.validate_on_submit():
+        try:
+            user = register(Registration(
+                email=form.email.data, password=form.password.data, name=form.name.data,
+                organisation=form.organisation.data, country=form.country.data,
+                region=form.region.data, stakeholder_group=form.stakeholder_group.data,
+                language=form.language.data, consent=bool(form.consent.data)))
+        except DomainError as error:
+            db.session.rollback()
+            for name, message in (error.fields or {}).items():
+                getattr(form, name).errors.append(message) if hasattr(form, name) else None
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome! Your account is ready. Join the task forces that interest you."), "success")
+            return redirect(url_for("plan.index"))
+    organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
+    return render_template("auth/register.html", form=form, organisations=organisations), (
+        422 if form.errors else 200)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user, reason = authenticate(form.email.data, form.password.data)
+        db.session.commit()  # failed attempts are kept: they count towards the throttle
+        if user is not None:
+            session.clear()  # a fresh session at login (no fixation)
+            login_user(user)
+            return redirect(safe_next(url_for("member.home")))
+        if reason == "throttled":
+            flash(_("Too many failed logins. Please wait a few minutes before trying again."), "error")
+            status = 429
+        else:
+            flash(_("Wrong email or password."), "error")
+            status = 401
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("plan.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            for name, message in (error.fields or {}).items():
+                getattr(form, name).errors.append(message)
+        else:
+            db.session.commit()
+            login_user(current_user)  # this session continues; all others end
+            flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+            return redirect(url_for("member.home"))
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
