@@ -1,18 +1,16 @@
 """initial schema
 
-Revision ID: b2d14d421698
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:26:59.933052
 
 """
 from alembic import op
 import sqlalchemy as sa
-
 import delphi.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'b2d14d421698'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
