@@ -12,6 +12,7 @@ from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
 
 class MessageStatus(enum.Enum):
     queued = "queued"
+    sending = "sending"  # claimed by one sender; nobody else may touch it
     sent = "sent"
     failed = "failed"   # gave up after the last retry
 
@@ -37,6 +38,10 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: When a sender claimed it (status ``sending``); a stale claim is released.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Makes queueing idempotent: one message per key (e.g. ``invitation:<round>:<panellist>``).
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
 
 class MagicLink(Base):

@@ -271,16 +271,19 @@ def upgrade():
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('status', sa.Enum('queued', 'sent', 'failed', name='message_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', name='message_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('next_attempt_at', delphi.models.base.UTCDateTime(), nullable=False),
     sa.Column('created_at', delphi.models.base.UTCDateTime(), nullable=False),
     sa.Column('sent_at', delphi.models.base.UTCDateTime(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('claimed_at', delphi.models.base.UTCDateTime(), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_outbox_message_round_id_round'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_outbox_message_user_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_message_dedupe_key'))
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
