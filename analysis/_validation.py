@@ -58,15 +58,18 @@ def check_scale(scale, name: str = "scale") -> tuple[int, int]:
 def check_on_scale(arr: np.ndarray, scale: tuple[int, int], name: str = "ratings") -> None:
     """Raise unless every non-NaN value of *arr* is an integer inside *scale*."""
     low, high = scale
-    finite = arr[~np.isnan(arr)]
-    if finite.size == 0:
+    n_missing = np.count_nonzero(np.isnan(arr))
+    if n_missing == arr.size:
         return
-    if finite.min() < low or finite.max() > high:
+    smallest = np.fmin.reduce(arr, axis=None)
+    largest = np.fmax.reduce(arr, axis=None)
+    if smallest < low or largest > high:
         raise ValueError(
             f"{name} has values off the scale {low}..{high} "
-            f"(found {finite.min():g}..{finite.max():g})"
+            f"(found {smallest:g}..{largest:g})"
         )
-    if not np.array_equal(finite, np.round(finite)):
+    # NaN != NaN, so exactly the missing cells differ from their rounding.
+    if np.count_nonzero(arr != np.round(arr)) > n_missing:
         raise ValueError(f"{name} has non-integer values; ratings on a scale must be whole points")
 
 

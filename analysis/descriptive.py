@@ -53,13 +53,23 @@ def scale_counts(arr: np.ndarray, scale: tuple[int, int]) -> np.ndarray:
     m, k = arr.shape
     if m == 0 or k == 0:
         return np.zeros((levels, k), dtype=np.int64)
-    missing = np.isnan(arr)
-    # Missing ratings go to an extra bin (index `levels`) that is dropped.
-    codes = np.where(missing, levels, arr - low).astype(np.intp)
+    # Codes 0..levels-1 for the scale points, -1 for a missing rating.
+    filled = np.where(np.isnan(arr), low - 1, arr)
+    if levels <= 16:
+        if -128 < low and high < 128:
+            codes = filled.astype(np.int8)
+            codes -= np.int8(low)
+        else:
+            codes = (filled - low).astype(np.int8)
+        counts = np.empty((levels, k), dtype=np.int64)
+        for v in range(levels):
+            counts[v] = (codes == v).sum(axis=0)
+        return counts
+    codes = (filled - (low - 1)).astype(np.intp)  # 0 = missing
     codes *= k
     codes += np.arange(k, dtype=np.intp)
     counts = np.bincount(codes.ravel(), minlength=(levels + 1) * k)
-    return counts.reshape(levels + 1, k)[:levels]
+    return counts.reshape(levels + 1, k)[1:]
 
 
 def _order_statistic(cum: np.ndarray, low: int, rank: np.ndarray) -> np.ndarray:

@@ -141,3 +141,15 @@ def test_invalid_input_raises_value_error_naming_the_argument(kwargs, fragment):
 
 def test_quantile_methods_constant():
     assert QUANTILE_METHODS == ("type7", "type6", "hinges")
+
+
+def test_wide_scale_uses_the_same_definitions():
+    # 0..100 (e.g. a visual analogue scale in whole points) takes another
+    # counting path; the quantiles must still be numpy's.
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 101, size=(31, 8)).astype(float)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    out = summarize_items(x, scale=(0, 100), agree=(80, 100))
+    np.testing.assert_allclose(out["q3"], np.nanquantile(x, 0.75, axis=0), atol=1e-12)
+    np.testing.assert_array_equal(out["count_100"], (x == 100).sum(axis=0))
+    assert out["disagreement"].tolist() == list(np.nansum(x <= 20, axis=0) / (~np.isnan(x)).sum(axis=0))
