@@ -27,6 +27,7 @@ def region_choices() -> list[tuple[str, str]]:
 def register_view():
     form = RegistrationForm()
     form.region.choices = region_choices()
+    status = 200
     if form.validate_on_submit():
         try:
             user = register(Registration(
@@ -39,6 +40,7 @@ def register_view():
             for name, message in (error.fields or {}).items():
                 getattr(form, name).errors.append(message) if hasattr(form, name) else None
             flash(error.message, "error")
+            status = error.status  # 409 for a taken email, 422 for a wrong field
         else:
             db.session.commit()
             session.clear()
@@ -46,8 +48,9 @@ def register_view():
             flash(_("Welcome! Your account is ready. Join the task forces that interest you."), "success")
             return redirect(url_for("plan.index"))
     organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
-    return render_template("auth/register.html", form=form, organisations=organisations), (
-        422 if form.errors else 200)
+    if status == 200 and form.errors:
+        status = 422
+    return render_template("auth/register.html", form=form, organisations=organisations), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,7 +99,9 @@ def password():
                 getattr(form, name).errors.append(message)
         else:
             db.session.commit()
-            login_user(current_user)  # this session continues; all others end
+            # This session continues (with the new session version); all others end.
+            # Pass the user itself: a LocalProxy would make current_user recurse.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("member.home"))
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)

@@ -1,0 +1,218 @@
+"""Registration through the web form and the API (issue 2, "Accounts")."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import PASSWORD
+
+REGISTRATION = {
+    "email": "Ada@Example.org",
+    "name": "Ada Lovelace",
+    "password": PASSWORD,
+    "organisation": "Soil Lab",
+    "country": "France",
+    "region": "Europe",
+    "stakeholder_group": "research",
+    "language": "en",
+    "consent": "y",
+}
+
+
+def api_registration(**changes) -> dict:
+    body = {**REGISTRATION, "consent": True, **changes}
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def stored_user(app, email):
+    from delphi.extensions import db
+    from delphi.models import User
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is not None:
+            name = user.organisation.name if user.organisation_id else None
+            db.session.expunge(user)
+            user.organisation_name = name
+        return user
+
+
+def organisation(app, name):
+    from delphi.extensions import db
+    from delphi.models import Organisation
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is not None:
+            db.session.expunge(org)
+        return org
+
+
+def user_count(app) -> int:
+    from delphi.extensions import db
+    from delphi.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+# -- the web form ---------------------------------------------------------------
+
+def test_register_page_shows_the_form_and_the_privacy_notice(client):
+    response = client.get("/register")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in ("email", "name", "password", "organisation", "country", "region",
+                 "stakeholder_group", "language", "consent"):
+        assert f'name="{name}"' in html
+    assert "Privacy notice" in html
+    assert "Asia &amp; Pacific" in html  # the default regions are offered
+
+
+def test_web_registration_creates_the_account_and_logs_in(app, client):
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 302
+    user = stored_user(app, "ada@example.org")
+    assert user is not None and user.name == "Ada Lovelace"
+    assert user.country == "France" and user.stakeholder_group == "research"
+    assert not user.is_admin
+    home = client.get("/me")
+    assert home.status_code == 200
+    assert "Ada Lovelace" in home.get_data(as_text=True)
+
+
+def test_web_registration_records_consent_time_and_notice_version(app, client):
+    from delphi.models import utcnow
+
+    before = utcnow()
+    client.post("/register", data=REGISTRATION)
+    after = utcnow()
+    user = stored_user(app, "ada@example.org")
+    assert user.consent_version == app.config["PRIVACY_NOTICE_VERSION"]
+    assert before - timedelta(seconds=1) <= user.consent_at <= after + timedelta(seconds=1)
+
+
+def test_password_is_stored_as_an_argon2id_hash(app, client):
+    client.post("/register", data=REGISTRATION)
+    user = stored_user(app, "ada@example.org")
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_web_registration_without_consent_is_refused(app, client):
+    data = {k: v for k, v in REGISTRATION.items() if k != "consent"}
+    response = client.post("/register", data=data)
+    assert response.status_code == 422
+    assert "Please accept the privacy notice to register." in response.get_data(as_text=True)
+    assert user_count(app) == 0
+
+
+def test_web_registration_with_a_taken_email_is_409(app, client, make_user):
+    make_user("ada@example.org")
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 409
+    assert "An account with this email address exists already." in response.get_data(as_text=True)
+    assert user_count(app) == 1
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("email", "not-an-email", "Invalid email address."),
+    ("password", "short", "Field must be between 12 and 128 characters long."),
+    ("region", "Atlantis", "Not a valid choice."),
+    ("stakeholder_group", "aliens", "Not a valid choice."),
+    ("name", "", "This field is required."),
+])
+def test_web_registration_shows_field_errors(app, client, field, value, message):
+    response = client.post("/register", data={**REGISTRATION, field: value})
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert user_count(app) == 0
+
+
+def test_a_new_organisation_starts_with_status_none(app, client):
+    client.post("/register", data={**REGISTRATION, "organisation": "  Brand   New  Org "})
+    org = organisation(app, "Brand New Org")
+    assert org is not None
+    assert org.status.value == "none"
+
+
+def test_an_existing_organisation_is_picked_case_insensitively(app, client, make_user):
+    make_user(organisation="INRAE", status="member")
+    client.post("/register", data={**REGISTRATION, "organisation": "inrae"})
+    user = stored_user(app, "ada@example.org")
+    assert user.organisation_name == "INRAE"
+    assert organisation(app, "INRAE").status.value == "member"  # untouched
+    assert organisation(app, "inrae") is None
+
+
+# -- the API --------------------------------------------------------------------
+
+def test_api_registration_returns_201_and_the_profile(app, client):
+    response = client.post("/api/v1/users", json=api_registration())
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["email"] == "ada@example.org"
+    assert body["organisation"] == "Soil Lab"
+    assert body["region"] == "Europe"
+    assert "password" not in body and "password_hash" not in body
+    user = stored_user(app, "ada@example.org")
+    assert user.password_hash.startswith("$argon2id$")
+    assert user.consent_version == app.config["PRIVACY_NOTICE_VERSION"]
+    assert user.consent_at is not None
+
+
+@pytest.mark.parametrize("consent", [False, ..., "yes", 1, None])
+def test_api_registration_without_consent_is_422(app, client, consent):
+    response = client.post("/api/v1/users", json=api_registration(consent=consent))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert "consent" in error["fields"]
+    assert user_count(app) == 0
+
+
+def test_api_registration_with_a_taken_email_is_409(app, client, make_user):
+    make_user("ada@example.org")
+    response = client.post("/api/v1/users", json=api_registration(email="ADA@example.org"))
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "conflict"
+    assert user_count(app) == 1
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"email": "nope"}, "email"),
+    ({"password": "short"}, "password"),
+    ({"region": "Atlantis"}, "region"),
+    ({"stakeholder_group": "aliens"}, "stakeholder_group"),
+    ({"language": "de"}, "language"),
+    ({"name": ...}, "name"),
+    ({"organisation": 42}, "organisation"),
+    ({"email": True}, "email"),
+])
+def test_api_registration_names_the_wrong_field(app, client, changes, field):
+    response = client.post("/api/v1/users", json=api_registration(**changes))
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert user_count(app) == 0
+
+
+def test_api_registration_picks_an_existing_organisation(app, client, make_user):
+    make_user(organisation="Soil Lab", status="partner")
+    response = client.post("/api/v1/users", json=api_registration(organisation="SOIL LAB"))
+    assert response.status_code == 201
+    assert response.get_json()["organisation"] == "Soil Lab"
+
+
+def test_api_registration_creates_an_organisation_with_status_none(app, client):
+    client.post("/api/v1/users", json=api_registration(organisation="Terra Nova"))
+    assert organisation(app, "Terra Nova").status.value == "none"
+
+
+def test_a_registered_user_can_get_a_token_and_read_their_profile(app, client, auth):
+    client.post("/api/v1/users", json=api_registration())
+    headers = auth.token("ada@example.org")
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["name"] == "Ada Lovelace"
