@@ -122,8 +122,12 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
             lo, hi = int(observed.min()), int(observed.max())
         else:
             lo, hi = 0, 1
-        lo = min(lo, int(agree[0])) if np.isfinite(float(agree[0])) else lo
-        hi = max(hi, int(agree[1])) if np.isfinite(float(agree[1])) else hi
+        try:
+            band_lo, band_hi = (float(v) for v in agree)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"agree must be a pair (low, high) of scale points, got {agree!r}") from exc
+        if np.isfinite(band_lo) and np.isfinite(band_hi):
+            lo, hi = min(lo, int(band_lo)), max(hi, int(band_hi))
         scale = (lo, max(hi, lo + 1))
     else:
         scale = check_scale(scale)

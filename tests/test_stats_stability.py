@@ -129,6 +129,8 @@ def test_scale_inferred_when_not_given():
         ([[1, 2]], [[1, 6]], {"scale": (1, 5)}, "after has values off the scale"),
         ([[1.5, 2]], [[1, 2]], {}, "non-integer"),
         ([[1, 2]], [[1, 2]], {"scale": (1, 5), "agree": (5, 6)}, "agree"),
+        ([[1, 2]], [[1, 2]], {"agree": 4}, "agree"),
+        ([[1, 2]], [[1, 2]], {"agree": (4.5, 5)}, "agree"),
     ],
 )
 def test_invalid(before, after, kwargs, fragment):
