@@ -1,0 +1,113 @@
+"""The adapter: a round's submitted ratings as the arrays ``analysis`` takes.
+
+This is the only place that turns answers into arrays. The ratings are read
+with one query of plain columns (no ORM objects), and the matrices are built
+with numpy index arithmetic, with no Python loop per rating.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from delphi.extensions import db
+from delphi.models import (
+    Panellist,
+    PanellistStatus,
+    Rating,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundItem,
+)
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """The submitted ratings of one round.
+
+    ``matrices[c]`` has rows = ``panellist_ids`` (those with a submitted
+    response and at least one rating, ascending id), columns = ``item_ids``
+    (the round's items in their order); NaN = "cannot rate" or missing.
+    """
+
+    round_id: int
+    panellist_ids: np.ndarray
+    item_ids: list[int]
+    criteria: list[str]
+    matrices: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_panellists(self) -> int:
+        return int(self.panellist_ids.shape[0])
+
+
+def round_item_ids(round_id: int) -> list[int]:
+    return list(db.session.scalars(
+        select(RoundItem.item_id).where(RoundItem.round_id == round_id).order_by(RoundItem.position,
+                                                                                RoundItem.id)))
+
+
+def ratings_query(round_ids):
+    """The one query: submitted ratings of active panellists, plain columns."""
+    return (
+        select(Response.round_id, Response.panellist_id, Rating.item_id, Rating.criterion, Rating.value)
+        .join(Rating, Rating.response_id == Response.id)
+        .join(Panellist, Panellist.id == Response.panellist_id)
+        .where(Response.round_id.in_(list(round_ids)),
+               Response.status == ResponseStatus.submitted,
+               Panellist.status == PanellistStatus.active)
+    )
+
+
+def load_rounds(specs: dict[int, list[int]], criteria: list[str]) -> dict[int, RoundData]:
+    """Matrices of several rounds (``{round_id: item_ids}``) from one query."""
+    rows = db.session.execute(ratings_query(specs.keys())).all()
+    return build_round_data(rows, specs, criteria)
+
+
+def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str]) -> dict[int, RoundData]:
+    """Turn ``(round_id, panellist_id, item_id, criterion, value)`` rows into
+    :class:`RoundData` per round (vectorised)."""
+    n = len(rows)
+    criteria = list(criteria)
+    out: dict[int, RoundData] = {}
+    if n:
+        columns = list(zip(*rows))
+        rid = np.fromiter(columns[0], dtype=np.int64, count=n)
+        pid = np.fromiter(columns[1], dtype=np.int64, count=n)
+        iid = np.fromiter(columns[2], dtype=np.int64, count=n)
+        crit = np.asarray(pd.Categorical(columns[3], categories=criteria).codes, dtype=np.int64)
+        val = np.array(columns[4], dtype=float)  # None ("cannot rate") -> NaN
+    for round_id, item_ids in specs.items():
+        item_ids = [int(i) for i in item_ids]
+        k = len(item_ids)
+        if not n:
+            out[round_id] = RoundData(round_id, np.zeros(0, dtype=np.int64), item_ids, criteria,
+                                      {c: np.full((0, k), np.nan) for c in criteria})
+            continue
+        mask = rid == round_id
+        panellists, row = np.unique(pid[mask], return_inverse=True)
+        m = panellists.shape[0]
+        cube = np.full((len(criteria), m, k), np.nan)
+        if k:
+            order = np.argsort(np.asarray(item_ids, dtype=np.int64), kind="stable")
+            sorted_items = np.asarray(item_ids, dtype=np.int64)[order]
+            items_here = iid[mask]
+            pos = np.searchsorted(sorted_items, items_here)
+            pos_clipped = np.minimum(pos, k - 1)
+            known = (pos < k) & (sorted_items[pos_clipped] == items_here)
+            col = order[pos_clipped]
+            c_here = crit[mask]
+            keep = known & (c_here >= 0)
+            cube[c_here[keep], row[keep], col[keep]] = val[mask][keep]
+        out[round_id] = RoundData(round_id, panellists, item_ids, criteria,
+                                  {c: cube[i] for i, c in enumerate(criteria)})
+    return out
+
+
+def round_matrices(round: Round) -> RoundData:
+    """The round's submitted ratings, one matrix per criterion of the study."""
+    return load_rounds({round.id: round_item_ids(round.id)}, list(round.study.criteria))[round.id]

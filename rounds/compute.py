@@ -1,0 +1,106 @@
+"""From a round's matrices to the statistics frozen at close (calls ``analysis``)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+from analysis import interpret_w, kendall_w, rand_ucla, rand_ucla_verdicts, stability, summarize_items
+from delphi.models import Study
+from rounds._util import jsonable, to_float
+from rounds.adapter import RoundData
+from rounds.studies import agree_band, consensus_rule
+
+SETTLED = ("consensus_in", "consensus_out")
+#: Share of item × criterion pairs that must be stable for a round to count as stable.
+STABLE_SHARE = 0.8
+
+_RULE_CONDITIONS = ("n_ok", "iqr_ok", "agreement_ok", "disagreement_ok", "median_ok")
+_RAND_FIGURES = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di", "disagreement",
+                 "classification")
+
+
+def item_statistics(study: Study, data: RoundData) -> list[dict]:
+    """One dict per item × criterion: the ``ItemStatistics`` columns (without ids
+    of the round) with the verdict and its ``details``."""
+    points = study.scale_points
+    scale = (1, points)
+    band = agree_band(study)
+    rule = consensus_rule(study)
+    rows: list[dict] = []
+    for criterion in data.criteria:
+        matrix = data.matrices[criterion]
+        summary = summarize_items(matrix, scale=scale, agree=band, quantiles=study.quantile_method,
+                                  items=data.item_ids)
+        if rule is not None:
+            verdicts = rule.evaluate(summary)
+            details = {name: verdicts[name].to_numpy(dtype=object) for name in _RULE_CONDITIONS}
+            extra_names = _RULE_CONDITIONS
+        else:
+            table = rand_ucla(matrix, quantiles=study.quantile_method, items=data.item_ids)
+            verdicts = rand_ucla_verdicts(table, min_n=study.min_n)
+            details = {name: table[name].to_numpy(dtype=object) for name in _RAND_FIGURES}
+            details["n_ok"] = verdicts["n_ok"].to_numpy(dtype=object)
+            extra_names = (*_RAND_FIGURES, "n_ok")
+        verdict = verdicts["verdict"].to_numpy(dtype=object)
+        count_columns = [f"count_{v}" for v in range(1, points + 1)]
+        counts = summary[count_columns].to_numpy(dtype=np.int64)
+        numbers = {name: summary[name].to_numpy(dtype=float)
+                   for name in ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement")}
+        n = summary["n"].to_numpy(dtype=np.int64)
+        n_missing = summary["n_missing"].to_numpy(dtype=np.int64)
+        for j, item_id in enumerate(data.item_ids):
+            row = {
+                "item_id": int(item_id), "criterion": criterion, "n": int(n[j]),
+                "n_missing": int(n_missing[j]),
+                **{name: to_float(values[j]) for name, values in numbers.items()},
+                "counts": [int(c) for c in counts[j]],
+                "verdict": str(verdict[j]),
+                "details": {name: jsonable(details[name][j]) for name in extra_names},
+            }
+            rows.append(row)
+    return rows
+
+
+def concordance(data: RoundData) -> dict:
+    """Kendall's W per criterion: every :class:`analysis.KendallResult` field and
+    its Schmidt interpretation."""
+    out = {}
+    for criterion in data.criteria:
+        result = kendall_w(data.matrices[criterion])
+        entry = jsonable(asdict(result))
+        entry["interpretation"] = interpret_w(result.w)
+        out[criterion] = entry
+    return out
+
+
+def round_stability(study: Study, before: RoundData, after: RoundData) -> dict:
+    """Stability against the previous round, per ``"<item_id>:<criterion>"``, on
+    the panellists who submitted in both rounds and the items in both."""
+    common_p, b_rows, a_rows = np.intersect1d(before.panellist_ids, after.panellist_ids,
+                                              assume_unique=True, return_indices=True)
+    b_pos = {item: j for j, item in enumerate(before.item_ids)}
+    items = [item for item in after.item_ids if item in b_pos]
+    if not items:
+        return {}
+    a_cols = np.array([after.item_ids.index(i) for i in items], dtype=np.intp)
+    b_cols = np.array([b_pos[i] for i in items], dtype=np.intp)
+    out = {}
+    for criterion in after.criteria:
+        if criterion not in before.matrices:
+            continue
+        b = before.matrices[criterion][np.ix_(b_rows, b_cols)]
+        a = after.matrices[criterion][np.ix_(a_rows, a_cols)]
+        frame = stability(b, a, agree=agree_band(study), scale=(1, study.scale_points), items=items)
+        records = frame.to_dict(orient="index")
+        for item_id, record in records.items():
+            out[f"{int(item_id)}:{criterion}"] = jsonable(record)
+    return out
+
+
+def stable_share(stability_map: dict) -> float | None:
+    """Share of item × criterion pairs (with pairs) that are stable; None if none."""
+    flags = [v.get("stable") for v in stability_map.values() if v.get("stable") is not None]
+    if not flags:
+        return None
+    return sum(1 for f in flags if f) / len(flags)

@@ -1,0 +1,112 @@
+"""Items: statements to rate, their translations, targets and lineage."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from delphi.domain import InvalidInput, StateError
+from delphi.extensions import db
+from delphi.models import Item, Proposal, Round, RoundItem, RoundStatus, Study, StudyStatus
+from rounds._util import now_or
+
+TARGETS = (None, "2030", "2050")
+
+
+def _check(text=None, background=None, target=None, translations=None, *, text_required=True) -> dict:
+    errors: dict[str, str] = {}
+    out = {}
+    if text is not None or text_required:
+        text = (text or "").strip()
+        if not text:
+            errors["text"] = _("This field is required.")
+        elif len(text) > 2000:
+            errors["text"] = _("Use at most %(n)d characters.", n=2000)
+        out["text"] = text
+    if background is not None:
+        out["background"] = str(background).strip()
+    if target is not None:
+        target = str(target).strip() or None
+        if target not in TARGETS:
+            errors["target"] = _("Choose 2030, 2050 or nothing.")
+        out["target"] = target
+    if translations is not None:
+        ok = isinstance(translations, dict) and all(
+            isinstance(k, str) and isinstance(v, dict)
+            and set(v) <= {"text", "background"} and all(isinstance(x, str) for x in v.values())
+            for k, v in translations.items())
+        if not ok:
+            errors["translations"] = _('Give translations as {"fr": {"text": ..., "background": ...}}.')
+        else:
+            out["translations"] = {k: {f: x.strip() for f, x in v.items()} for k, v in translations.items()}
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    return out
+
+
+def _next_code(study: Study) -> str:
+    count = db.session.scalar(select(func.count(Item.id)).where(Item.study_id == study.id)) or 0
+    taken = set(db.session.scalars(select(Item.code).where(Item.study_id == study.id)))
+    number = count + 1
+    while f"I{number:02d}" in taken:
+        number += 1
+    return f"I{number:02d}"
+
+
+def add_item(study: Study, text, *, background="", target=None, translations=None, lineage=None,
+             now=None) -> Item:
+    """A new item, coded ``I01``, ``I02``, … in order of creation."""
+    if study.status is StudyStatus.ended:
+        raise StateError(_("This study has ended."))
+    values = _check(text, background or "", target if target is not None else "", translations or {})
+    values.setdefault("target", None)
+    item = Item(study_id=study.id, code=_next_code(study), lineage=lineage or {},
+                created_at=now_or(now), **values)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def item_in_opened_round(item: Item) -> bool:
+    return db.session.scalar(
+        select(func.count(RoundItem.id)).join(Round, RoundItem.round_id == Round.id)
+        .where(RoundItem.item_id == item.id, Round.status != RoundStatus.draft)) > 0
+
+
+def update_item(item: Item, *, text=None, background=None, target=None, translations=None) -> Item:
+    """Edit an item that is in no opened round (``StateError`` otherwise: create a
+    new item with ``lineage`` instead, so that answers keep their meaning).
+    ``target=""`` clears the target."""
+    if item_in_opened_round(item):
+        raise StateError(_("This item has been rated already; add a reworded item instead."))
+    values = _check(text, background, target, translations, text_required=False)
+    for name, value in values.items():
+        setattr(item, name, value)
+    db.session.flush()
+    return item
+
+
+def item_from_proposals(study: Study, text, proposal_ids, *, from_items=(), background="",
+                        target=None, translations=None) -> Item:
+    """An item made from proposals (merged, split or reworded) and/or earlier items;
+    its lineage keeps their ids."""
+    proposal_ids = sorted({int(p) for p in proposal_ids or ()})
+    item_ids = sorted({int(getattr(i, "id", i)) for i in from_items or ()})
+    if proposal_ids:
+        found = set(db.session.scalars(
+            select(Proposal.id).join(Round, Proposal.round_id == Round.id)
+            .where(Round.study_id == study.id, Proposal.id.in_(proposal_ids))))
+        missing = [p for p in proposal_ids if p not in found]
+        if missing:
+            raise InvalidInput(_("Invalid input."),
+                               fields={"proposal_ids": _("Unknown proposals: %(ids)s",
+                                                         ids=", ".join(map(str, missing)))})
+    if item_ids:
+        found = set(db.session.scalars(select(Item.id).where(Item.study_id == study.id,
+                                                             Item.id.in_(item_ids))))
+        missing = [i for i in item_ids if i not in found]
+        if missing:
+            raise InvalidInput(_("Invalid input."),
+                               fields={"from_items": _("Unknown items: %(ids)s",
+                                                       ids=", ".join(map(str, missing)))})
+    return add_item(study, text, background=background, target=target, translations=translations,
+                    lineage={"proposals": proposal_ids, "items": item_ids})

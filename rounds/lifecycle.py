@@ -1,0 +1,351 @@
+"""Rounds: draft → open → closed, and no other way; closing freezes the statistics."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select
+
+from delphi import audit
+from delphi.domain import InvalidInput, StateError
+from delphi.extensions import db
+from delphi.models import (
+    CarryForward,
+    Item,
+    ItemStatistics,
+    Panellist,
+    PanellistStatus,
+    Proposal,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundItem,
+    RoundKind,
+    RoundStatistics,
+    RoundStatus,
+    Study,
+    StudyStatus,
+)
+from rounds import signals
+from rounds._util import now_or
+from rounds.adapter import load_rounds, round_item_ids
+from rounds.compute import SETTLED, STABLE_SHARE, concordance, item_statistics, round_stability, stable_share
+from rounds.feedback import snapshot_feedback, stopping_reason_text
+from rounds.panel import enrol_panel
+from rounds.studies import lock_protocol
+
+
+@dataclass(frozen=True)
+class CloseReport:
+    """What ``close_round`` did: the closed round, the drafted next round (None when
+    the stopping rule says stop), the stopping verdict, and the time spent in
+    seconds (``read``, ``statistics``, ``write``, ``total``)."""
+
+    round: Round
+    next_round: Round | None
+    stopping: dict
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _lock_round(round: Round, *, share: bool = False) -> Round:
+    """Re-read the round row under a row lock (PostgreSQL ``FOR UPDATE`` /
+    ``FOR SHARE``; SQLite: the transaction is ``BEGIN IMMEDIATE`` already)."""
+    query = (select(Round).where(Round.id == round.id).with_for_update(read=share)
+             .execution_options(populate_existing=True))
+    return db.session.execute(query).scalar_one()
+
+
+def last_closed_round(study: Study, *, before: int | None = None) -> Round | None:
+    query = select(Round).where(Round.study_id == study.id, Round.status == RoundStatus.closed,
+                                Round.kind == RoundKind.rating)
+    if before is not None:
+        query = query.where(Round.number < before)
+    return db.session.scalar(query.order_by(Round.number.desc()).limit(1))
+
+
+def _check_items(study: Study, items) -> list[Item]:
+    items = list(items or ())
+    ids = [getattr(i, "id", i) for i in items]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(_("Invalid input."), fields={"items": _("An item may appear only once.")})
+    found = {i.id: i for i in db.session.scalars(select(Item).where(Item.study_id == study.id,
+                                                                    Item.id.in_(ids)))} if ids else {}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(_("Invalid input."),
+                           fields={"items": _("Not items of this study: %(ids)s",
+                                              ids=", ".join(map(str, missing)))})
+    return [found[i] for i in ids]
+
+
+def _set_items(round: Round, items: list[Item], feedback: dict[int, dict] | None = None) -> None:
+    if feedback is None:
+        source = last_closed_round(round.study, before=round.number)
+        feedback = snapshot_feedback(source, [i.id for i in items]) if source is not None else {}
+    kept = {ri.item_id: ri for ri in round.round_items}
+    wanted = {i.id for i in items}
+    for ri in list(round.round_items):
+        if ri.item_id not in wanted:
+            round.round_items.remove(ri)
+    for position, item in enumerate(items, start=1):
+        ri = kept.get(item.id)
+        if ri is None:
+            ri = RoundItem(item_id=item.id, position=position, feedback=feedback.get(item.id))
+            round.round_items.append(ri)
+        else:
+            ri.position = position
+    db.session.flush()
+
+
+def draft_round(study: Study, *, items=None, kind=RoundKind.rating, closes_at=None, now=None) -> Round:
+    """Draft the study's next round (``items``: Item objects or ids, in order; each
+    gets its feedback from the last closed round). ``StateError`` if a draft or
+    open round exists or the study has ended."""
+    now = now_or(now)
+    if study.status is StudyStatus.ended:
+        raise StateError(_("This study has ended."))
+    busy = db.session.scalar(select(Round.number).where(
+        Round.study_id == study.id, Round.status.in_([RoundStatus.draft, RoundStatus.open])))
+    if busy is not None:
+        raise StateError(_("Round %(n)d is not closed yet.", n=busy))
+    kind = RoundKind(getattr(kind, "value", kind))
+    number = (db.session.scalar(select(func.max(Round.number)).where(Round.study_id == study.id)) or 0) + 1
+    item_list = _check_items(study, items)
+    round = Round(study_id=study.id, number=number, kind=kind, status=RoundStatus.draft,
+                  closes_at=now_or(closes_at) if closes_at else None, reminder_days=[])
+    round.study = study
+    db.session.add(round)
+    db.session.flush()
+    _set_items(round, item_list)
+    return round
+
+
+def set_round_items(round: Round, items) -> Round:
+    """Replace a draft round's items (Item objects or ids, in order)."""
+    if round.status is not RoundStatus.draft:
+        raise StateError(_("Only a draft round can be edited."))
+    _set_items(round, _check_items(round.study, items))
+    return round
+
+
+def open_round(round: Round, *, actor, closes_at: datetime | None = None, now=None) -> Round:
+    """draft → open. A rating round needs an item. Round 1 locks the protocol and
+    enrols the panel. Audited; sends ``round_opened``."""
+    now = now_or(now)
+    round = _lock_round(round)
+    if round.status is not RoundStatus.draft:
+        raise StateError(_("Round %(n)d is %(status)s; only a draft round can open.",
+                           n=round.number, status=_status_label(round.status)))
+    study = round.study
+    if study.status is StudyStatus.ended:
+        raise StateError(_("This study has ended."))
+    if closes_at is not None:
+        closes_at = now_or(closes_at)
+        if closes_at <= now:
+            raise InvalidInput(_("Please correct the marked fields."),
+                               fields={"closes_at": _("The deadline must lie in the future.")})
+        round.closes_at = closes_at
+    elif round.closes_at is not None and round.closes_at <= now:
+        raise InvalidInput(_("Please correct the marked fields."),
+                           fields={"closes_at": _("The deadline must lie in the future.")})
+    if round.kind is RoundKind.rating and not round.round_items:
+        raise StateError(_("Add at least one item before opening the round."))
+    if study.locked_at is None or round.number == 1:
+        lock_protocol(study, now=now)
+        enrol_panel(study, now=now)
+    round.status = RoundStatus.open
+    round.opened_at = now
+    db.session.flush()
+    audit.record(actor, "round.open", round, details={"study_id": study.id, "number": round.number},
+                 now=now)
+    signals.round_opened.send(round)
+    return round
+
+
+def _status_label(status: RoundStatus) -> str:
+    return {RoundStatus.draft: _("a draft"), RoundStatus.open: _("open"),
+            RoundStatus.closed: _("closed")}[status]
+
+
+def _participation_counts(round: Round) -> tuple[int, int, int]:
+    invited = db.session.scalar(select(func.count(Panellist.id)).where(
+        Panellist.study_id == round.study_id, Panellist.status == PanellistStatus.active)) or 0
+    rows = db.session.execute(
+        select(Response.status, func.count(Response.id))
+        .join(Panellist, Panellist.id == Response.panellist_id)
+        .where(Response.round_id == round.id, Panellist.status == PanellistStatus.active)
+        .group_by(Response.status)).all()
+    by_status = {status: count for status, count in rows}
+    started = sum(by_status.values())
+    submitted = by_status.get(ResponseStatus.submitted, 0)
+    return invited, started, submitted
+
+
+def carried_items(study: Study, item_ids: list[int], rows: list[dict]) -> list[int]:
+    """The items the next round carries: all, or those with a criterion not settled
+    (``no_consensus`` or ``insufficient_n``) under the default policy."""
+    if study.carry_forward is CarryForward.all:
+        return list(item_ids)
+    unsettled = {r["item_id"] for r in rows if r["verdict"] not in SETTLED}
+    return [i for i in item_ids if i in unsettled]
+
+
+def stopping_verdict(study: Study, round: Round, rows: list[dict], concordance_map: dict,
+                     stability_map: dict, carry: list[int]) -> dict:
+    """The stopping rule's verdict: ``{"stop", "reasons": [{code, message, details}],
+    "checks": {...}}``. Stop when any of:
+
+    * ``max_rounds``: this round's number reached ``study.max_rounds``;
+    * ``all_settled`` (when ``stop_when_settled``): every item × criterion has the
+      verdict ``consensus_in`` or ``consensus_out``;
+    * ``w_and_stable`` (when ``stop_w_threshold`` is set): W ≥ the threshold on every
+      criterion **and** the round was stable against the previous one, i.e. at least
+      ``STABLE_SHARE`` (80 %) of the item × criterion pairs compared have
+      ``stable`` = True (Scheibe's change < 15 %);
+    * ``nothing_to_carry``: the carry-forward policy leaves no item.
+    """
+    reasons = []
+    settled = sum(1 for r in rows if r["verdict"] in SETTLED)
+    ws = {c: v.get("w") for c, v in concordance_map.items()}
+    share = stable_share(stability_map)
+    checks = {
+        "round": round.number, "max_rounds": study.max_rounds,
+        "settled": settled, "pairs": len(rows), "stop_when_settled": study.stop_when_settled,
+        "w": ws, "w_threshold": study.stop_w_threshold,
+        "stable_share": share, "stable_share_min": STABLE_SHARE,
+        "carry_forward": list(carry),
+    }
+
+    def add(code, **details):
+        reason = {"code": code, "details": details}
+        reason["message"] = stopping_reason_text(reason)
+        reasons.append(reason)
+
+    if round.number >= study.max_rounds:
+        add("max_rounds", max_rounds=study.max_rounds)
+    if study.stop_when_settled and rows and settled == len(rows):
+        add("all_settled", settled=settled)
+    threshold = study.stop_w_threshold
+    if threshold is not None and ws and all(w is not None and w >= threshold for w in ws.values()) \
+            and share is not None and share >= STABLE_SHARE:
+        add("w_and_stable", threshold=threshold, stable_share=share)
+    if not carry:
+        add("nothing_to_carry")
+    return {"stop": bool(reasons), "reasons": reasons, "checks": checks}
+
+
+def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
+    """open → closed, in the caller's one transaction.
+
+    Takes the round row ``FOR UPDATE`` first (PostgreSQL; on SQLite the write
+    transaction is ``BEGIN IMMEDIATE``), re-checks the round is open, reads
+    the submitted ratings of active panellists (this round and the previous
+    one, one query), freezes ``ItemStatistics`` for every item × criterion
+    and the ``RoundStatistics``, and drafts the next round with each carried
+    item's feedback unless the stopping rule says stop. Audited (actor None =
+    the deadline); sends ``round_closed``.
+    """
+    now = now_or(now)
+    t0 = time.perf_counter()
+    round = _lock_round(round)
+    if round.status is not RoundStatus.open:
+        raise StateError(_("Round %(n)d is %(status)s; only an open round can close.",
+                           n=round.number, status=_status_label(round.status)))
+    study = round.study
+    if round.kind is RoundKind.open_ended:
+        return _close_open_ended(round, actor=actor, now=now, t0=t0)
+
+    # -- read -------------------------------------------------------------
+    item_ids = round_item_ids(round.id)
+    specs = {round.id: item_ids}
+    previous = last_closed_round(study, before=round.number)
+    if previous is not None:
+        specs[previous.id] = round_item_ids(previous.id)
+    data = load_rounds(specs, list(study.criteria))
+    invited, started, submitted = _participation_counts(round)
+    t1 = time.perf_counter()
+
+    # -- statistics -------------------------------------------------------
+    current = data[round.id]
+    rows = item_statistics(study, current)
+    concordance_map = concordance(current)
+    stability_map = round_stability(study, data[previous.id], current) if previous is not None else {}
+    carry = carried_items(study, item_ids, rows)
+    stopping = stopping_verdict(study, round, rows, concordance_map, stability_map, carry)
+    t2 = time.perf_counter()
+
+    # -- write ------------------------------------------------------------
+    round.status = RoundStatus.closed
+    round.closed_at = now
+    if rows:
+        db.session.execute(insert(ItemStatistics), [{"round_id": round.id, **row} for row in rows])
+    db.session.add(RoundStatistics(
+        round_id=round.id, invited=invited, started=started, submitted=submitted,
+        response_rate=(submitted / invited) if invited else None, concordance=concordance_map,
+        stability=stability_map, stopping=stopping, computed_at=now))
+    db.session.flush()
+    next_round = None
+    if not stopping["stop"]:
+        next_round = Round(study_id=study.id, number=round.number + 1, kind=RoundKind.rating,
+                           status=RoundStatus.draft, reminder_days=list(round.reminder_days or []))
+        next_round.study = study
+        db.session.add(next_round)
+        db.session.flush()
+        items = _check_items(study, carry)
+        _set_items(next_round, items, snapshot_feedback(round, carry))
+    audit.record(actor, "round.close", round,
+                 details={"study_id": study.id, "number": round.number, "submitted": submitted,
+                          "invited": invited, "stop": stopping["stop"],
+                          "next_round": next_round.number if next_round else None,
+                          "by": "moderator" if actor is not None else "deadline"}, now=now)
+    signals.round_closed.send(round, next_round=next_round)
+    t3 = time.perf_counter()
+    timings = {"read": t1 - t0, "statistics": t2 - t1, "write": t3 - t2, "total": t3 - t0}
+    return CloseReport(round=round, next_round=next_round, stopping=stopping, timings=timings)
+
+
+def _close_open_ended(round: Round, *, actor, now, t0) -> CloseReport:
+    """Close an open-ended round: count who proposed; the moderator then turns
+    the proposals into items and drafts the next round."""
+    invited = db.session.scalar(select(func.count(Panellist.id)).where(
+        Panellist.study_id == round.study_id, Panellist.status == PanellistStatus.active)) or 0
+    proposers = db.session.scalar(
+        select(func.count(func.distinct(Proposal.panellist_id)))
+        .join(Panellist, Panellist.id == Proposal.panellist_id)
+        .where(Proposal.round_id == round.id, Panellist.status == PanellistStatus.active)) or 0
+    t1 = time.perf_counter()
+    round.status = RoundStatus.closed
+    round.closed_at = now
+    stopping = {"stop": False, "reasons": [], "checks": {"round": round.number}}
+    db.session.add(RoundStatistics(round_id=round.id, invited=invited, started=proposers,
+                                   submitted=proposers,
+                                   response_rate=(proposers / invited) if invited else None,
+                                   concordance={}, stability={}, stopping=stopping, computed_at=now))
+    db.session.flush()
+    audit.record(actor, "round.close", round,
+                 details={"study_id": round.study_id, "number": round.number, "submitted": proposers,
+                          "invited": invited, "by": "moderator" if actor is not None else "deadline"},
+                 now=now)
+    signals.round_closed.send(round, next_round=None)
+    t2 = time.perf_counter()
+    return CloseReport(round=round, next_round=None, stopping=stopping,
+                       timings={"read": t1 - t0, "statistics": 0.0, "write": t2 - t1, "total": t2 - t0})
+
+
+def close_due_rounds(*, now=None) -> list[Round]:
+    """Close every open round whose deadline has passed (``closes_at <= now``).
+    Idempotent: a second call finds nothing to close."""
+    now = now_or(now)
+    due = list(db.session.scalars(
+        select(Round).where(Round.status == RoundStatus.open, Round.closes_at.is_not(None),
+                            Round.closes_at <= now).order_by(Round.id)))
+    closed = []
+    for round in due:
+        try:
+            close_round(round, actor=None, now=now)
+        except StateError:  # closed meanwhile by a moderator
+            continue
+        closed.append(round)
+    return closed

@@ -1,0 +1,249 @@
+"""Test factories for the Delphi process: a study with its people, answered rounds.
+
+Every helper opens its own ``app.app_context()`` and commits, so a test can
+use them before and between requests of a test client::
+
+    world = build_study(app, n_panellists=12, n_items=6)
+    answers = answer_round(app, world, 1)            # opens round 1, all submit
+    report = close(app, world, 1)                    # CloseReport (detached models)
+    reports = run_rounds(app, world, 3)              # a converging Delphi
+
+Users get distinct names, emails and organisations; everybody's password is
+``conftest.PASSWORD``.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+import numpy as np
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+
+_COUNTER = itertools.count(1)
+
+
+@dataclass
+class World:
+    """A study and its people (emails), as built by :func:`build_study`."""
+
+    study_id: int
+    admin: str
+    moderator: str
+    researcher: str
+    panellists: list[str]
+    item_ids: list[int]
+    password: str = PASSWORD
+    task_force: str = "A5"
+    criteria: tuple[str, ...] = ("importance",)
+    scale_points: int = 5
+    #: Names and organisations of everybody, to check that nothing leaks.
+    names: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, str] = field(default_factory=dict)
+
+
+def _register(tag: str, role: str, number: int, *, admin: bool = False):
+    from delphi.services.accounts import Registration, register
+
+    email = f"{role}{number}.{tag}@example.org"
+    name = f"{role.capitalize()} {tag.upper()} {number} Zyx"
+    organisation = f"Organisation {role} {tag} {number}"
+    user = register(Registration(email=email, password=PASSWORD, name=name,
+                                 organisation=organisation, country="France", region="Europe",
+                                 stakeholder_group="research", language="en", consent=True),
+                    is_admin=admin)
+    return user, name, organisation
+
+
+def build_study(app, *, task_force="A5", n_panellists=12, n_items=6, criteria=("importance",),
+                scale_points=5, title="Test study", **protocol) -> World:
+    """Register an admin, a moderator, a researcher and ``n_panellists`` members of
+    ``task_force`` (approved team members who joined before the cut-off), create
+    the study (``protocol``: any other ``create_study`` keyword), assign the staff,
+    add ``n_items`` items and draft round 1 with them (not opened)."""
+    import rounds
+    from delphi.extensions import db
+    from delphi.models import ApprovalStatus, Membership, StaffRole, TaskForce, TaskForceRole
+
+    tag = f"w{next(_COUNTER)}"
+    with app.app_context():
+        names, organisations = {}, {}
+        admin, n, o = _register(tag, "admin", 1, admin=True)
+        names[admin.email], organisations[admin.email] = n, o
+        moderator, n, o = _register(tag, "moderator", 1)
+        names[moderator.email], organisations[moderator.email] = n, o
+        researcher, n, o = _register(tag, "researcher", 1)
+        names[researcher.email], organisations[researcher.email] = n, o
+        tf = db.session.scalar(select(TaskForce).where(TaskForce.code == task_force))
+        cutoff = protocol.get("panel_cutoff")
+        joined = (cutoff or datetime.now(timezone.utc)) - timedelta(days=30)
+        panellists = []
+        for i in range(1, n_panellists + 1):
+            user, n, o = _register(tag, "panellist", i)
+            names[user.email], organisations[user.email] = n, o
+            db.session.add(Membership(user_id=user.id, task_force_id=tf.id,
+                                      role=TaskForceRole.team_member,
+                                      status=ApprovalStatus.approved, joined_at=joined))
+            panellists.append(user.email)
+        study = rounds.create_study(tf, title, actor=admin, scale_points=scale_points,
+                                    criteria=tuple(criteria), **protocol)
+        rounds.assign_staff(study, moderator, StaffRole.moderator, actor=admin)
+        rounds.assign_staff(study, researcher, StaffRole.researcher, actor=admin)
+        items = [rounds.add_item(study, f"Strategy {i}: measure soil organic carbon, option {i}",
+                                 background=f"Background of strategy {i}.")
+                 for i in range(1, n_items + 1)]
+        rounds.draft_round(study, items=items)
+        db.session.commit()
+        return World(study_id=study.id, admin=admin.email, moderator=moderator.email,
+                     researcher=researcher.email, panellists=panellists,
+                     item_ids=[i.id for i in items], task_force=task_force,
+                     criteria=tuple(study.criteria), scale_points=scale_points,
+                     names=names, organisations=organisations)
+
+
+def user_by_email(email: str):
+    from delphi.extensions import db
+    from delphi.models import User
+
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def get_round(world: World, number: int):
+    """The Round ``number`` of the world's study (inside an app context)."""
+    from delphi.extensions import db
+    from delphi.models import Round
+
+    found = db.session.scalar(select(Round).where(Round.study_id == world.study_id,
+                                                  Round.number == number))
+    assert found is not None, f"round {number} does not exist"
+    return found
+
+
+def panellist_of(world: World, email: str):
+    from delphi.extensions import db
+    from delphi.models import Panellist, User
+
+    return db.session.scalar(select(Panellist).join(User, User.id == Panellist.user_id)
+                             .where(Panellist.study_id == world.study_id, User.email == email))
+
+
+def open_round_of(app, world: World, number: int, *, closes_at=None, now=None):
+    """Open round ``number`` (a draft) as the moderator; returns its id."""
+    import rounds
+    from delphi.extensions import db
+
+    with app.app_context():
+        rnd = get_round(world, number)
+        rounds.open_round(rnd, actor=user_by_email(world.moderator), closes_at=closes_at, now=now)
+        db.session.commit()
+        return rnd.id
+
+
+Values = dict | Callable | None
+
+
+def answer_round(app, world: World, number: int, values: Values = None, *, seed=0, submit=True,
+                 comments=None, who=None, reasons=True, now=None) -> dict:
+    """Open round ``number`` if it is a draft, then have each panellist in ``who``
+    (default: all) save and (``submit``) submit answers through ``rounds.save_answers``.
+
+    ``values``: None (random points on the scale from ``numpy.random.default_rng(seed)``,
+    about 1 in 20 "cannot rate" = None), ``{email: {item_id: {criterion: value}}}``,
+    or ``callable(email, item_id, criterion) -> value``. ``comments``:
+    ``{email: {item_id: text}}`` or ``callable(email, item_id) -> text | None``.
+    With ``reasons`` a reason is given wherever the study requires one.
+
+    Returns the answers given: ``{email: {item_id: {criterion: value}}}``.
+    """
+    import rounds
+    from delphi.extensions import db
+    from delphi.models import RoundStatus
+    from rounds.answering import _outside_iqr
+
+    rng = np.random.default_rng(seed)
+    with app.app_context():
+        rnd = get_round(world, number)
+        if rnd.status is RoundStatus.draft:
+            rounds.open_round(rnd, actor=user_by_email(world.moderator), now=now)
+            db.session.commit()
+        study = rnd.study
+        criteria = list(study.criteria)
+        round_items = [(ri.item_id, ri.feedback) for ri in rnd.round_items]
+        given: dict[str, dict[int, dict[str, int | None]]] = {}
+        for email in (who if who is not None else world.panellists):
+            panellist = panellist_of(world, email)
+            ratings, texts = [], {}
+            given[email] = {}
+            for item_id, feedback in round_items:
+                given[email][item_id] = {}
+                for criterion in criteria:
+                    if values is None:
+                        value = None if rng.random() < 0.05 else int(rng.integers(1, study.scale_points + 1))
+                    elif callable(values):
+                        value = values(email, item_id, criterion)
+                    else:
+                        value = values[email][item_id][criterion]
+                    reason = None
+                    if reasons and study.require_reason_outside_iqr and _outside_iqr(value, feedback, criterion):
+                        reason = "A reason given by the simulated panellist."
+                    ratings.append(rounds.RatingInput(item_id, criterion, value, reason))
+                    given[email][item_id][criterion] = value
+                if comments is not None:
+                    text = comments(email, item_id) if callable(comments) else comments.get(email, {}).get(item_id)
+                    if text:
+                        texts[item_id] = text
+            rounds.save_answers(rnd, panellist, rounds.AnswerSet(ratings, texts), submit=submit, now=now)
+            db.session.commit()
+        return given
+
+
+def close(app, world: World, number: int, *, now=None):
+    """Close round ``number`` as the moderator; returns the ``CloseReport`` (its
+    rounds are detached but loaded: ``report.round.id``, ``report.next_round.number``)."""
+    import rounds
+    from delphi.extensions import db
+
+    with app.app_context():
+        rnd = get_round(world, number)
+        report = rounds.close_round(rnd, actor=user_by_email(world.moderator), now=now)
+        db.session.commit()
+        for obj in (report.round, report.next_round):
+            if obj is not None:
+                db.session.refresh(obj)
+                db.session.expunge(obj)
+        return report
+
+
+def run_rounds(app, world: World, n_rounds: int, *, seed=0, comments=None) -> list:
+    """Answer and close up to ``n_rounds`` rounds in a row, the answers converging
+    towards the previous round's median (a simulated Delphi); stops early when
+    the stopping rule drafts no next round. Returns the CloseReports."""
+    rng = np.random.default_rng(seed)
+    reports = []
+    previous: dict[str, dict[int, dict[str, int | None]]] = {}
+    points = world.scale_points
+    for number in range(1, n_rounds + 1):
+        with app.app_context():
+            rnd = get_round(world, number)
+            feedback = {ri.item_id: ri.feedback for ri in rnd.round_items}
+
+        def value(email, item_id, criterion, _fb=feedback):
+            before = previous.get(email, {}).get(item_id, {}).get(criterion)
+            stats = ((_fb.get(item_id) or {}).get("criteria") or {}).get(criterion)
+            if before is None or stats is None or stats.get("median") is None:
+                return None if rng.random() < 0.05 else int(rng.integers(1, points + 1))
+            target = stats["median"]
+            moved = before + 0.6 * (target - before) + rng.normal(0, 0.35)
+            return int(min(points, max(1, round(moved))))
+
+        given = answer_round(app, world, number, value, seed=seed + number, comments=comments)
+        for email, per_item in given.items():
+            previous.setdefault(email, {}).update(per_item)
+        report = close(app, world, number)
+        reports.append(report)
+        if report.next_round is None:
+            break
+    return reports
