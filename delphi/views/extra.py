@@ -3,14 +3,23 @@ from __future__ import annotations
 
 
 def blueprints() -> list:
-    return []
+    from delphi.api import studies as _api_studies  # noqa: F401  (routes on the API blueprint)
+    from delphi.views.panel import bp as panel
+    from delphi.views.studies import bp as studies
+
+    return [studies, panel]
 
 
 def home_sections(user) -> list[tuple[str, dict]]:
     """Extra sections of the member's home page: ``(template, context)`` pairs."""
-    return []
+    from delphi.views.panel import home_section as panel_section
+    from delphi.views.studies import home_section as staff_section
+
+    return panel_section(user) + staff_section(user)
 
 
 def admin_links() -> list[tuple[str, str]]:
     """Extra links of the secretariat's menu: ``(endpoint, label)`` pairs."""
-    return []
+    from flask_babel import lazy_gettext as _l
+
+    return [("studies.index", _l("Delphi studies"))]
