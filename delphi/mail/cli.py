@@ -1,0 +1,82 @@
+"""``flask --app delphi send-mail`` and ``flask --app delphi close-due-rounds``.
+
+Both are safe to run from cron (or a systemd timer) every minute, even
+overlapping: see ``docs/mail.md``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from sqlalchemy import select
+
+from delphi.domain import DomainError
+from delphi.extensions import db
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.command("send-mail")
+@click.option("--limit", default=200, show_default=True, help="Messages to send in this run, at most.")
+@click.option("--no-reminders", is_flag=True, help="Do not queue the scheduled reminders first.")
+def send_mail(limit: int, no_reminders: bool):
+    """Queue the scheduled reminders that are due, then deliver the outbox once."""
+    from delphi.mail.reminders import send_scheduled_reminders
+    from delphi.mail.sender import send_queued
+
+    if not no_reminders:
+        try:
+            queued = send_scheduled_reminders()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        if queued:
+            click.echo(f"Queued {queued} scheduled reminder(s).")
+    report = send_queued(limit=limit)
+    click.echo(f"Mail: {report}.")
+    if report.server_unavailable:
+        raise SystemExit(75)   # EX_TEMPFAIL: cron shows it; the next run tries again
+
+
+@click.command("close-due-rounds")
+@click.option("--now", "now_text", default=None, metavar="ISO-TIME",
+              help="Pretend it is this time (UTC unless an offset is given); for testing.")
+def close_due_rounds(now_text: str | None):
+    """Close the open rounds whose deadline has passed, and draft the next ones (idempotent)."""
+    import rounds
+    from delphi.models import Round, RoundStatus
+
+    now = _parse_now(now_text)
+    try:
+        closed = rounds.close_due_rounds(now=now)
+        report = []
+        for round in closed:
+            following = db.session.scalar(select(Round).where(
+                Round.study_id == round.study_id, Round.number == round.number + 1))
+            report.append((round.study.title, round.study_id, round.number,
+                           following.number if following is not None
+                           and following.status == RoundStatus.draft else None))
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    if not report:
+        click.echo("No round is due.")
+    for title, study_id, number, next_number in report:
+        tail = (f"; round {next_number} drafted" if next_number is not None
+                else "; no next round (the stopping rule says stop)")
+        click.echo(f"Closed round {number} of study {study_id} \u201c{title}\u201d{tail}.")
+
+
+def init_app(app) -> None:
+    from delphi.mail.signals import connect
+
+    connect()
+    app.cli.add_command(send_mail)
+    app.cli.add_command(close_due_rounds)

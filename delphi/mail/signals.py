@@ -1,0 +1,111 @@
+"""Receivers of the ``rounds`` signals: they queue the process's messages.
+
+They run inside the transaction of the service that sent the signal (they
+add outbox rows and flush; they never commit), so a message exists exactly
+when the change that caused it is committed. Each message has a
+``dedupe_key``, so a signal sent twice queues it once.
+
+- ``round_opened``: round 1 (or a round with no closed round before it) → an
+  *invitation*; a later round → the *feedback* summary of the last closed
+  round, which is also the invitation. Both carry a magic link.
+- ``response_submitted`` → a *thank-you* (once per response).
+- ``round_closed`` → a *closing notice* to the active panel.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from delphi.extensions import db
+from delphi.mail import links
+from delphi.mail.outbox import queue
+from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
+from delphi.models import (
+    ItemStatistics,
+    Panellist,
+    PanellistStatus,
+    Round,
+    RoundStatistics,
+    RoundStatus,
+    User,
+    utcnow,
+)
+from rounds import signals
+
+CONSENSUS = "consensus_in"
+
+
+def active_panel(study_id: int) -> list[Panellist]:
+    return db.session.scalars(select(Panellist).where(
+        Panellist.study_id == study_id, Panellist.status == PanellistStatus.active)
+        .order_by(Panellist.id)).all()
+
+
+def previous_closed_round(round: Round) -> Round | None:
+    return db.session.scalar(select(Round).where(
+        Round.study_id == round.study_id, Round.number < round.number,
+        Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
+
+
+def feedback_summary(previous: Round, current: Round) -> dict:
+    """What the feedback message says about the last closed round (frozen figures, counted)."""
+    stats = db.session.scalar(select(RoundStatistics).where(RoundStatistics.round_id == previous.id))
+    verdicts: dict[int, list[str]] = {}
+    for item_id, verdict in db.session.execute(select(ItemStatistics.item_id, ItemStatistics.verdict)
+                                               .where(ItemStatistics.round_id == previous.id)):
+        verdicts.setdefault(item_id, []).append(verdict)
+    return {
+        "previous_number": previous.number,
+        "response_rate": None if stats is None or stats.response_rate is None
+        else round(100 * stats.response_rate),
+        "items_rated": len(verdicts),
+        "items_consensus": sum(1 for v in verdicts.values() if v and all(x == CONSENSUS for x in v)),
+        "items_now": len(current.round_items),
+    }
+
+
+def on_round_opened(round: Round, **_extra) -> None:
+    now = round.opened_at or utcnow()
+    previous = previous_closed_round(round)
+    template = "feedback" if previous is not None else "invitation"
+    summary = feedback_summary(previous, round) if previous is not None else {}
+    for panellist in active_panel(round.study_id):
+        key = f"{template}:{round.id}:{panellist.id}"
+        user = db.session.get(User, panellist.user_id)
+        url = links.issue_url(panellist, round, now=now)
+        queue(user, template, round=round, now=now, dedupe_key=key, link=url,
+              details={"panellist": panellist.pseudonym}, summary=summary,
+              items=len(round.round_items))
+
+
+def on_response_submitted(response, **_extra) -> None:
+    panellist = db.session.get(Panellist, response.panellist_id)
+    round = db.session.get(Round, response.round_id)
+    if panellist is None or round is None:
+        return
+    user = db.session.get(User, panellist.user_id)
+    queue(user, "thanks", round=round, now=response.submitted_at or utcnow(),
+          dedupe_key=f"thanks:{response.id}")
+
+
+def on_round_closed(round: Round, next_round: Round | None = None, **_extra) -> None:
+    now = round.closed_at or utcnow()
+    submitted = submitted_panellist_ids(round)
+    for panellist in active_panel(round.study_id):
+        user = db.session.get(User, panellist.user_id)
+        queue(user, "closed", round=round, now=now, dedupe_key=f"closed:{round.id}:{panellist.id}",
+              submitted=panellist.id in submitted, next_round=next_round,
+              opt_out_url=opt_out_page_url(round.study_id))
+
+
+_CONNECTED = False
+
+
+def connect() -> None:
+    """Connect the receivers (once per process; blinker signals are global)."""
+    global _CONNECTED
+    if _CONNECTED:
+        return
+    signals.round_opened.connect(on_round_opened)
+    signals.response_submitted.connect(on_response_submitted)
+    signals.round_closed.connect(on_round_closed)
+    _CONNECTED = True
