@@ -7,7 +7,9 @@ def blueprints() -> list:
     from delphi.views.panel import bp as panel
     from delphi.views.studies import bp as studies
 
-    return [studies, panel]
+    from delphi.views.mail import bp as mail
+
+    return [studies, panel, mail]
 
 
 def home_sections(user) -> list[tuple[str, dict]]:
