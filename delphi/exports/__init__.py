@@ -1,0 +1,92 @@
+"""Researchers' exports: anonymised tables, codebook, reproduction script, report.
+
+``export_study`` is the one entry point the web page, the API and the CLI
+call: it checks nothing about access (the caller does, with
+:func:`delphi.access.can_research`), builds the ZIP and appends an audit event
+(who, when, which tier and format). Like the services, it flushes and never
+commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from delphi.domain import InvalidInput
+from delphi.exports.formats import FORMATS
+from delphi.exports.package import Package, build_package
+from delphi.exports.tiers import TIERS
+from delphi.models import Study, User
+
+__all__ = ["FORMATS", "TIERS", "Package", "check_choice", "export_study"]
+
+
+def check_choice(tier: str | None, fmt: str | None) -> tuple[str, str]:
+    """Validate ``tier`` and ``format`` (defaults: deidentified, csv); 422 naming the field."""
+    tier = tier or "deidentified"
+    fmt = fmt or "csv"
+    fields = {}
+    if tier not in TIERS:
+        fields["tier"] = _("Choose one of: %(choices)s.", choices=", ".join(TIERS))
+    if fmt not in FORMATS:
+        fields["format"] = _("Choose one of: %(choices)s.", choices=", ".join(FORMATS))
+    if fields:
+        raise InvalidInput(_("Invalid input."), fields=fields)
+    return tier, fmt
+
+
+def export_study(study: Study, tier: str, fmt: str, *, actor: User | None, channel: str,
+                 with_report: bool = True, now: datetime | None = None) -> Package:
+    """Build the export ZIP and record it in the audit log."""
+    from delphi import audit
+    from delphi.exports.report import render_report
+
+    tier, fmt = check_choice(tier, fmt)
+    k = int(current_app.config.get("EXPORT_K_ANONYMITY", 5))
+    package = build_package(study, tier, fmt, k=k,
+                            report_html=(lambda s: render_report(s, standalone=True))
+                            if with_report else None, now=now)
+    audit.record(actor, "study.export", study, now=now, details={
+        "tier": tier, "format": fmt, "channel": channel, "k": k,
+        "sha256": package.files, "rows": package.rows,
+    })
+    return package
+
+
+def build_and_record(study: Study, tier: str, fmt: str, *, actor: User | None, channel: str,
+                     with_report: bool = True) -> Package:
+    """For the web page, the API and the CLI: build the ZIP and record the audit
+    event, each in its own transaction, then commit.
+
+    The build only reads, so on SQLite it runs in a ``DEFERRED`` transaction
+    (readers never block panellists who submit meanwhile); the audit event is
+    then written in a short ``BEGIN IMMEDIATE`` transaction of its own.
+    """
+    from delphi import audit, database
+    from delphi.exports.report import render_report
+    from delphi.extensions import db
+
+    tier, fmt = check_choice(tier, fmt)
+    study_id, actor_id = study.id, getattr(actor, "id", None)
+    k = int(current_app.config.get("EXPORT_K_ANONYMITY", 5))
+    db.session.commit()  # end the request's transaction (it wrote nothing)
+    token = database.sqlite_begin_mode.set("DEFERRED")
+    try:
+        study = db.session.get(Study, study_id)
+        package = build_package(study, tier, fmt, k=k,
+                                report_html=(lambda s: render_report(s, standalone=True))
+                                if with_report else None)
+        db.session.commit()
+    finally:
+        database.sqlite_begin_mode.reset(token)
+    token = database.sqlite_begin_mode.set("IMMEDIATE")
+    try:
+        actor = db.session.get(User, actor_id) if actor_id is not None else None
+        audit.record(actor, "study.export", ("Study", study_id), details={
+            "tier": tier, "format": fmt, "channel": channel, "k": k,
+            "sha256": package.files, "rows": package.rows})
+        db.session.commit()
+    finally:
+        database.sqlite_begin_mode.reset(token)
+    return package

@@ -1,0 +1,206 @@
+"""The printable study report (HTML): protocol, panel, participation, results
+with charts, final item list and the reporting checklists.
+
+Everything shown is read from the database as frozen at each round's close;
+nothing here computes a statistic (charts are drawn by :mod:`analysis.charts`
+from the frozen figures). Panel composition is shown as separate counts per
+attribute, counts below ``MIN_CELL`` as "< MIN_CELL"; no panellist is named.
+"""
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from delphi.exports.checklists import CHECKLISTS
+from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
+from delphi.exports.tiers import closed_rounds, read_quasi_identifiers, statistics_tables
+from delphi.extensions import db
+from delphi.models import Amendment, Item, Panellist, Study
+
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "export_report.css"
+
+
+def _data_uri(chart) -> str:
+    return f"data:{chart.mimetype};base64," + base64.b64encode(chart.data).decode("ascii")
+
+
+def _figure(chart) -> dict:
+    return {"src": _data_uri(chart), "alt": chart.alt}
+
+
+def _fmt(value, digits=2):
+    if value is None or value != value:
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _composition(study: Study) -> dict[str, list[tuple[str, str]]]:
+    ids = list(db.session.scalars(select(Panellist.id).where(Panellist.study_id == study.id)))
+    frame = read_quasi_identifiers(study, ids)
+    min_cell = int(current_app.config.get("MIN_CELL", 5))
+    out = {}
+    for attribute in ("role", "region", "stakeholder_group"):
+        counts = Counter(frame[attribute]) if len(frame) else Counter()
+        out[attribute] = [(value, str(n) if n >= min_cell else f"< {min_cell}")
+                          for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out["_total"] = len(ids)
+    return out
+
+
+def report_context(study: Study) -> dict:
+    from analysis import charts
+
+    tables = statistics_tables(study)
+    items_t, rounds_t = tables["item_statistics"], tables["round_statistics"]
+    rounds = closed_rounds(study)
+    numbers = [r.number for r in rounds]
+    criteria = list(study.criteria)
+    agree, disagree = agreement_bands(study)
+
+    participation = []
+    seen = set()
+    for row in rounds_t.itertuples(index=False):
+        if row.round in seen:
+            continue
+        seen.add(row.round)
+        participation.append({"round": int(row.round), "invited": int(row.invited),
+                              "started": int(row.started), "submitted": int(row.submitted),
+                              "response_rate": _fmt(row.response_rate * 100 if row.response_rate
+                                                    == row.response_rate else None, 0)})
+    figures = {}
+    if participation:
+        figures["participation"] = _figure(charts.participation_chart(
+            [p["round"] for p in participation], [p["invited"] for p in participation],
+            [min(p["started"], p["invited"]) for p in participation],
+            [min(p["submitted"], p["started"], p["invited"]) for p in participation], _=_))
+        w_by = {c: [rounds_t[(rounds_t["round"] == n) & (rounds_t["criterion"] == c)]["w"]
+                    .astype(float).tolist()[:1] or [None] for n in numbers] for c in criteria}
+        w_by = {c: [v[0] if v[0] == v[0] else None for v in values] for c, values in w_by.items()}
+        figures["concordance"] = _figure(charts.concordance_chart(numbers, w_by, _=_))
+
+    per_round = []
+    for number in numbers:
+        here = items_t[items_t["round"] == number]
+        blocks = []
+        for criterion in criteria:
+            rows = here[here["criterion"] == criterion]
+            if rows.empty:
+                continue
+            conc = rounds_t[(rounds_t["round"] == number) & (rounds_t["criterion"] == criterion)]
+            w = conc["w"].iloc[0] if len(conc) else None
+            chart = charts.verdicts_chart(
+                rows["item_code"].tolist(), rows["verdict"].tolist(),
+                agreement=[a if a == a else None for a in rows["agreement"].tolist()],
+                title=_("Round %(n)s, %(criterion)s: verdicts", n=number, criterion=criterion), _=_)
+            blocks.append({
+                "criterion": criterion, "w": _fmt(w),
+                "chart": _figure(chart),
+                "rows": [{"code": r.item_code, "text": r.item_text, "n": int(r.n),
+                          "median": _fmt(r.median, 1), "iqr": _fmt(r.iqr, 1),
+                          "agreement": _fmt(r.agreement * 100 if r.agreement == r.agreement
+                                            else None, 0),
+                          "verdict": r.verdict} for r in rows.itertuples(index=False)],
+            })
+        per_round.append({"number": number, "blocks": blocks})
+
+    if len(numbers) > 1:
+        for criterion in criteria:
+            sub = items_t[items_t["criterion"] == criterion]
+            codes = sorted(sub["item_code"].unique().tolist())
+            grid = sub.pivot_table(index="item_code", columns="round", values="agreement",
+                                   aggfunc="first").reindex(index=codes, columns=numbers)
+            figures[f"convergence_{criterion}"] = _figure(charts.convergence_chart(
+                numbers, codes, grid.to_numpy(dtype=float), threshold=(study.consensus_rule or {})
+                .get("agreement_min"),
+                title=_("Agreement across rounds: %(criterion)s", criterion=criterion), _=_))
+
+    final = []
+    last = items_t.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
+    texts = dict(db.session.execute(select(Item.code, Item.text).where(Item.study_id == study.id)).all())
+    for code in sorted(last["item_code"].unique().tolist()):
+        rows = last[last["item_code"] == code]
+        final.append({"code": code, "text": texts.get(code, ""),
+                      "round": int(rows["round"].max()),
+                      "verdicts": {r.criterion: r.verdict for r in rows.itertuples(index=False)}})
+
+    amendments = db.session.scalars(select(Amendment).where(Amendment.study_id == study.id)
+                                    .order_by(Amendment.at)).all()
+    composition = _composition(study)
+    verdict_counts = Counter(v for f in final for v in f["verdicts"].values())
+    facts = _facts(study, numbers, participation, composition, amendments, final, verdict_counts)
+    checklists = [(name, [{"section": str(section), "text": str(text),
+                           "answer": facts.get(key) if key else None}
+                          for section, text, key in items]) for name, items in CHECKLISTS]
+    return {
+        "study": study, "task_force": study.task_force,
+        "scale_labels": list(enumerate(study.scale_labels or [], start=1)),
+        "consensus": consensus_text(study), "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
+        "agree": agree, "disagree": disagree,
+        "amendments": amendments, "composition": composition,
+        "participation": participation, "figures": figures, "per_round": per_round,
+        "final": final, "criteria": criteria, "checklists": checklists,
+        "min_cell": int(current_app.config.get("MIN_CELL", 5)),
+    }
+
+
+def _facts(study, numbers, participation, composition, amendments, final, verdict_counts) -> dict:
+    rates = "; ".join(_("round %(n)s: %(s)s of %(i)s (%(r)s %%)", n=p["round"], s=p["submitted"],
+                        i=p["invited"], r=p["response_rate"]) for p in participation)
+    flags = [label for flag, label in ((study.show_distribution, _("the distribution")),
+                                      (study.show_median_iqr, _("the median and IQR")),
+                                      (study.show_comments, _("the anonymised comments"))) if flag]
+    stop = _("at most %(n)s rounds", n=study.max_rounds)
+    if study.stop_when_settled:
+        stop += _("; stop early when every item has a settled verdict")
+    if study.stop_w_threshold is not None:
+        stop += _("; stop when Kendall's W >= %(w)s and the last round was stable",
+                  w=study.stop_w_threshold)
+    return {
+        "title": study.title,
+        "purpose": study.description or None,
+        "rounds": _("%(n)s closed rounds, online, with the items frozen when each round opened.",
+                    n=len(numbers)) if numbers else None,
+        "consensus": consensus_text(study),
+        "attainment": ", ".join(f"{k}: {v}" for k, v in sorted(verdict_counts.items())) or None,
+        "feedback": (_("From round 2 each panellist saw, per item: %(what)s and their own "
+                       "previous answer.", what=", ".join(flags)) if flags else
+                     _("Panellists saw their own previous answer only.")),
+        "anonymity": _("Online survey; panellists never saw who gave which answer; exports carry "
+                       "per-study pseudonyms only."),
+        "carry_forward": _("Carried to the next round: %(which)s.",
+                           which=_("items without consensus") if study.carry_forward.value ==
+                           "no_consensus" else _("all items")),
+        "panel": _("%(n)s panellists enrolled: members of the task force.",
+                   n=composition["_total"]),
+        "panel_cutoff": (_("Members who joined the task force before %(d)s.",
+                           d=study.panel_cutoff.date().isoformat()) if study.panel_cutoff else
+                         _("All approved members of the task force.")),
+        "composition": _("See \"Panel composition\" (role, region, stakeholder group)."),
+        "methods": _("Per item and criterion: n, median, quartiles (%(q)s), IQR, mean, SD, "
+                     "agreement; Kendall's W per round and criterion.", q=study.quantile_method),
+        "participation": rates or None,
+        "results": _("See \"Results by round\" and \"Final item list\".") if numbers else None,
+        "no_consensus": str(verdict_counts.get("no_consensus", 0)) + " " + _("items")
+        if final else None,
+        "amendments": (_("%(n)s amendments, listed under \"Protocol\".", n=len(amendments))
+                       if amendments else _("No amendment after the protocol was locked.")),
+        "items": _("%(n)s items rated.", n=len(final)) if final else None,
+        "scale": _("%(p)s-point scale; criteria: %(c)s.", p=study.scale_points,
+                   c=", ".join(study.criteria)),
+        "stopping": stop,
+        "data": _("De-identified data, codebook and reproduction script exported with this report."),
+    }
+
+
+def render_report(study: Study, *, standalone: bool = False) -> str:
+    """The report as HTML. ``standalone`` inlines the stylesheet (for the ZIP);
+    served by the app it links to it (the CSP forbids inline styles)."""
+    context = report_context(study)
+    css = Markup(STYLESHEET.read_text(encoding="utf-8")) if standalone else None
+    return render_template("exports/report.html", standalone=standalone, inline_css=css, **context)

@@ -1,0 +1,492 @@
+"""The export tiers as pandas tables, read straight from the database.
+
+Every tier is built from one query of plain columns per table (no ORM
+object per rating); the reshaping is done with pandas and numpy.
+
+Tiers
+-----
+``deidentified`` (the default)
+    ``ratings``: one row per panellist × round × item × criterion of every
+    closed round, with the panellist's pseudonym, the round number, the item's
+    code and text, the criterion, the rating (or ``cannot_rate``), and the
+    quasi-identifiers role, region and stakeholder group, generalised so that
+    every combination is shared by at least *k* panellists. Plus the frozen
+    statistics (they are aggregates), so the reproduction script can check them.
+``comments``
+    The de-identified tables plus ``comments``: each submitted comment and
+    each outside-IQR reason, scrubbed of email addresses, phone numbers and URLs.
+``statistics``
+    Only the frozen per-item, per-round and stability statistics of every
+    closed round.
+
+What never leaves: names, emails, organisations, countries, user and
+panellist ids, the random in-app pseudonyms, and every timestamp (only the
+round number says when). Rows are shuffled with a CSPRNG, so their order
+says nothing about who answered when.
+
+Pseudonyms
+----------
+``HMAC-SHA256(key = study.pseudonym_secret, message = str(panellist.id))``,
+hex, truncated to 16 characters (64 bits). Stable across the study's rounds
+and exports; different across studies (each study has its own secret);
+not reversible without the secret, which is never exported or shown.
+
+k-anonymity of the quasi-identifiers (:func:`k_anonymise`)
+----------------------------------------------------------
+The quasi-identifiers are role (the panellist's role in the task force),
+region and stakeholder group, one combination per panellist. With *k* =
+``EXPORT_K_ANONYMITY`` (default 5):
+
+1. The attributes are ordered from finest to coarsest by the number of
+   distinct values they take on this panel (ties: stakeholder group, region,
+   role).
+2. Local generalisation, stepwise: while some combination is held by fewer
+   than *k* panellists, each panellist of such a combination has the finest
+   attribute they still show replaced by ``suppressed``. Groups of *k* or more
+   are never touched, so they never shrink; every step suppresses at least one
+   more value, so the loop ends.
+3. If the panellists left with everything suppressed number fewer than *k*
+   (but more than none), the group is topped up with panellists drawn at
+   random (CSPRNG) from the largest groups that keep at least *k* members;
+   when that is impossible, every attribute is suppressed for everybody.
+4. With fewer than *k* panellists in all, every attribute is suppressed: the
+   one remaining combination then says nothing about anybody.
+
+The result: every combination that appears in the export is shared by at
+least *k* panellists (or carries no information at all). The codebook reports
+how many values were suppressed. Known limit: the set of rounds a panellist
+answered is not treated as a quasi-identifier.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, or_, select
+
+from delphi.extensions import db
+from delphi.models import (
+    Item,
+    ItemComment,
+    ItemStatistics,
+    Membership,
+    Panellist,
+    PanellistStatus,
+    Rating,
+    Region,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundStatistics,
+    RoundStatus,
+    Study,
+    User,
+)
+
+TIERS = ("deidentified", "comments", "statistics")
+SUPPRESSED = "suppressed"
+UNKNOWN = "unknown"
+QUASI_IDENTIFIERS = ("role", "region", "stakeholder_group")
+#: Tie-break order when two attributes have as many distinct values (finest first).
+_TIE_ORDER = ("stakeholder_group", "region", "role")
+PSEUDONYM_HEX = 16
+
+RATINGS_COLUMNS = ["pseudonym", "round", "item_code", "item_text", "criterion", "rating",
+                   "cannot_rate", "role", "region", "stakeholder_group"]
+COMMENTS_COLUMNS = ["pseudonym", "round", "item_code", "kind", "criterion", "text"]
+ITEM_STAT_COLUMNS = ["round", "item_code", "item_text", "criterion", "n", "n_missing", "median",
+                     "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement"]
+ROUND_STAT_COLUMNS = ["round", "criterion", "invited", "started", "submitted", "response_rate",
+                      "w", "w_uncorrected", "chi2", "df", "pvalue", "n_raters", "n_items",
+                      "n_dropped"]
+STABILITY_COLUMNS = ["round", "item_code", "criterion"]
+
+
+# -- pseudonyms and shuffling --------------------------------------------------
+
+def pseudonym(secret: str, panellist_id: int) -> str:
+    """The export pseudonym of a panellist: truncated HMAC-SHA256 (see module doc)."""
+    digest = hmac.new(secret.encode("utf-8"), str(int(panellist_id)).encode("ascii"),
+                      hashlib.sha256).hexdigest()
+    return digest[:PSEUDONYM_HEX]
+
+
+def secure_permutation(n: int) -> np.ndarray:
+    """A random permutation of ``range(n)`` drawn from the OS CSPRNG.
+
+    Sorting by 64-bit keys from :func:`os.urandom` (the chance of a tie among
+    1.2 million keys is about 4e-8, and a tie only keeps two rows in place).
+    """
+    if n <= 1:
+        return np.arange(n, dtype=np.intp)
+    keys = np.frombuffer(os.urandom(8 * n), dtype=np.uint64)
+    return np.argsort(keys, kind="stable")
+
+
+def shuffle(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` in a CSPRNG-random order, with a fresh 0..n-1 index."""
+    return frame.take(secure_permutation(len(frame))).reset_index(drop=True)
+
+
+# -- k-anonymity -----------------------------------------------------------------
+
+@dataclass
+class AnonymityReport:
+    k: int
+    panellists: int
+    suppressed: dict[str, int] = field(default_factory=dict)
+    topped_up: int = 0
+    all_suppressed: bool = False
+
+    def to_dict(self) -> dict:
+        return {"k": self.k, "panellists": self.panellists, "suppressed_values": self.suppressed,
+                "topped_up": self.topped_up, "all_suppressed": self.all_suppressed}
+
+
+def _attribute_order(qi: pd.DataFrame, attributes) -> list[str]:
+    counts = {a: qi[a].nunique() for a in attributes}
+    return sorted(attributes, key=lambda a: (-counts[a], _TIE_ORDER.index(a)
+                                             if a in _TIE_ORDER else len(_TIE_ORDER)))
+
+
+def k_anonymise(qi: pd.DataFrame, k: int, attributes=QUASI_IDENTIFIERS
+                ) -> tuple[pd.DataFrame, AnonymityReport]:
+    """Generalise the quasi-identifiers, one row per panellist, to k-anonymity.
+
+    Parameters
+    ----------
+    qi : DataFrame
+        One row per panellist with the ``attributes`` columns (strings).
+    k : int
+        Minimum number of panellists sharing each combination (>= 1).
+
+    Returns
+    -------
+    (DataFrame, AnonymityReport)
+        A copy with some values replaced by ``"suppressed"``; the algorithm is
+        described in the module docstring.
+    """
+    if k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    attributes = list(attributes)
+    out = qi.copy()
+    for a in attributes:
+        out[a] = out[a].astype(object)
+    report = AnonymityReport(k=k, panellists=len(out))
+    if len(out) == 0:
+        return out, report
+    original = out[attributes].copy()
+    if len(out) < k:
+        out[attributes] = SUPPRESSED
+        report.all_suppressed = True
+    else:
+        order = _attribute_order(out, attributes)
+        while True:
+            sizes = out.groupby(attributes, sort=False)[attributes[0]].transform("size")
+            small = (sizes < k).to_numpy()
+            if not small.any():
+                break
+            handled = np.zeros(len(out), dtype=bool)
+            for a in order:
+                mask = small & ~handled & (out[a] != SUPPRESSED).to_numpy()
+                if mask.any():
+                    out.loc[mask, a] = SUPPRESSED
+                    handled |= mask
+            if not handled.any():  # the small group is the all-suppressed one
+                if not _top_up(out, attributes, k, report):
+                    out[attributes] = SUPPRESSED
+                    report.all_suppressed = True
+                break
+    for a in attributes:
+        report.suppressed[a] = int(((out[a] == SUPPRESSED) & (original[a] != SUPPRESSED)).sum())
+    return out, report
+
+
+def _top_up(out: pd.DataFrame, attributes: list[str], k: int, report: AnonymityReport) -> bool:
+    """Move panellists from large groups into a too-small all-suppressed group."""
+    all_sup = (out[attributes] == SUPPRESSED).all(axis=1).to_numpy()
+    need = k - int(all_sup.sum())
+    groups = out[~all_sup].groupby(attributes, sort=False).indices
+    donors = []
+    for _key, positions in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        spare = len(positions) - k
+        if spare <= 0:
+            break
+        index = out.index[~all_sup][positions]
+        take = min(spare, need - len(donors))
+        chosen = index.to_numpy()[secure_permutation(len(index))[:take]]
+        donors.extend(chosen.tolist())
+        if len(donors) >= need:
+            break
+    if len(donors) < need:
+        return False
+    out.loc[donors, attributes] = SUPPRESSED
+    report.topped_up = len(donors)
+    return True
+
+
+# -- reading ------------------------------------------------------------------------
+
+def closed_rounds(study: Study) -> list[Round]:
+    return list(db.session.scalars(
+        select(Round).where(Round.study_id == study.id, Round.status == RoundStatus.closed)
+        .order_by(Round.number)))
+
+
+def _counted(query):
+    """Only answers that counted when their round closed: submitted, by a
+    panellist active then (still active, or withdrawn after the close)."""
+    return query.where(
+        Response.status == ResponseStatus.submitted,
+        Round.status == RoundStatus.closed,
+        or_(Panellist.status == PanellistStatus.active,
+            and_(Panellist.withdrawn_at.is_not(None), Round.closed_at.is_not(None),
+                 Panellist.withdrawn_at > Round.closed_at)),
+    )
+
+
+def _fetch_columns(query) -> list[tuple]:
+    """Run a Core query and return plain DBAPI tuples (fast for millions of rows)."""
+    conn = db.session.connection()
+    return conn.execute(query).fetchall()
+
+
+def read_ratings(study: Study) -> pd.DataFrame:
+    """Submitted ratings of the study's closed rounds: panellist_id, round,
+    item_id, criterion, value (float, NaN = cannot rate). One query."""
+    query = _counted(
+        select(Response.panellist_id, Round.number, Rating.item_id, Rating.criterion, Rating.value)
+        .select_from(Rating)
+        .join(Response, Response.id == Rating.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Panellist, Panellist.id == Response.panellist_id)
+        .where(Round.study_id == study.id))
+    rows = _fetch_columns(query)
+    n = len(rows)
+    if not n:
+        return pd.DataFrame({"panellist_id": np.zeros(0, np.int64), "round": np.zeros(0, np.int64),
+                             "item_id": np.zeros(0, np.int64),
+                             "criterion": pd.Categorical([], categories=list(study.criteria)),
+                             "value": np.zeros(0, float)})
+    cols = list(zip(*rows))
+    return pd.DataFrame({
+        "panellist_id": np.fromiter(cols[0], dtype=np.int64, count=n),
+        "round": np.fromiter(cols[1], dtype=np.int64, count=n),
+        "item_id": np.fromiter(cols[2], dtype=np.int64, count=n),
+        "criterion": pd.Categorical(cols[3]),
+        "value": np.array(cols[4], dtype=float),
+    })
+
+
+def read_items(study: Study) -> pd.DataFrame:
+    rows = db.session.execute(
+        select(Item.id, Item.code, Item.text).where(Item.study_id == study.id).order_by(Item.code)
+    ).all()
+    return pd.DataFrame(rows, columns=["item_id", "item_code", "item_text"])
+
+
+def read_quasi_identifiers(study: Study, panellist_ids) -> pd.DataFrame:
+    """Role (task-force membership), region (profile, else membership) and
+    stakeholder group of the given panellists; ``unknown`` where not set."""
+    ids = [int(i) for i in panellist_ids]
+    if not ids:
+        return pd.DataFrame(columns=["panellist_id", *QUASI_IDENTIFIERS])
+    profile_region = Region.__table__.alias("profile_region")
+    member_region = Region.__table__.alias("member_region")
+    query = (
+        select(Panellist.id, Membership.role, profile_region.c.name, member_region.c.name,
+               User.stakeholder_group)
+        .select_from(Panellist)
+        .join(User, User.id == Panellist.user_id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id,
+                                    Membership.task_force_id == study.task_force_id))
+        .outerjoin(profile_region, profile_region.c.id == User.region_id)
+        .outerjoin(member_region, member_region.c.id == Membership.region_id)
+        .where(Panellist.study_id == study.id)
+    )
+    wanted = set(ids)
+    records = []
+    for pid, role, region, m_region, group in db.session.execute(query):
+        if pid in wanted:
+            records.append((pid, role.value if role is not None else UNKNOWN,
+                            region or m_region or UNKNOWN, group or UNKNOWN))
+    return pd.DataFrame(records, columns=["panellist_id", *QUASI_IDENTIFIERS])
+
+
+# -- the tables --------------------------------------------------------------------
+
+@dataclass
+class Tables:
+    """The tables of one export, in order, with what the codebook needs to know."""
+
+    tier: str
+    frames: dict[str, pd.DataFrame]
+    anonymity: AnonymityReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def ratings_table(study: Study, k: int) -> tuple[pd.DataFrame, AnonymityReport, dict[int, str]]:
+    """The de-identified ratings table, shuffled; also the pseudonym map."""
+    raw = read_ratings(study)
+    items = read_items(study).set_index("item_id")
+    panellists = np.unique(raw["panellist_id"].to_numpy())
+    names = {int(p): pseudonym(study.pseudonym_secret, int(p)) for p in panellists}
+    qi = read_quasi_identifiers(study, panellists)
+    generalised, report = k_anonymise(qi, k)
+    generalised = generalised.set_index("panellist_id")
+
+    # Panellist-level attributes as categoricals: one code per row, no string copies.
+    p_codes = np.searchsorted(panellists, raw["panellist_id"].to_numpy())
+    frame = {"pseudonym": pd.Categorical.from_codes(
+        p_codes, categories=[names[int(p)] for p in panellists]) if len(panellists) else
+        pd.Categorical([])}
+    frame["round"] = raw["round"].to_numpy()
+    item_ids = items.index.to_numpy()
+    order = np.argsort(item_ids)
+    i_codes = order[np.searchsorted(item_ids[order], raw["item_id"].to_numpy())] if len(items) else \
+        np.zeros(0, np.intp)
+    frame["item_code"] = pd.Categorical.from_codes(i_codes, categories=items["item_code"].tolist()) \
+        if len(items) else pd.Categorical([])
+    frame["item_text"] = _texts_categorical(items["item_text"].tolist(), i_codes)
+    frame["criterion"] = raw["criterion"]
+    frame["rating"] = pd.array(raw["value"].to_numpy(), dtype="Int64")
+    frame["cannot_rate"] = raw["value"].isna().to_numpy()
+    for a in QUASI_IDENTIFIERS:
+        values = generalised[a].reindex(panellists).tolist() if len(panellists) else []
+        cats = sorted(set(values))
+        lookup = {v: i for i, v in enumerate(cats)}
+        codes_per_panellist = np.array([lookup[v] for v in values], dtype=np.intp)
+        frame[a] = pd.Categorical.from_codes(codes_per_panellist[p_codes] if len(panellists) else
+                                             np.zeros(0, np.intp), categories=cats)
+    table = pd.DataFrame(frame)[RATINGS_COLUMNS]
+    return shuffle(table), report, names
+
+
+def _texts_categorical(texts: list[str], codes: np.ndarray) -> pd.Categorical:
+    """Item texts per row as a Categorical (two items may share a text)."""
+    unique = list(dict.fromkeys(texts))
+    position = {t: i for i, t in enumerate(unique)}
+    remap = np.array([position[t] for t in texts], dtype=np.intp)
+    return pd.Categorical.from_codes(remap[codes] if len(texts) else np.zeros(0, np.intp),
+                                     categories=unique)
+
+
+def comments_table(study: Study, names: dict[int, str]) -> pd.DataFrame:
+    """Comments and outside-IQR reasons, scrubbed, shuffled."""
+    from delphi.exports.scrub import scrub
+
+    comments = db.session.execute(_counted(
+        select(Response.panellist_id, Round.number, Item.code, ItemComment.text)
+        .select_from(ItemComment)
+        .join(Response, Response.id == ItemComment.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Panellist, Panellist.id == Response.panellist_id)
+        .join(Item, Item.id == ItemComment.item_id)
+        .where(Round.study_id == study.id))).all()
+    reasons = db.session.execute(_counted(
+        select(Response.panellist_id, Round.number, Item.code, Rating.criterion, Rating.reason)
+        .select_from(Rating)
+        .join(Response, Response.id == Rating.response_id)
+        .join(Round, Round.id == Response.round_id)
+        .join(Panellist, Panellist.id == Response.panellist_id)
+        .join(Item, Item.id == Rating.item_id)
+        .where(Round.study_id == study.id, Rating.reason.is_not(None), Rating.reason != ""))).all()
+    records = []
+    for pid, number, code, text in comments:
+        if text and text.strip():
+            records.append((_name(study, names, pid), number, code, "comment", "", scrub(text)))
+    for pid, number, code, criterion, text in reasons:
+        records.append((_name(study, names, pid), number, code, "reason", criterion, scrub(text)))
+    frame = pd.DataFrame(records, columns=COMMENTS_COLUMNS)
+    frame["round"] = frame["round"].astype("int64")
+    return shuffle(frame)
+
+
+def _name(study: Study, names: dict[int, str], panellist_id: int) -> str:
+    if panellist_id not in names:
+        names[panellist_id] = pseudonym(study.pseudonym_secret, panellist_id)
+    return names[panellist_id]
+
+
+def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
+    """Frozen ItemStatistics, RoundStatistics (one row per round × criterion)
+    and stability of every closed round, in round and item order."""
+    points = int(study.scale_points)
+    rows = db.session.execute(
+        select(Round.number, Item.code, Item.text, ItemStatistics.criterion, ItemStatistics.n,
+               ItemStatistics.n_missing, ItemStatistics.median, ItemStatistics.q1,
+               ItemStatistics.q3, ItemStatistics.iqr, ItemStatistics.mean, ItemStatistics.sd,
+               ItemStatistics.agreement, ItemStatistics.disagreement, ItemStatistics.counts,
+               ItemStatistics.verdict)
+        .select_from(ItemStatistics)
+        .join(Round, Round.id == ItemStatistics.round_id)
+        .join(Item, Item.id == ItemStatistics.item_id)
+        .where(Round.study_id == study.id, Round.status == RoundStatus.closed)
+        .order_by(Round.number, Item.code, ItemStatistics.criterion)).all()
+    count_cols = [f"count_{v}" for v in range(1, points + 1)]
+    records = []
+    for row in rows:
+        counts = list(row[14] or [])
+        counts = (counts + [0] * points)[:points]
+        records.append((*row[:14], *counts, row[15]))
+    items = pd.DataFrame(records, columns=[*ITEM_STAT_COLUMNS, *count_cols, "verdict"])
+    for col in ("round", "n", "n_missing", *count_cols):
+        items[col] = items[col].astype("int64")
+    for col in ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement"):
+        items[col] = items[col].astype(float)
+
+    code_of = dict(db.session.execute(select(Item.id, Item.code).where(Item.study_id == study.id)).all())
+    round_rows = db.session.execute(
+        select(Round.number, RoundStatistics)
+        .join(Round, Round.id == RoundStatistics.round_id)
+        .where(Round.study_id == study.id, Round.status == RoundStatus.closed)
+        .order_by(Round.number)).all()
+    per_round, stability = [], []
+    for number, stats in round_rows:
+        for criterion in study.criteria:
+            conc = (stats.concordance or {}).get(criterion) or {}
+            per_round.append((number, criterion, stats.invited, stats.started, stats.submitted,
+                              stats.response_rate, *(conc.get(key) for key in ROUND_STAT_COLUMNS[6:])))
+        for key, values in sorted((stats.stability or {}).items()):
+            item_id, _sep, criterion = str(key).partition(":")
+            try:
+                code = code_of.get(int(item_id), item_id)
+            except ValueError:
+                code = item_id
+            flat = {k: v for k, v in (values or {}).items() if not isinstance(v, (dict, list))}
+            stability.append({"round": number, "item_code": code, "criterion": criterion, **flat})
+    rounds = pd.DataFrame(per_round, columns=ROUND_STAT_COLUMNS)
+    for col in ("w", "w_uncorrected", "chi2", "pvalue", "response_rate"):
+        rounds[col] = pd.to_numeric(rounds[col], errors="coerce").astype(float)
+    for col in ("round", "invited", "started", "submitted"):
+        rounds[col] = rounds[col].astype("int64")
+    for col in ("df", "n_raters", "n_items", "n_dropped"):
+        rounds[col] = pd.array(pd.to_numeric(rounds[col], errors="coerce"), dtype="Int64")
+    stab = pd.DataFrame(stability)
+    if stab.empty:
+        stab = pd.DataFrame(columns=STABILITY_COLUMNS)
+    return {"item_statistics": items, "round_statistics": rounds, "stability": stab}
+
+
+def build_tables(study: Study, tier: str, *, k: int = 5) -> Tables:
+    """All tables of a tier, timed ("read_build" in seconds)."""
+    import time
+
+    if tier not in TIERS:
+        raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
+    started = time.perf_counter()
+    frames: dict[str, pd.DataFrame] = {}
+    report = None
+    if tier in ("deidentified", "comments"):
+        ratings, report, names = ratings_table(study, k)
+        frames["ratings"] = ratings
+        if tier == "comments":
+            frames["comments"] = comments_table(study, names)
+    frames.update(statistics_tables(study))
+    return Tables(tier=tier, frames=frames, anonymity=report,
+                  timings={"read_build": time.perf_counter() - started})
+
