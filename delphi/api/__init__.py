@@ -7,6 +7,7 @@ no CSRF token. Every error is ``{"error": {"code", "message", "fields"?}}``.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import wraps
 
 from flask import Blueprint, g, request
@@ -59,7 +60,12 @@ def token_required(view):
 
 def json_body() -> dict:
     """The request's JSON object; a 400 for anything that is not one."""
-    data = request.get_json(silent=True)
+    data = None
+    if request.is_json:
+        try:
+            data = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):  # bad syntax or encoding; absurd nesting
+            data = None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
     return data
