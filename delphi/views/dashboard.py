@@ -1,0 +1,245 @@
+"""The study dashboard: moderators, researchers and admins.
+
+Thin views over :mod:`rounds.dashboard` (the read model) and
+:mod:`delphi.chart_cache` (rendered charts). Nothing here computes a
+statistic. Researchers see aggregates only: the non-responders' names and
+the Remind action are for moderators (and admins).
+"""
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from delphi import access, audit, chart_cache
+from delphi.domain import InvalidInput, NotFound, StateError
+from delphi.extensions import db
+from delphi.i18n import current_language
+from delphi.models import Item, RoundItem, RoundStatus
+from rounds import dashboard as read_model
+
+bp = Blueprint("dashboard", __name__, url_prefix="/studies")
+
+VERDICT_LABELS = {
+    "consensus_in": _l("Consensus to include"),
+    "consensus_out": _l("Consensus to exclude"),
+    "no_consensus": _l("No consensus"),
+    "insufficient_n": _l("Too few responses"),
+}
+W_LABELS = {
+    "very weak": _l("very weak"), "weak": _l("weak"), "moderate": _l("moderate"),
+    "strong": _l("strong"), "unusually strong": _l("unusually strong"),
+}
+DIMENSION_LABELS = {
+    "role": _l("Role"), "region": _l("Region"), "stakeholder_group": _l("Stakeholder group"),
+    "organisation_status": _l("Organisation status"),
+}
+SORT_LABELS = {
+    "position": _l("Questionnaire order"), "code": _l("Item"), "criterion": _l("Criterion"),
+    "n": _l("n"), "median": _l("Median"), "iqr": _l("IQR"), "agreement": _l("Agreement"),
+    "disagreement": _l("Disagreement"), "verdict": _l("Verdict"),
+}
+
+
+class RemindForm(FlaskForm):
+    """CSRF only; the panellists come as repeated ``panellist`` values."""
+
+
+def remind_function():
+    """``delphi.mail.remind(round, panellists, actor=...)`` when the mail feature has it."""
+    for module_name in ("delphi.mail", "delphi.mail.reminders"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        function = getattr(module, "remind", None)
+        if callable(function):
+            return function
+    return None
+
+
+def _study_for_staff(study_id: int):
+    study = access.get_study(study_id)
+    access.require(access.can_view_results(current_user, study))
+    return study
+
+
+@bp.app_template_filter("dash_num")
+def dash_num(value, places: int = 2) -> str:
+    """A number as the dashboard prints it: at most ``places`` decimals, no trailing zeros."""
+    if value is None:
+        return "—"
+    text = f"{float(value):.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+@bp.app_template_filter("dash_pct")
+def dash_pct(value) -> str:
+    """A share 0..1 as a percentage with one decimal."""
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.1f} %"
+
+
+@bp.app_template_filter("dash_signed")
+def dash_signed(value, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    text = dash_num(value, places)
+    return text if text.startswith("-") or text == "0" else "+" + text
+
+
+@bp.get("/<int:study_id>/dashboard")
+@login_required
+def index(study_id: int):
+    study = _study_for_staff(study_id)
+    rnd = read_model.default_round(study)
+    if rnd is None:
+        return render_template("dashboard/empty.html", study=study)
+    return redirect(url_for("dashboard.round_view", study_id=study.id, number=rnd.number))
+
+
+@bp.get("/<int:study_id>/dashboard/rounds/<int:number>")
+@login_required
+def round_view(study_id: int, number: int):
+    study = _study_for_staff(study_id)
+    rnd = read_model.get_round(study, number)
+    if rnd.status is RoundStatus.draft:
+        raise NotFound(_("This round has not opened yet."))
+    is_moderator = access.can_moderate(current_user, study)
+    language = current_language()
+    data = read_model.dashboard(
+        study, rnd, with_names=is_moderator,
+        query=read_model.parse_table_query(request.args, study), language=language,
+        subgroups_of=lambda r: chart_cache.subgroups(r, language=language))
+    by = request.args.get("by")
+    if by not in read_model.SUBGROUP_DIMENSIONS:
+        by = read_model.SUBGROUP_DIMENSIONS[0]
+    can_remind = is_moderator and rnd.status is RoundStatus.open
+    alts = _alt_texts(study, rnd, data.frozen, language)
+    return render_template(
+        "dashboard/round.html", d=data, study=study, rnd=rnd, is_moderator=is_moderator,
+        can_remind=can_remind, remind_available=remind_function() is not None,
+        remind_form=RemindForm(), by=by, alts=alts, verdict_labels=VERDICT_LABELS, w_labels=W_LABELS,
+        dimension_labels=DIMENSION_LABELS, sort_labels=SORT_LABELS,
+        sort_keys=read_model.SORT_KEYS, subgroup_dimensions=read_model.SUBGROUP_DIMENSIONS,
+        composition_dimensions=read_model.COMPOSITION_DIMENSIONS, min_cell=read_model.MIN_CELL)
+
+
+def _alt_texts(study, rnd, frozen: bool, language: str) -> dict[str, str]:
+    """The alt text of every chart on the page (from the chart cache when frozen)."""
+    alts = {"participation": chart_cache.chart(study, rnd, "participation", "png",
+                                               language=language).alt}
+    if frozen:
+        alts["concordance"] = chart_cache.chart(study, rnd, "concordance", "png",
+                                                language=language).alt
+        for criterion in study.criteria:
+            for name in ("verdicts", "convergence"):
+                alts[f"{name}:{criterion}"] = chart_cache.chart(
+                    study, rnd, name, "png", criterion=criterion, language=language).alt
+    return alts
+
+
+def _split_filename(filename: str) -> tuple[str, str]:
+    name, dot, fmt = filename.rpartition(".")
+    if not dot or fmt not in read_model.CHART_FORMATS:
+        raise NotFound(_("No such chart format: use .png or .svg."))
+    return name, fmt
+
+
+@bp.get("/<int:study_id>/dashboard/rounds/<int:number>/charts/<filename>")
+@login_required
+def round_chart(study_id: int, number: int, filename: str):
+    study = _study_for_staff(study_id)
+    name, fmt = _split_filename(filename)
+    if name not in read_model.ROUND_CHARTS:
+        raise NotFound(_("No such chart."))
+    rnd = read_model.get_round(study, number)
+    entry = chart_cache.chart(study, rnd, name, fmt, criterion=request.args.get("criterion"),
+                              language=current_language())
+    return chart_cache.send(entry)
+
+
+def _round_item(rnd, item_id: int) -> Item:
+    item = db.session.scalar(select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
+        RoundItem.round_id == rnd.id, Item.id == item_id))
+    if item is None:
+        raise NotFound(_("No such item in this round."))
+    return item
+
+
+@bp.get("/<int:study_id>/dashboard/rounds/<int:number>/items/<int:item_id>")
+@login_required
+def item_view(study_id: int, number: int, item_id: int):
+    study = _study_for_staff(study_id)
+    rnd = read_model.get_round(study, number)
+    item = _round_item(rnd, item_id)
+    language = current_language()
+    tables = [read_model.chart_table(rnd, "distribution", criterion=c, item=item, language=language)
+              for c in study.criteria]
+    alts = {t["criterion"]: chart_cache.chart(study, rnd, "distribution", "png", criterion=t["criterion"],
+                                              item=item, language=language).alt for t in tables}
+    return render_template("dashboard/item.html", study=study, rnd=rnd, item=item, tables=tables,
+                           alts=alts, verdict_labels=VERDICT_LABELS,
+                           text=item.text_in(language))
+
+
+@bp.get("/<int:study_id>/dashboard/rounds/<int:number>/items/<int:item_id>/distribution.<fmt>")
+@login_required
+def item_chart(study_id: int, number: int, item_id: int, fmt: str):
+    study = _study_for_staff(study_id)
+    if fmt not in read_model.CHART_FORMATS:
+        raise NotFound(_("No such chart format: use .png or .svg."))
+    rnd = read_model.get_round(study, number)
+    item = _round_item(rnd, item_id)
+    entry = chart_cache.chart(study, rnd, "distribution", fmt,
+                              criterion=request.args.get("criterion"), item=item,
+                              language=current_language())
+    return chart_cache.send(entry)
+
+
+@bp.post("/<int:study_id>/dashboard/rounds/<int:number>/remind")
+@login_required
+def remind(study_id: int, number: int):
+    study = access.get_study(study_id)
+    access.require(access.can_moderate(current_user, study))
+    rnd = read_model.get_round(study, number)
+    back = redirect(url_for("dashboard.round_view", study_id=study.id, number=rnd.number), 303)
+    form = RemindForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired; nothing was sent. Please try again."), "error")
+        return back
+    if rnd.status is not RoundStatus.open:
+        raise StateError(_("Reminders can only be sent while the round is open."))
+    function = remind_function()
+    if function is None:
+        flash(_("Reminders are not available: the mail feature is not installed."), "error")
+        return back
+    waiting = {n.panellist_id for n in read_model.non_responders(rnd, with_names=False)}
+    try:
+        chosen = {int(v) for v in request.form.getlist("panellist")}
+    except ValueError:
+        raise InvalidInput(_("Invalid input."), fields={"panellist": _("Not a panellist.")})
+    chosen = (chosen & waiting) if chosen else waiting
+    if not chosen:
+        flash(_("Everybody has answered: nobody to remind."), "success")
+        return back
+    panellists = read_model.panellists_by_ids(study, sorted(chosen))
+    try:
+        result = function(rnd, panellists, actor=current_user)
+        audit.record(current_user, "round.remind", rnd,
+                     details={"study": study.id, "round": rnd.number,
+                              "panellists": len(panellists)})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    sent = len(result) if isinstance(result, (list, tuple, set)) else (
+        result if isinstance(result, int) else len(panellists))
+    flash(_("Reminders queued: %(n)d.", n=sent), "success")
+    return back
