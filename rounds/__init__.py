@@ -6,6 +6,7 @@ time as ``now=``, and raises :mod:`delphi.domain` errors.
 from rounds.adapter import RoundData, round_matrices
 from rounds.answering import (
     AnswerSet,
+    IncompleteSubmission,
     Questionnaire,
     QuestionnaireItem,
     RatingInput,
@@ -39,7 +40,7 @@ from rounds.studies import (
 )
 
 __all__ = [
-    "AnswerSet", "CloseReport", "Questionnaire", "QuestionnaireItem", "RatingInput", "RoundData",
+    "AnswerSet", "CloseReport", "IncompleteSubmission", "Questionnaire", "QuestionnaireItem", "RatingInput", "RoundData",
     "add_item", "add_panellist", "agree_band", "assign_staff", "close_due_rounds", "close_round",
     "consensus_rule", "create_study", "default_scale_labels", "draft_key", "draft_round",
     "end_study", "enrol_panel", "item_from_proposals", "open_round", "panellist_by_pseudonym",

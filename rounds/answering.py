@@ -53,6 +53,14 @@ class AnswerSet:
     comments: dict[int, str] = field(default_factory=dict)
 
 
+class IncompleteSubmission(InvalidInput):
+    """A submission with answers or reasons missing. The draft (with the answers
+    just given) has been merged and flushed before this is raised: a caller that
+    commits before reporting the error keeps it (``draft_saved`` is True)."""
+
+    draft_saved = True
+
+
 def draft_key(item_id: int, criterion: str) -> str:
     """The key of an answer in ``Response.draft["ratings"]`` and of completeness /
     reason errors in ``InvalidInput.fields`` (``"<item_id>:<criterion>.value"``)."""
@@ -145,10 +153,12 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     ``StateError``). Errors: ``InvalidInput`` with ``fields`` such as
     ``ratings[3].value`` (position in ``answers.ratings``) for bad input, and
     ``"<item_id>:<criterion>.value"`` / ``.reason`` for a missing answer or a
-    missing outside-IQR reason at submission; ``Forbidden`` for someone not
+    missing outside-IQR reason at submission (then :class:`IncompleteSubmission`,
+    raised after the merged draft is flushed: commit before reporting it to keep
+    the draft); ``Forbidden`` for someone not
     (or no longer) on the panel. Submitting is idempotent: the same answers (or
     the same ``submit_key``) give one response and unchanged rows. Nothing is
-    written when an error is raised. Sends ``response_submitted`` on submit.
+    written when another error is raised. Sends ``response_submitted`` on submit.
     """
     now = now_or(now)
     round = _lock_round(round, share=True)
@@ -203,7 +213,8 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
             response.draft = draft
             response.updated_at = now
             db.session.flush()
-            raise InvalidInput(_("Please complete your answers before submitting."), fields=errors)
+            raise IncompleteSubmission(_("Please complete your answers before submitting."),
+                                       fields=errors)
 
     response.draft = draft
     response.updated_at = now

@@ -1,0 +1,209 @@
+"""Answering: validation naming the field, drafts, idempotent submission, refusals,
+and a questionnaire that never shows another panellist's identity."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+from sqlalchemy import func, select
+
+import rounds
+from delphi.domain import Forbidden, InvalidInput, StateError
+from delphi.extensions import db
+from delphi.models import ItemComment, Rating, Response, ResponseStatus
+from rounds import AnswerSet, RatingInput
+from tests.factories import answer_round, build_study, close, get_round, panellist_of, user_by_email
+
+CRITERIA = ("importance", "feasibility")
+
+
+@pytest.fixture
+def world(app):
+    world = build_study(app, n_panellists=6, n_items=3, criteria=CRITERIA)
+    answer_round(app, world, 1, who=[])  # open round 1, nobody answers yet
+    return world
+
+
+def _full(world, value=4, reason=None):
+    return [RatingInput(i, c, value, reason) for i in world.item_ids for c in CRITERIA]
+
+
+@pytest.mark.parametrize("rating, field", [
+    (RatingInput(999999, "importance", 3), "ratings[1].item"),
+    (RatingInput(None, "importance", 3), "ratings[1].item"),
+    (RatingInput("x", "importance", 3), "ratings[1].item"),
+    ("item-ok", "ratings[1].criterion"),
+    (RatingInput(0, "importance", 6), "ratings[1].value"),
+    (RatingInput(0, "importance", 0), "ratings[1].value"),
+    (RatingInput(0, "importance", True), "ratings[1].value"),
+    (RatingInput(0, "importance", 2.5), "ratings[1].value"),
+])
+def test_invalid_answers_name_the_field(app, world, rating, field):
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, world.panellists[0])
+        item = world.item_ids[0]
+        if rating == "item-ok":
+            rating = RatingInput(item, "beauty", 3)
+        elif rating.item_id == 0:
+            rating = RatingInput(item, rating.criterion, rating.value)
+        with pytest.raises(InvalidInput) as error:
+            rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 3), rating]),
+                                submit=False)
+        assert set(error.value.fields) == {field}
+        assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_unknown_comment_item_is_named(app, world):
+    with app.app_context():
+        with pytest.raises(InvalidInput) as error:
+            rounds.save_answers(get_round(world, 1), panellist_of(world, world.panellists[0]),
+                                AnswerSet([], {424242: "hi"}), submit=False)
+        assert list(error.value.fields) == ["comments[424242]"]
+
+
+def test_draft_then_incomplete_submit_keeps_the_draft(app, world):
+    first_item = world.item_ids[0]
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, world.panellists[0])
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(first_item, "importance", 5)],
+                                                      {first_item: "Good idea"}), submit=False)
+        db.session.commit()
+        with pytest.raises(rounds.IncompleteSubmission) as error:
+            rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(first_item, "feasibility", None)]),
+                                submit=True)
+        assert isinstance(error.value, InvalidInput)
+        missing = set(error.value.fields)
+        assert f"{first_item}:importance.value" not in missing
+        assert f"{first_item}:feasibility.value" not in missing  # "cannot rate" is an answer
+        assert f"{world.item_ids[1]}:importance.value" in missing
+        assert len(missing) == 2 * len(world.item_ids) - 2
+        db.session.commit()  # a caller that keeps the draft commits before reporting
+    with app.app_context():
+        q = rounds.questionnaire(get_round(world, 1), panellist_of(world, world.panellists[0]))
+        first = q.items[0]
+        assert first.answers == {"importance": {"value": 5}, "feasibility": {"value": None}}
+        assert first.comment == "Good idea"
+        assert q.response_status == "draft"
+        assert db.session.scalar(select(func.count(Rating.id))) == 0  # nothing counts yet
+
+
+def test_double_submit_makes_one_response_and_the_same_rows(app, world):
+    email = world.panellists[0]
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, email)
+        answers = AnswerSet(_full(world), {world.item_ids[1]: "Costly"})
+        rounds.save_answers(rnd, panellist, answers, submit=True, submit_key="k1")
+        db.session.commit()
+        before = db.session.execute(select(Rating.id, Rating.item_id, Rating.criterion, Rating.value)
+                                    .order_by(Rating.id)).all()
+        rounds.save_answers(rnd, panellist, answers, submit=True, submit_key="k1")
+        rounds.save_answers(rnd, panellist, answers, submit=True)
+        db.session.commit()
+        after = db.session.execute(select(Rating.id, Rating.item_id, Rating.criterion, Rating.value)
+                                   .order_by(Rating.id)).all()
+        assert after == before and len(after) == 2 * len(world.item_ids)
+        assert db.session.scalar(select(func.count(Response.id))) == 1
+        assert db.session.scalar(select(func.count(ItemComment.id))) == 1
+
+
+def test_amending_counts_only_once_resubmitted(app, world):
+    email = world.panellists[0]
+    item = world.item_ids[0]
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, email)
+        rounds.save_answers(rnd, panellist, AnswerSet(_full(world, 2)), submit=True)
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 5)]), submit=False)
+        db.session.commit()
+        q = rounds.questionnaire(rnd, panellist)
+        assert q.response_status == "submitted" and q.has_unsubmitted_changes
+        assert q.items[0].submitted["importance"] == 2 and q.items[0].answers["importance"]["value"] == 5
+        counted = db.session.scalar(select(Rating.value).where(Rating.item_id == item,
+                                                               Rating.criterion == "importance"))
+        assert counted == 2
+        rounds.save_answers(rnd, panellist, AnswerSet([]), submit=True)
+        db.session.commit()
+        counted = db.session.scalar(select(Rating.value).where(Rating.item_id == item,
+                                                               Rating.criterion == "importance"))
+        assert counted == 5
+        assert not rounds.questionnaire(rnd, panellist).has_unsubmitted_changes
+
+
+def test_after_close_answers_are_refused(app, world):
+    answer_round(app, world, 1, who=world.panellists[:1])
+    close(app, world, 1)
+    with app.app_context():
+        rnd = get_round(world, 1)
+        for submit in (False, True):
+            with pytest.raises(StateError):
+                rounds.save_answers(rnd, panellist_of(world, world.panellists[1]),
+                                    AnswerSet(_full(world)), submit=submit)
+        # round 2 is a draft: not open either
+        with pytest.raises(StateError):
+            rounds.save_answers(get_round(world, 2), panellist_of(world, world.panellists[1]),
+                                AnswerSet([]), submit=False)
+
+
+def test_withdrawn_and_foreign_panellists_are_forbidden(app, world):
+    other = build_study(app, n_panellists=1, n_items=1)
+    answer_round(app, other, 1, who=[])
+    with app.app_context():
+        rnd = get_round(world, 1)
+        stranger = panellist_of(other, other.panellists[0])
+        with pytest.raises(Forbidden):
+            rounds.save_answers(rnd, stranger, AnswerSet([]), submit=False)
+        panellist = panellist_of(world, world.panellists[0])
+        rounds.withdraw_panellist(panellist, actor=user_by_email(world.moderator))
+        with pytest.raises(Forbidden):
+            rounds.save_answers(rnd, panellist, AnswerSet(_full(world)), submit=True)
+
+
+def test_reason_required_outside_the_previous_iqr(app):
+    world = build_study(app, n_panellists=6, n_items=2, require_reason_outside_iqr=True)
+    item = world.item_ids[0]
+    # Round 1: item 1 rated 3,3,3,4,4,4 (IQR 3..4, type 7), item 2 all 5.
+    values = {e: {item: {"importance": 3 if k < 3 else 4}, world.item_ids[1]: {"importance": 5}}
+              for k, e in enumerate(world.panellists)}
+    answer_round(app, world, 1, values)
+    report = close(app, world, 1)
+    assert report.next_round is not None
+    with app.app_context():
+        rnd = get_round(world, 2)
+        rounds.open_round(rnd, actor=user_by_email(world.moderator))
+        panellist = panellist_of(world, world.panellists[0])
+        q = rounds.questionnaire(rnd, panellist)
+        assert [i.item_id for i in q.items] == [item]  # item 2 reached consensus: not carried
+        fb = q.items[0].feedback["criteria"]["importance"]
+        assert (fb["q1"], fb["q3"]) == (3.0, 4.0)
+        with pytest.raises(InvalidInput) as error:
+            rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 1)]), submit=True)
+        assert list(error.value.fields) == [f"{item}:importance.reason"]
+        # inside the IQR no reason is needed; "cannot rate" needs none either
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 4)]), submit=True)
+        other = panellist_of(world, world.panellists[1])
+        rounds.save_answers(rnd, other, AnswerSet([RatingInput(item, "importance", None)]), submit=True)
+        third = panellist_of(world, world.panellists[2])
+        rounds.save_answers(rnd, third, AnswerSet([RatingInput(item, "importance", 5, "New evidence")]),
+                            submit=True)
+        reasons = dict(db.session.execute(select(Rating.value, Rating.reason).join(Response)
+                                          .where(Response.round_id == rnd.id)).all())
+        assert reasons[5] == "New evidence"
+
+
+def test_questionnaire_shows_no_identity(app):
+    world = build_study(app, n_panellists=6, n_items=2, criteria=CRITERIA)
+    answer_round(app, world, 1, comments=lambda email, item: f"I think item {item} matters")
+    close(app, world, 1)
+    answer_round(app, world, 2, who=[])
+    with app.app_context():
+        q = rounds.questionnaire(get_round(world, 2), panellist_of(world, world.panellists[0]))
+        dumped = json.dumps(asdict(q), default=str)
+        assert q.items and q.items[0].feedback["comments"]
+    for email in [world.admin, world.moderator, world.researcher, *world.panellists]:
+        assert email not in dumped
+        assert world.names[email] not in dumped
+        assert world.organisations[email] not in dumped
