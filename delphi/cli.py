@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from delphi.domain import DomainError
@@ -14,7 +15,7 @@ from delphi.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, create_user, import_users):
+    for command in (init_db, create_user, import_users, demo):
         app.cli.add_command(command)
     # Commands of later features register themselves here too.
     from delphi import cli_extra
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the schema and load the strategic plan (idempotent)."""
     key_file = Path(current_app.instance_path) / "secret_key"
@@ -40,6 +42,7 @@ def init_db():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--password", required=True, help="At least 12 characters.")
 @click.option("--name", default=None)
@@ -69,6 +72,7 @@ IMPORT_COLUMNS = ("email", "password", "name", "organisation", "country", "regio
 
 
 @click.command("import-users")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_users(file: Path):
     """Register users from a CSV file with a header row.
@@ -118,3 +122,21 @@ def _describe(error: DomainError) -> str:
     if error.fields:
         return "; ".join(f"{k}: {v}" for k, v in error.fields.items())
     return error.message
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load a living demo study on task force A5 and print its logins (idempotent)."""
+    from delphi.demo import existing_demo, load_demo, logins
+
+    if existing_demo() is None:
+        load_demo()
+        db.session.commit()
+        click.echo("Loaded the demo: task force A5, 3 closed rounds and round 4 open.")
+    else:
+        click.echo("The demo is loaded already.")
+    who = logins()
+    click.echo(f"Logins (password for all: {who.password}):")
+    for role in ("admin", "moderator", "panellist", "researcher"):
+        click.echo(f"  {role:<11} {getattr(who, role)}")

@@ -97,8 +97,13 @@ def check_registration(reg: Registration) -> dict[str, str]:
     return errors
 
 
-def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False) -> User:
-    """Create a member account. Raises InvalidInput (422) or Conflict (409)."""
+def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False,
+             password_hash: str | None = None) -> User:
+    """Create a member account. Raises InvalidInput (422) or Conflict (409).
+
+    ``password_hash``: the argon2 hash of ``reg.password`` when the caller
+    has it already (bulk loads of accounts sharing one password).
+    """
     errors = check_registration(reg)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
@@ -110,7 +115,7 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
     user = User(
         email=email,
         name=" ".join(reg.name.split()),
-        password_hash=hash_password(reg.password),
+        password_hash=password_hash or hash_password(reg.password),
         organisation=organisation_named(reg.organisation),
         country=(reg.country or "").strip(),
         region=find_region(reg.region),

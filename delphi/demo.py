@@ -1,0 +1,251 @@
+"""A living demo: ``flask --app delphi demo``.
+
+Loads organisations, about 60 members of task force A5 (carbon markets)
+across regions, roles and stakeholder groups, and a two-criterion study of 12
+strategies drawn from the objective and its 2030/2050 targets. Three rounds
+are answered by simulated panellists whose ratings converge, except for a few
+contested items that never settle; the fourth round is open. Everything goes
+through the same services as the application (``rounds``), so the demo is
+also an end-to-end check of the process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import select
+
+from delphi.extensions import db
+from delphi.models import (
+    ApprovalStatus,
+    Membership,
+    MembershipStatus,
+    Panellist,
+    PanellistStatus,
+    Region,
+    StaffRole,
+    Study,
+    TaskForceRole,
+    User,
+    utcnow,
+)
+from delphi.security import hash_password
+from delphi.services.accounts import Registration, organisation_named, register
+from delphi.services.membership import task_force_by_code
+
+DEMO_PASSWORD = "demo-delphi-2030"
+DEMO_TITLE = "Strategies for carbon markets (Task Force A5)"
+
+ORGANISATIONS = [
+    ("INRAE", MembershipStatus.member), ("CIRAD", MembershipStatus.member),
+    ("Embrapa", MembershipStatus.partner), ("ICRISAT", MembershipStatus.partner),
+    ("Soil Association", MembershipStatus.member), ("Africa Soil Network", MembershipStatus.partner),
+    ("Terra Finance", MembershipStatus.none), ("Andes Farmers Cooperative", MembershipStatus.none),
+    ("Ministry of Agriculture of Senegal", MembershipStatus.member),
+    ("Prairie Carbon Ltd", MembershipStatus.none), ("Mekong Soil Institute", MembershipStatus.partner),
+    ("Green Youth Network", MembershipStatus.none),
+]
+STAKEHOLDERS = ["research", "farmers", "ngo", "government", "private_sector",
+                "international_organisation", "funder"]
+FIRST = ["Amina", "Lucas", "Mei", "Kwame", "Sofia", "Ravi", "Chloé", "Diego", "Fatou", "Hiroshi",
+         "Ingrid", "Jabari", "Karin", "Liam", "Marta", "Nadia", "Omar", "Priya", "Quentin", "Rosa"]
+LAST = ["Diallo", "Martin", "Chen", "Mensah", "Rossi", "Sharma", "Dubois", "García", "Ndiaye",
+        "Tanaka", "Larsen", "Okafor", "Müller", "Walsh", "Silva", "Haddad", "Kaya", "Iyer"]
+
+#: (English, French, target, latent mean on 1-5 for importance, feasibility, contested?)
+ITEMS = [
+    ("Publish a screening grid for soil-carbon market mechanisms (additionality, permanence, "
+     "leakage, MRV) that task-force members apply to every scheme.",
+     "Publier une grille d'analyse des mécanismes de marché du carbone des sols (additionnalité, "
+     "permanence, fuites, MRV) que les membres appliquent à chaque dispositif.", "2030", 4.5, 4.2, False),
+    ("Compile an open registry of soil-carbon compensation schemes on the collaborative platform.",
+     "Constituer un registre ouvert des dispositifs de compensation carbone des sols sur la "
+     "plateforme collaborative.", "2030", 4.4, 4.4, False),
+    ("Recommend only schemes verified by a third party with repeated soil sampling.",
+     "Ne recommander que des dispositifs vérifiés par un tiers avec des prélèvements de sol répétés.",
+     "2030", 4.0, 3.0, False),
+    ("Require a permanence commitment of at least 20 years from recommended schemes.",
+     "Exiger des dispositifs recommandés un engagement de permanence d'au moins 20 ans.",
+     "2030", 3.6, 2.6, True),
+    ("Favour schemes that pay farmers for practices rather than for measured tonnes of carbon.",
+     "Privilégier les dispositifs qui rémunèrent les pratiques plutôt que les tonnes de carbone "
+     "mesurées.", None, 3.2, 3.8, True),
+    ("Create aggregation models so that smallholders can access carbon payments.",
+     "Créer des modèles d'agrégation pour que les petits exploitants accèdent aux paiements carbone.",
+     "2030", 4.6, 3.5, False),
+    ("Pilot results-based payments that combine remote sensing with soil-carbon models.",
+     "Expérimenter des paiements aux résultats combinant télédétection et modèles de carbone du sol.",
+     None, 3.9, 3.4, False),
+    ("Label the schemes that deliver co-benefits for soil health, biodiversity and food security.",
+     "Labelliser les dispositifs qui apportent des co-bénéfices pour la santé des sols, la "
+     "biodiversité et la sécurité alimentaire.", "2030", 4.3, 4.0, False),
+    ("Exclude offsets that companies use to claim carbon neutrality without cutting emissions.",
+     "Exclure les compensations utilisées pour revendiquer la neutralité carbone sans réduire "
+     "les émissions.", None, 3.0, 2.8, True),
+    ("Explore a soil-carbon tax credit as an alternative economic instrument.",
+     "Étudier un crédit d'impôt carbone des sols comme instrument économique alternatif.",
+     "2050", 3.4, 2.9, False),
+    ("Develop publicly funded payments for ecosystem services as an alternative to offset markets.",
+     "Développer des paiements pour services écosystémiques financés sur fonds publics, en "
+     "alternative aux marchés de compensation.", "2050", 4.1, 3.1, False),
+    ("Share an annual transparency report with the prices and volumes of soil-carbon credits.",
+     "Partager un rapport annuel de transparence sur les prix et volumes des crédits carbone des sols.",
+     "2030", 3.8, 4.3, False),
+]
+
+COMMENTS = [
+    "Evidence from pilots in our region supports this.",
+    "Feasible only with public co-funding in the first years.",
+    "The MRV costs would exclude most small farms.",
+    "This needs a clear definition before we can rate it.",
+    "Strongly agree: transparency is what buyers ask for.",
+    "Risk of greenwashing if the criteria are weak.",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    admin: str
+    moderator: str
+    panellist: str
+    researcher: str
+    password: str = DEMO_PASSWORD
+
+
+def existing_demo() -> Study | None:
+    return db.session.scalar(select(Study).where(Study.title == DEMO_TITLE))
+
+
+def logins() -> DemoLogins:
+    return DemoLogins(admin="secretariat@demo.example.org", moderator="moderator@demo.example.org",
+                      panellist="panellist@demo.example.org", researcher="researcher@demo.example.org")
+
+
+_HASH: dict[str, str] = {}
+
+
+def _user(email, name, organisation, region, group, language="en", admin=False) -> User:
+    if "demo" not in _HASH:
+        _HASH["demo"] = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts
+    return register(Registration(email=email, password=DEMO_PASSWORD, name=name,
+                                 organisation=organisation, country="", region=region,
+                                 stakeholder_group=group, language=language, consent=True),
+                    is_admin=admin, password_hash=_HASH["demo"])
+
+
+def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
+    """Create the demo (the caller commits). Returns the logins to print."""
+    import rounds
+
+    now = now or utcnow()
+    rng = np.random.default_rng(seed)
+    who = logins()
+    for name, status in ORGANISATIONS:
+        organisation_named(name).status = status
+    regions = [r.name for r in db.session.scalars(select(Region).order_by(Region.position))]
+    tf = task_force_by_code("A5")
+
+    admin = _user(who.admin, "Secretariat (demo)", "INRAE", regions[2], "international_organisation",
+                  admin=True)
+    moderator = _user(who.moderator, "Moderator (demo)", "CIRAD", regions[2], "research")
+    researcher = _user(who.researcher, "Researcher (demo)", "INRAE", regions[2], "research")
+    cutoff = now - timedelta(days=120)
+
+    members: list[User] = []
+    for k in range(60):
+        email = who.panellist if k == 0 else f"member{k:02d}@demo.example.org"
+        name = f"{FIRST[k % len(FIRST)]} {LAST[(k * 7) % len(LAST)]}"
+        organisation, status = ORGANISATIONS[k % len(ORGANISATIONS)]
+        region = regions[k % len(regions)]
+        language = "fr" if k % 4 == 1 else "en"
+        user = _user(email, name, organisation, region, STAKEHOLDERS[k % len(STAKEHOLDERS)], language)
+        may_lead = status in (MembershipStatus.member, MembershipStatus.partner)
+        role = TaskForceRole.team_member
+        if may_lead and k in (3, 8):
+            role = TaskForceRole.regional_representative
+        if may_lead and k == 2:
+            role = TaskForceRole.global_leader
+        joined = cutoff - timedelta(days=int(rng.integers(1, 60))) if k < 52 else cutoff + timedelta(days=10)
+        pending = role is not TaskForceRole.team_member and k == 8
+        region_row = db.session.scalar(select(Region).where(Region.name == region))
+        db.session.add(Membership(
+            user_id=user.id, task_force_id=tf.id, role=role, region_id=region_row.id,
+            status=ApprovalStatus.pending if pending else ApprovalStatus.approved, joined_at=joined,
+            decided_at=None if pending or role is TaskForceRole.team_member else joined,
+            decided_by_id=None if pending or role is TaskForceRole.team_member else admin.id))
+        members.append(user)
+    db.session.flush()
+
+    start = now - timedelta(days=70)
+    study = rounds.create_study(
+        tf, DEMO_TITLE, actor=admin,
+        description="Which strategies should Task Force A5 pursue so that 3 to 5 commendable "
+                    "compensation schemes are identified by 2030, and alternative economic "
+                    "instruments explored by 2050?",
+        scale_points=5, criteria=("importance", "feasibility"), max_rounds=4,
+        panel_cutoff=cutoff, require_reason_outside_iqr=False, now=start)
+    rounds.assign_staff(study, moderator, StaffRole.moderator, actor=admin, now=start)
+    rounds.assign_staff(study, researcher, StaffRole.researcher, actor=admin, now=start)
+    items = []
+    for text, french, target, *_ in ITEMS:
+        items.append(rounds.add_item(study, text, target=target, translations={"fr": {"text": french}}))
+    latent = {item.id: spec for item, spec in zip(items, ITEMS)}
+
+    round_ = rounds.draft_round(study, items=items, now=start)
+    previous: dict[tuple[int, int, str], int] = {}
+    response_rates = [0.92, 0.86, 0.80, 0.45]
+    for number in range(1, 5):
+        opened = start + timedelta(days=21 * (number - 1))
+        rounds.open_round(round_, actor=moderator, closes_at=opened + timedelta(days=14), now=opened)
+        panel = db.session.scalars(select(Panellist).where(
+            Panellist.study_id == study.id, Panellist.status == PanellistStatus.active)
+            .order_by(Panellist.id)).all()
+        for p_index, panellist in enumerate(panel):
+            if rng.random() > response_rates[number - 1]:
+                continue
+            answers = _simulate(rng, round_, panellist, latent, previous, number, study.criteria)
+            submit = number < 4 or rng.random() < 0.8
+            rounds.save_answers(round_, panellist, answers, submit=submit,
+                                now=opened + timedelta(days=1 + p_index % 10))
+        if number == 4:
+            break
+        report = rounds.close_round(round_, actor=moderator, now=opened + timedelta(days=14))
+        if report.next_round is None:
+            break
+        round_ = report.next_round
+    db.session.flush()
+    return who
+
+
+def _simulate(rng, round_, panellist, latent, previous, number, criteria):
+    """Ratings that drift towards the group's previous median, contested items excepted."""
+    import rounds
+
+    ratings = []
+    comments = {}
+    for round_item in round_.round_items:
+        item_id = round_item.item_id
+        _text, _fr, _target, importance, feasibility, contested = latent[item_id]
+        for criterion, mean in zip(criteria, (importance, feasibility)):
+            key = (panellist.id, item_id, criterion)
+            if rng.random() < 0.03:
+                value = None
+            elif key not in previous or previous[key] is None:
+                if contested:
+                    camp = 1.8 if panellist.id % 2 else 4.4
+                    value = int(np.clip(np.rint(rng.normal(camp, 0.6)), 1, 5))
+                else:
+                    value = int(np.clip(np.rint(rng.normal(mean, 1.1)), 1, 5))
+            else:
+                value = previous[key]
+                feedback = (round_item.feedback or {}).get("criteria", {}).get(criterion) or {}
+                median = feedback.get("median")
+                if median is not None and not contested and rng.random() < 0.6:
+                    value = int(value + np.sign(np.rint(median) - value))
+            previous[key] = value
+            ratings.append(rounds.RatingInput(item_id=item_id, criterion=criterion, value=value,
+                                              reason=None))
+        if rng.random() < 0.12:
+            comments[item_id] = COMMENTS[int(rng.integers(len(COMMENTS)))]
+    return rounds.AnswerSet(ratings=ratings, comments=comments)
