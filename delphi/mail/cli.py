@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from delphi.domain import DomainError
@@ -17,13 +18,17 @@ from delphi.extensions import db
 def _parse_now(value: str | None) -> datetime | None:
     if not value:
         return None
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO time: {value!r} (e.g. 2026-03-01T12:00)", param_hint="--now")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @click.command("send-mail")
 @click.option("--limit", default=200, show_default=True, help="Messages to send in this run, at most.")
 @click.option("--no-reminders", is_flag=True, help="Do not queue the scheduled reminders first.")
+@with_appcontext
 def send_mail(limit: int, no_reminders: bool):
     """Queue the scheduled reminders that are due, then deliver the outbox once."""
     from delphi.mail.reminders import send_scheduled_reminders
@@ -47,6 +52,7 @@ def send_mail(limit: int, no_reminders: bool):
 @click.command("close-due-rounds")
 @click.option("--now", "now_text", default=None, metavar="ISO-TIME",
               help="Pretend it is this time (UTC unless an offset is given); for testing.")
+@with_appcontext
 def close_due_rounds(now_text: str | None):
     """Close the open rounds whose deadline has passed, and draft the next ones (idempotent)."""
     import rounds
