@@ -53,13 +53,14 @@ def init_db():
 def create_user(email, password, name, admin, organisation, membership):
     """Create a user account (consent is recorded as given by the operator)."""
     from delphi.models import MembershipStatus
-    from delphi.services.accounts import Registration, register
+    from delphi.services.accounts import Registration, register, set_organisation_status
 
     try:
         user = register(Registration(email=email, password=password, name=name or email.split("@")[0],
                                      organisation=organisation, consent=True), is_admin=admin)
         if membership:
-            user.organisation.status = MembershipStatus(membership)
+            # Audited like the secretariat's page (no actor: the operator at the console).
+            set_organisation_status(None, user.organisation, MembershipStatus(membership))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -83,12 +84,19 @@ def import_users(file: Path):
     """
     from delphi.services.accounts import Registration, register
 
-    with file.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in IMPORT_COLUMNS[:5] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise click.ClickException(f"missing columns: {', '.join(missing)}")
-        rows = list(reader)
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in IMPORT_COLUMNS[:5] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise click.ClickException(f"missing columns: {', '.join(missing)}")
+            rows = list(reader)
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"{file} is not UTF-8 text (byte {error.start}); save it as CSV UTF-8 and try again; "
+            "nothing was imported.")
+    except csv.Error as error:
+        raise click.ClickException(f"{file} is not a readable CSV file ({error}); nothing was imported.")
     problems: list[str] = []
     seen: set[str] = set()
     for number, row in enumerate(rows, start=2):
