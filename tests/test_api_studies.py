@@ -233,6 +233,8 @@ def test_bad_inputs_get_their_4xx(client, tokens, world):
     # Submitting an incomplete answer names what is missing; "cannot rate" (null) completes it.
     response = client.put(f"{BASE}/{sid}/rounds/1/response", json={"ratings": [], "submit": True}, headers=pan)
     assert response.status_code == 422 and response.get_json()["error"]["fields"]
+    second = client.post(f"{BASE}/{sid}/rounds", json={}, headers=mod)
+    assert second.status_code == 409  # round 1 is open: no second draft
     response = client.put(f"{BASE}/{sid}/rounds/1/response", json={
         "ratings": [{"item": item_id, "criterion": "importance", "value": None}], "submit": True}, headers=pan)
     assert response.status_code == 200 and response.get_json() == {"status": "submitted"}

@@ -132,6 +132,7 @@ def test_incomplete_or_wrong_answers_are_refused_and_kept(client, auth, world):
     html = response.get_data(as_text=True)
     assert "Rate this item" in html
     assert checked(html, first) == "4"  # what was typed is still there
+    assert checked(client.get(page(client, world)).get_data(as_text=True), first) == "4"  # and saved
     response = client.post(page(client, world), data=form_for(world, {first: 4, second: 8}))
     assert response.status_code == 422
     html = response.get_data(as_text=True)

@@ -405,7 +405,11 @@ def put_response(study_id: int, number: int):
     answers = parse_answers(data)
     submit = field(data, "submit", bool, required=False, default=False)
     submit_key = field(data, "submit_key", str, required=False)
-    response = rounds.save_answers(round_, panellist, answers, submit=submit, submit_key=submit_key)
+    try:
+        response = rounds.save_answers(round_, panellist, answers, submit=submit, submit_key=submit_key)
+    except rounds.IncompleteSubmission:
+        db.session.commit()  # the answers given are kept as a draft; the 422 names what is missing
+        raise
     db.session.flush()
     return {"status": response.status.value}
 

@@ -220,7 +220,10 @@ def questionnaire(study_id: int, number: int):
         return render_template("panel/closed.html", study=study_, round=round_,
                                message=error.message), error.status
     except InvalidInput as error:
-        db.session.rollback()
+        if getattr(error, "draft_saved", False):
+            db.session.commit()  # an incomplete submission: the answers given are kept as a draft
+        else:
+            db.session.rollback()
         return _render(study_, panellist, round_, posted=posted, status=error.status,
                        errors=_field_errors(error, answers.ratings), message=error.message)
     db.session.commit()
