@@ -118,7 +118,7 @@ def test_whole_loop_through_the_api(client, tokens, world):
 
     # Round 2 (drafted at close, every item carried): the moderator opens it,
     # a panellist sees round 1's frozen statistics and their own answer.
-    listing = client.get(BASE, headers=tokens(world.moderator)).get_json()["studies"]
+    listing = client.get(BASE, headers=tokens(world.moderator)).get_json()
     mine = next(s for s in listing if s["id"] == sid)
     assert [(r["number"], r["status"]) for r in mine["rounds"]] == [(1, "closed"), (2, "draft")]
     draft = client.get(f"{BASE}/{sid}/rounds/2", headers=tokens(world.moderator))
@@ -263,13 +263,13 @@ def test_access(client, tokens, world, make_user):
         assert getattr(client, method)(path, json={}).status_code == 401, path
     # A member on no panel.
     assert client.post(BASE, json={"task_force": "A5", "title": "x"}, headers=member).status_code == 403
-    assert client.get(BASE, headers=member).get_json() == {"studies": []}
+    assert client.get(BASE, headers=member).get_json() == []
     assert client.get(f"{BASE}/{sid}", headers=member).status_code == 403
     assert client.get(f"{BASE}/{sid}/rounds/1", headers=member).status_code == 403
     response = client.put(f"{BASE}/{sid}/rounds/1/response", json=ratings_body(item_ids, 0), headers=member)
     assert response.status_code == 403
     # A panellist: their study only, no results, no moderation.
-    studies = client.get(BASE, headers=panellist).get_json()["studies"]
+    studies = client.get(BASE, headers=panellist).get_json()
     assert [s["id"] for s in studies] == [sid]
     assert client.get(f"{BASE}/{sid}/rounds/1/results", headers=panellist).status_code == 403
     assert client.post(f"{BASE}/{sid}/rounds/1/close", headers=panellist).status_code == 403
@@ -280,7 +280,7 @@ def test_access(client, tokens, world, make_user):
     assert client.post(f"{BASE}/{sid}/rounds/1/close", headers=researcher).status_code == 403
     assert client.post(f"{BASE}/{sid}/rounds", json={"items": []}, headers=researcher).status_code == 403
     # The admin sees every study.
-    assert sid in [s["id"] for s in client.get(BASE, headers=tokens(world.admin)).get_json()["studies"]]
+    assert sid in [s["id"] for s in client.get(BASE, headers=tokens(world.admin)).get_json()]
     # The moderator withdraws a panellist: they can no longer answer (403).
     pseudonyms = []
     for email in world.panellists[:2]:
@@ -311,7 +311,7 @@ def test_panellist_withdraws_themselves(client, tokens, world, make_user):
     me = tokens(member.email)
     assert client.delete(f"{BASE}/{sid}/panellists/{other}", headers=me).status_code == 403
     assert client.delete(f"{BASE}/{sid}/panellists/{pseudonym}", headers=me).status_code == 200
-    assert client.get(BASE, headers=me).get_json() == {"studies": []}
+    assert client.get(BASE, headers=me).get_json() == []
 
 
 def test_openapi_lists_the_study_paths(client):

@@ -91,6 +91,9 @@ def test_draft_survives_logout(client, auth, world):
 def test_autosave_endpoint_keeps_the_draft(client, auth, world):
     first = world.item_ids[0]
     auth.login(world.panellists[1])
+    html = client.get(page(client, world)).get_data(as_text=True)
+    assert f'data-autosave-url="{page(client, world)}/autosave"' in html
+    assert 'src="/static/questionnaire.js"' in html and "<script>" not in html
     response = client.post(page(client, world) + "/autosave", data=form_for(world, {first: 2}))
     assert response.status_code == 200 and response.get_json()["status"] == "draft"
     assert checked(client.get(page(client, world)).get_data(as_text=True), first) == "2"

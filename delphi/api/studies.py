@@ -235,7 +235,7 @@ def create_study():
 @bp.get("/studies")
 @token_required
 def list_studies():
-    return {"studies": [study_json(s) for s in visible_studies(_user())]}
+    return [study_json(s) for s in visible_studies(_user())]
 
 
 @bp.get("/studies/<int:study_id>")
@@ -499,7 +499,7 @@ OPENAPI_PATHS = {
                      carry_forward={"type": "string", "enum": ["no_consensus", "all"]})),
                  "responses": {"201": ok("Created", STUDY), **errors("400", "401", "403", "422")}},
         "get": {**SECURE, "summary": "The studies the caller may see",
-                "responses": {"200": ok("Studies", obj(studies={"type": "array", "items": STUDY})),
+                "responses": {"200": ok("Studies", {"type": "array", "items": STUDY}),
                               **errors("401")}}},
     "/studies/{id}": {"get": {
         **SECURE, "summary": "One study", "parameters": _params("id"),

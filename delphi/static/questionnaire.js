@@ -28,10 +28,10 @@
       }
       return response.json();
     }).then(function () {
-      say(form.dataset.savedText || "Draft saved " + new Date().toLocaleTimeString());
+      say((form.dataset.savedText || "Draft saved.") + " " + new Date().toLocaleTimeString());
     }).catch(function () {
       dirty = true;
-      say("Not saved automatically: press Save.");
+      say(form.dataset.failedText || "Not saved automatically: please press Save.");
     }).then(function () { saving = false; });
   }
 
