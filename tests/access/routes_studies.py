@@ -12,6 +12,9 @@ run in: every POST fails validation or finds nothing to change, except the
 few marked "changes state", which come last.
 """
 
+#: The world of tests/access/README.md these statuses assume (round 1 a draft).
+WORLD = "draft"
+
 A302_M403 = {"anonymous": 302, "member": 403}
 A401_M403 = {"anonymous": 401, "member": 403}
 
