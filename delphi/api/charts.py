@@ -33,11 +33,12 @@ def _split(filename: str) -> tuple[str, str]:
     return name, fmt
 
 
-@bp.get("/studies/<int:study_id>/rounds/<int:number>/charts/<chart>.<fmt>")
+# Path parameters are named as in the OpenAPI document (id, n, format).
+@bp.get("/studies/<int:id>/rounds/<int:n>/charts/<chart>.<format>")
 @token_required
-def round_chart(study_id: int, number: int, chart: str, fmt: str):
-    study = _study_for_staff(study_id)
-    name, fmt = _split(f"{chart}.{fmt}")
+def round_chart(id: int, n: int, chart: str, format: str):  # noqa: A002
+    study, number = _study_for_staff(id), n
+    name, fmt = _split(f"{chart}.{format}")
     if name not in read_model.ROUND_CHARTS:
         raise ApiError(404, "not_found", _("No such chart: one of %(list)s.",
                                            list=", ".join(read_model.ROUND_CHARTS)))
@@ -47,11 +48,11 @@ def round_chart(study_id: int, number: int, chart: str, fmt: str):
     return chart_cache.send(entry)
 
 
-@bp.get("/studies/<int:study_id>/rounds/<int:number>/items/<item>/distribution.<fmt>")
+@bp.get("/studies/<int:id>/rounds/<int:n>/items/<item>/distribution.<format>")
 @token_required
-def item_distribution(study_id: int, number: int, item: str, fmt: str):
-    study = _study_for_staff(study_id)
-    _name, fmt = _split(f"distribution.{fmt}")
+def item_distribution(id: int, n: int, item: str, format: str):  # noqa: A002
+    study, number = _study_for_staff(id), n
+    _name, fmt = _split(f"distribution.{format}")
     rnd = read_model.get_round(study, number)
     query = select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
         RoundItem.round_id == rnd.id)

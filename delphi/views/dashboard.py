@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from delphi import access, audit, chart_cache
+from delphi import access, chart_cache
 from delphi.domain import InvalidInput, NotFound, StateError
 from delphi.extensions import db
 from delphi.i18n import current_language
@@ -231,15 +231,17 @@ def remind(study_id: int, number: int):
         return back
     panellists = read_model.panellists_by_ids(study, sorted(chosen))
     try:
+        # The mail feature queues the messages and writes the audit event.
         result = function(rnd, panellists, actor=current_user)
-        audit.record(current_user, "round.remind", rnd,
-                     details={"study": study.id, "round": rnd.number,
-                              "panellists": len(panellists)})
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    sent = len(result) if isinstance(result, (list, tuple, set)) else (
-        result if isinstance(result, int) else len(panellists))
+    queued = getattr(result, "queued", result)
+    sent = len(queued) if isinstance(queued, (list, tuple, set)) else len(panellists)
     flash(_("Reminders queued: %(n)d.", n=sent), "success")
+    skipped = sum((getattr(result, "skipped", None) or {}).values())
+    if skipped:
+        flash(_("Not reminded: %(n)d (opted out, already reminded often enough, or answered).",
+                n=skipped), "success")
     return back
