@@ -1,40 +1,47 @@
 """Route × role table of the dashboard blueprint and the charts API (issue 5).
 
-Each entry: (method, path template, {role: expected status}). ``{study}`` is
-the study's id; round 1 of it is open (no statistics yet). Roles: anonymous,
-member (no role in the study), panellist, moderator (moderator only),
-researcher, admin. POSTs carry no form data (tests run without CSRF). Web
-pages send anonymous visitors to the login page (302); the API answers 401.
+World ``round2_open``: round 1 answered and closed (frozen statistics), round
+2 open. Only staff of the study (moderator, researcher) and admins see the
+dashboard; panellists and other members get 403. Web pages send anonymous
+visitors to the login page (302); the API answers 401. The Remind POST
+changes state (it queues reminders), so it comes last.
 
-Closed-round pages and charts (200 with statistics) are covered in
-``tests/test_dashboard.py`` and ``tests/test_charts_api.py``.
+Numbers, anonymity and caching are tested in ``tests/test_dashboard.py`` and
+``tests/test_charts_api.py``.
 """
 
-#: The world of tests/access/README.md these statuses assume (round 1 open).
-WORLD = "round1_open"
+WORLD = "round2_open"
 
-_STAFF_ONLY = {"anonymous": 302, "member": 403, "panellist": 403}
-_API_STAFF_ONLY = {"anonymous": 401, "member": 403, "panellist": 403}
+_WEB = {"anonymous": 302, "member": 403, "panellist": 403}
+_API = {"anonymous": 401, "member": 403, "panellist": 403}
+
+
+def _staff(status: int) -> dict:
+    return {"moderator": status, "researcher": status, "admin": status}
+
+
+_D = "/studies/{study}/dashboard"
+_A = "/api/v1/studies/{study}"
 
 ROUTES = [
-    ("GET", "/studies/{study}/dashboard",   # redirects to the open round
-     {**_STAFF_ONLY, "moderator": 302, "researcher": 302, "admin": 302}),
-    ("GET", "/studies/{study}/dashboard/rounds/1",
-     {**_STAFF_ONLY, "moderator": 200, "researcher": 200, "admin": 200}),
-    ("GET", "/studies/{study}/dashboard/rounds/1/charts/participation.png",
-     {**_STAFF_ONLY, "moderator": 200, "researcher": 200, "admin": 200}),
-    ("GET", "/studies/{study}/dashboard/rounds/1/charts/participation.svg",
-     {**_STAFF_ONLY, "moderator": 200, "researcher": 200, "admin": 200}),
-    ("GET", "/studies/{study}/dashboard/rounds/1/charts/verdicts.png",   # not closed yet
-     {**_STAFF_ONLY, "moderator": 409, "researcher": 409, "admin": 409}),
-    ("GET", "/studies/{study}/dashboard/rounds/1/charts/nope.png",
-     {**_STAFF_ONLY, "moderator": 404, "researcher": 404, "admin": 404}),
-    ("POST", "/studies/{study}/dashboard/rounds/1/remind",   # moderators only
-     {**_STAFF_ONLY, "moderator": 303, "researcher": 403, "admin": 303}),
-    ("GET", "/api/v1/studies/{study}/rounds/1/charts/participation.png",
-     {**_API_STAFF_ONLY, "moderator": 200, "researcher": 200, "admin": 200}),
-    ("GET", "/api/v1/studies/{study}/rounds/1/charts/concordance.svg",
-     {**_API_STAFF_ONLY, "moderator": 200, "researcher": 200, "admin": 200}),
-    ("GET", "/api/v1/studies/{study}/rounds/1/charts/verdicts.gif",
-     {**_API_STAFF_ONLY, "moderator": 404, "researcher": 404, "admin": 404}),
+    ("GET", _D, {**_WEB, **_staff(302)}),   # to the open round
+    ("GET", _D + "/rounds/{round}", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{closed_round}", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{closed_round}/charts/verdicts.png", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{closed_round}/charts/convergence.svg", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{round}/charts/verdicts.png", {**_WEB, **_staff(409)}),  # not closed
+    ("GET", _D + "/rounds/{round}/charts/participation.svg", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{closed_round}/charts/nope.png", {**_WEB, **_staff(404)}),
+    ("GET", _D + "/rounds/{closed_round}/items/{item_id}", {**_WEB, **_staff(200)}),
+    ("GET", _D + "/rounds/{closed_round}/items/{item_id}/distribution.png",
+     {**_WEB, **_staff(200)}),
+    ("GET", _A + "/rounds/{closed_round}/charts/verdicts.png", {**_API, **_staff(200)}),
+    ("GET", _A + "/rounds/{closed_round}/charts/concordance.svg", {**_API, **_staff(200)}),
+    ("GET", _A + "/rounds/{round}/charts/convergence.png", {**_API, **_staff(409)}),
+    ("GET", _A + "/rounds/{closed_round}/charts/verdicts.gif", {**_API, **_staff(404)}),
+    ("GET", _A + "/rounds/{closed_round}/items/{item_id}/distribution.svg",
+     {**_API, **_staff(200)}),
+    # Changes state: reminders are queued (moderators and admins only).
+    ("POST", _D + "/rounds/{round}/remind",
+     {**_WEB, "moderator": 303, "researcher": 403, "admin": 303}),
 ]
