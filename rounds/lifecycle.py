@@ -41,7 +41,8 @@ from rounds.studies import lock_protocol
 class CloseReport:
     """What ``close_round`` did: the closed round, the drafted next round (None when
     the stopping rule says stop), the stopping verdict, and the time spent in
-    seconds (``read``, ``statistics``, ``write``, ``total``)."""
+    seconds: ``read``, ``statistics``, ``write`` (ours), ``signals`` (the
+    ``round_closed`` receivers, e.g. the mail outbox) and ``total``."""
 
     round: Round
     next_round: Round | None
@@ -300,9 +301,11 @@ def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
                           "invited": invited, "stop": stopping["stop"],
                           "next_round": next_round.number if next_round else None,
                           "by": "moderator" if actor is not None else "deadline"}, now=now)
-    signals.round_closed.send(round, next_round=next_round)
     t3 = time.perf_counter()
-    timings = {"read": t1 - t0, "statistics": t2 - t1, "write": t3 - t2, "total": t3 - t0}
+    signals.round_closed.send(round, next_round=next_round)
+    t4 = time.perf_counter()
+    timings = {"read": t1 - t0, "statistics": t2 - t1, "write": t3 - t2, "signals": t4 - t3,
+               "total": t4 - t0}
     return CloseReport(round=round, next_round=next_round, stopping=stopping, timings=timings)
 
 
@@ -331,7 +334,8 @@ def _close_open_ended(round: Round, *, actor, now, t0) -> CloseReport:
     signals.round_closed.send(round, next_round=None)
     t2 = time.perf_counter()
     return CloseReport(round=round, next_round=None, stopping=stopping,
-                       timings={"read": t1 - t0, "statistics": 0.0, "write": t2 - t1, "total": t2 - t0})
+                       timings={"read": t1 - t0, "statistics": 0.0, "write": t2 - t1, "signals": 0.0,
+                                "total": t2 - t0})
 
 
 def close_due_rounds(*, now=None) -> list[Round]:

@@ -1,0 +1,159 @@
+"""Benchmark of closing a round (issue 4).
+
+Builds, on a temporary SQLite file, a study with 2,000 panellists × 100 items ×
+2 criteria on a 5-point scale: 400,000 submitted ratings (seeded, 5 % "cannot
+rate"), inserted in bulk with Core inserts and a fixed password hash. Then
+times ``rounds.close_round`` (one transaction) and prints the split reported
+by the service (read / statistics / write) and the total, as the median of
+``REPEATS`` runs: each run closes the round and rolls back, so every run does
+the same work on the same data. Targets: total < 5 s, statistics < 0.5 s.
+
+Run: ``python bench/bench_close.py [--panellists N] [--items K] [--repeats R]``.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+FIXED_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
+
+
+def build(app, n_panellists: int, n_items: int, criteria: tuple[str, ...], seed: int = 0) -> int:
+    """Insert the study and its answers; return the id of the open round 1."""
+    from sqlalchemy import insert, select
+
+    import rounds
+    from delphi.extensions import db
+    from delphi.models import (
+        ApprovalStatus,
+        Membership,
+        Organisation,
+        Panellist,
+        Rating,
+        Response,
+        TaskForce,
+        User,
+    )
+
+    now = datetime.now(timezone.utc)
+    joined = now - timedelta(days=30)
+    with app.app_context():
+        tf = db.session.scalar(select(TaskForce).where(TaskForce.code == "A5"))
+        org_id = db.session.execute(insert(Organisation).values(name="Bench organisation")
+                                    .returning(Organisation.id)).scalar_one()
+        db.session.execute(insert(User), [
+            {"email": f"admin@bench.example.org", "name": "Admin", "password_hash": FIXED_HASH,
+             "organisation_id": org_id, "is_admin": True}])
+        admin = db.session.scalar(select(User).where(User.email == "admin@bench.example.org"))
+        db.session.execute(insert(User), [
+            {"email": f"p{i}@bench.example.org", "name": f"Panellist {i}", "password_hash": FIXED_HASH,
+             "organisation_id": org_id} for i in range(n_panellists)])
+        user_ids = list(db.session.scalars(select(User.id).where(User.is_admin.is_(False)).order_by(User.id)))
+        db.session.execute(insert(Membership), [
+            {"user_id": u, "task_force_id": tf.id, "role": "team_member",
+             "status": ApprovalStatus.approved, "joined_at": joined} for u in user_ids])
+        study = rounds.create_study(tf, "Bench study", actor=admin, criteria=criteria)
+        items = [rounds.add_item(study, f"Item {j}") for j in range(n_items)]
+        rnd = rounds.draft_round(study, items=items)
+        rounds.open_round(rnd, actor=admin)  # enrols the 2,000 members
+        panellist_ids = list(db.session.scalars(select(Panellist.id).where(Panellist.study_id == study.id)
+                                                .order_by(Panellist.id)))
+        db.session.execute(insert(Response), [
+            {"round_id": rnd.id, "panellist_id": p, "status": "submitted", "draft": {},
+             "started_at": now, "updated_at": now, "submitted_at": now} for p in panellist_ids])
+        response_ids = list(db.session.scalars(select(Response.id).where(Response.round_id == rnd.id)
+                                               .order_by(Response.id)))
+        rng = np.random.default_rng(seed)
+        item_ids = [i.id for i in items]
+        batch = []
+        for r in response_ids:
+            values = rng.integers(1, 6, size=(len(criteria), n_items))
+            missing = rng.random((len(criteria), n_items)) < 0.05
+            for c, criterion in enumerate(criteria):
+                for j, item_id in enumerate(item_ids):
+                    batch.append({"response_id": r, "item_id": item_id, "criterion": criterion,
+                                  "value": None if missing[c, j] else int(values[c, j]), "reason": None})
+            if len(batch) >= 50_000:
+                db.session.execute(insert(Rating), batch)
+                batch = []
+        if batch:
+            db.session.execute(insert(Rating), batch)
+        db.session.commit()
+        return rnd.id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panellists", type=int, default=2_000)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-signals", action="store_true",
+                        help="disconnect the receivers of round_opened/round_closed (mail outbox)")
+    args = parser.parse_args()
+    criteria = ("importance", "feasibility")
+
+    from flask_migrate import upgrade
+
+    from delphi import create_app
+    from delphi.extensions import db
+    from delphi.models import Round
+    from delphi.services.plan import load_plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "bench.sqlite"
+        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        if args.no_signals:
+            from rounds import signals
+
+            for signal in (signals.round_opened, signals.round_closed, signals.response_submitted):
+                signal.send = lambda *args, **kwargs: []
+        with app.app_context():
+            upgrade()
+            load_plan()
+            db.session.commit()
+        t = time.perf_counter()
+        round_id = build(app, args.panellists, args.items, criteria)
+        print(f"built {args.panellists} panellists x {args.items} items x {len(criteria)} criteria "
+              f"= {args.panellists * args.items * len(criteria):,} ratings in {time.perf_counter() - t:.1f} s "
+              f"({path.stat().st_size / 1e6:.0f} MB SQLite file)")
+
+        import rounds
+
+        runs = []
+        for run in range(args.repeats):
+            with app.app_context():
+                rnd = db.session.get(Round, round_id)
+                t = time.perf_counter()
+                report = rounds.close_round(rnd, actor=None)
+                db.session.flush()
+                wall = time.perf_counter() - t
+                assert report.round.status.value == "closed"
+                runs.append({**report.timings, "wall": wall})
+                db.session.rollback()  # the next run closes the same round again
+                db.engine.dispose()
+            print(f"run {run + 1}: " + "  ".join(f"{k} {v:.3f}s" for k, v in runs[-1].items()))
+        median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        print(f"\nclose_round, median of {len(runs)} runs "
+              f"({args.panellists} x {args.items} x {len(criteria)}, SQLite):")
+        for key in ("read", "statistics", "write", "signals", "total"):
+            print(f"  {key:<10} {median[key]:.3f} s")
+        ours = median["read"] + median["statistics"] + median["write"]
+        print(f"  {'ours':<10} {ours:.3f} s  (read + statistics + write, without the signal receivers)")
+        verdict = "OK" if median["total"] < 5 and median["statistics"] < 0.5 else "OVER TARGET"
+        print(f"targets: total < 5 s, statistics < 0.5 s: {verdict}")
+        if args.no_signals:
+            print("(signal receivers disconnected: --no-signals)")
+
+
+if __name__ == "__main__":
+    main()
