@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from delphi.extensions import db
 from delphi.models import (
@@ -50,27 +49,36 @@ def round_item_ids(round_id: int) -> list[int]:
                                                                                 RoundItem.id)))
 
 
-def ratings_query(round_ids):
-    """The one query: submitted ratings of active panellists, plain columns."""
+def ratings_query(round_ids, criteria):
+    """The one query: plain columns of the submitted ratings, the criterion as its
+    index in ``criteria`` (a SQL ``CASE``; -1 for any other), no ORM objects.
+    Withdrawn panellists are filtered out afterwards (see :func:`load_rounds`)."""
+    code = case({c: i for i, c in enumerate(criteria)}, value=Rating.criterion, else_=-1)
     return (
-        select(Response.round_id, Response.panellist_id, Rating.item_id, Rating.criterion, Rating.value)
+        select(Response.round_id, Response.panellist_id, Rating.item_id, code, Rating.value)
         .join(Rating, Rating.response_id == Response.id)
-        .join(Panellist, Panellist.id == Response.panellist_id)
         .where(Response.round_id.in_(list(round_ids)),
-               Response.status == ResponseStatus.submitted,
-               Panellist.status == PanellistStatus.active)
+               Response.status == ResponseStatus.submitted)
     )
 
 
 def load_rounds(specs: dict[int, list[int]], criteria: list[str]) -> dict[int, RoundData]:
-    """Matrices of several rounds (``{round_id: item_ids}``) from one query."""
-    rows = db.session.execute(ratings_query(specs.keys())).all()
-    return build_round_data(rows, specs, criteria)
+    """Matrices of several rounds (``{round_id: item_ids}``) from one query of the
+    ratings (plus one small query of the study's withdrawn panellists)."""
+    criteria = list(criteria)
+    rows = db.session.connection().execute(ratings_query(specs.keys(), criteria)).all()
+    withdrawn = []
+    if rows:
+        study_id = select(Round.study_id).where(Round.id == next(iter(specs))).scalar_subquery()
+        withdrawn = list(db.session.scalars(select(Panellist.id).where(
+            Panellist.study_id == study_id, Panellist.status != PanellistStatus.active)))
+    return build_round_data(rows, specs, criteria, exclude_panellists=withdrawn)
 
 
-def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str]) -> dict[int, RoundData]:
-    """Turn ``(round_id, panellist_id, item_id, criterion, value)`` rows into
-    :class:`RoundData` per round (vectorised)."""
+def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str], *,
+                     exclude_panellists=()) -> dict[int, RoundData]:
+    """Turn ``(round_id, panellist_id, item_id, criterion_index, value)`` rows into
+    :class:`RoundData` per round (vectorised; ``value`` None = NaN)."""
     n = len(rows)
     criteria = list(criteria)
     out: dict[int, RoundData] = {}
@@ -79,8 +87,12 @@ def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str]) -> 
         rid = np.fromiter(columns[0], dtype=np.int64, count=n)
         pid = np.fromiter(columns[1], dtype=np.int64, count=n)
         iid = np.fromiter(columns[2], dtype=np.int64, count=n)
-        crit = np.asarray(pd.Categorical(columns[3], categories=criteria).codes, dtype=np.int64)
+        crit = np.fromiter(columns[3], dtype=np.int64, count=n)
         val = np.array(columns[4], dtype=float)  # None ("cannot rate") -> NaN
+        if len(exclude_panellists):
+            keep = ~np.isin(pid, np.asarray(list(exclude_panellists), dtype=np.int64))
+            rid, pid, iid, crit, val = rid[keep], pid[keep], iid[keep], crit[keep], val[keep]
+            n = int(rid.shape[0])
     for round_id, item_ids in specs.items():
         item_ids = [int(i) for i in item_ids]
         k = len(item_ids)

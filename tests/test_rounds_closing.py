@@ -268,3 +268,23 @@ def test_results_before_close_is_a_state_error(app):
     with app.app_context():
         with pytest.raises(StateError):
             rounds.round_results(get_round(world, 1))
+
+
+def test_withdrawn_panellists_do_not_count(app):
+    world = build_study(app, n_panellists=6, n_items=2)
+    given = answer_round(app, world, 1, lambda e, i, c: 1 + world.panellists.index(e) % 5)
+    leaver = world.panellists[0]
+    with app.app_context():
+        rounds.withdraw_panellist(panellist_of(world, leaver), actor=user_by_email(leaver))
+        db.session.commit()
+        data = rounds.round_matrices(get_round(world, 1))
+        assert data.n_panellists == 5
+    close(app, world, 1)
+    stats, round_stats = frozen(app, world, 1)
+    stayers = world.panellists[1:]
+    x = matrix(given, stayers, world.item_ids, "importance")
+    expected = summarize_items(x, scale=(1, 5), agree=(4, 5), items=world.item_ids)
+    for item in world.item_ids:
+        assert stats[(item, "importance")].n == 5
+        assert stats[(item, "importance")].median == expected.loc[item, "median"]
+    assert (round_stats.invited, round_stats.submitted) == (5, 5)
