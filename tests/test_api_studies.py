@@ -316,9 +316,9 @@ def test_panellist_withdraws_themselves(client, tokens, world, make_user):
 
 def test_openapi_lists_the_study_paths(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    for path, method in [("/studies", "post"), ("/studies", "get"), ("/studies/{id}/panellists", "post"),
-                         ("/studies/{id}/panellists/{pseudonym}", "delete"), ("/studies/{id}/rounds", "post"),
-                         ("/studies/{id}/rounds/{n}", "get"), ("/studies/{id}/rounds/{n}/open", "post"),
-                         ("/studies/{id}/rounds/{n}/close", "post"), ("/studies/{id}/rounds/{n}/response", "put"),
-                         ("/studies/{id}/rounds/{n}/results", "get")]:
+    for path, method in [("/studies", "post"), ("/studies", "get"), ("/studies/{study_id}/panellists", "post"),
+                         ("/studies/{study_id}/panellists/{pseudonym}", "delete"), ("/studies/{study_id}/rounds", "post"),
+                         ("/studies/{study_id}/rounds/{number}", "get"), ("/studies/{study_id}/rounds/{number}/open", "post"),
+                         ("/studies/{study_id}/rounds/{number}/close", "post"), ("/studies/{study_id}/rounds/{number}/response", "put"),
+                         ("/studies/{study_id}/rounds/{number}/results", "get")]:
         assert method in paths[path], (path, method)

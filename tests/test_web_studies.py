@@ -274,29 +274,3 @@ def test_forms_without_csrf_token_are_refused(app, client, auth):
     response = client.post("/studies/new", data={**study_form(), "csrf_token": csrf_token_from(html)})
     assert response.status_code == 303
 
-
-def test_route_role_table(app, make_user):
-    """Every row of ``tests/access/routes_studies.py``, run in order for each role
-    (a fresh client per role, the same study)."""
-    from tests.access.routes_studies import ROUTES
-    from tests.conftest import Auth
-
-    world = build_study(app, n_panellists=3, n_items=2)
-    member = make_user("table.member@example.org")
-    logins = {"anonymous": None, "member": member.email, "admin": world.admin}
-    failures = []
-    for role, email in logins.items():
-        client = app.test_client()
-        headers = {}
-        if email:
-            Auth(client).login(email)
-            headers = Auth(client).token(email)
-        for method, template, expected in ROUTES:
-            if role not in expected:
-                continue
-            path = template.format(study=world.study_id)
-            kwargs = {"headers": headers} if path.startswith("/api/") else {}
-            status = client.open(path, method=method, **kwargs).status_code
-            if status != expected[role]:
-                failures.append((role, method, path, expected[role], status))
-    assert not failures, failures

@@ -482,7 +482,7 @@ SECURE = {"security": [{"bearer": []}], "tags": ["studies"]}
 
 
 def _params(*names: str) -> list:
-    kinds = {"id": I, "n": I, "pseudonym": S}
+    kinds = {"study_id": I, "number": I, "pseudonym": S}
     return [{"name": n, "in": "path", "required": True, "schema": kinds[n]} for n in names]
 
 
@@ -501,54 +501,54 @@ OPENAPI_PATHS = {
         "get": {**SECURE, "summary": "The studies the caller may see",
                 "responses": {"200": ok("Studies", {"type": "array", "items": STUDY}),
                               **errors("401")}}},
-    "/studies/{id}": {"get": {
-        **SECURE, "summary": "One study", "parameters": _params("id"),
+    "/studies/{study_id}": {"get": {
+        **SECURE, "summary": "One study", "parameters": _params("study_id"),
         "responses": {"200": ok("Study", STUDY), **errors("401", "403", "404")}}},
-    "/studies/{id}/staff": {"post": {
-        **SECURE, "summary": "Assign a moderator or researcher (admin)", "parameters": _params("id"),
+    "/studies/{study_id}/staff": {"post": {
+        **SECURE, "summary": "Assign a moderator or researcher (admin)", "parameters": _params("study_id"),
         "requestBody": json_request(obj(["email", "role"], email=S, role={
             "type": "string", "enum": ["moderator", "researcher"]})),
         "responses": {"201": ok("Assigned", obj(email=S, role=S)),
                       **errors("400", "401", "403", "404", "409", "422")}}},
-    "/studies/{id}/panellists": {"post": {
-        **SECURE, "summary": "Add a panellist (moderator, admin)", "parameters": _params("id"),
+    "/studies/{study_id}/panellists": {"post": {
+        **SECURE, "summary": "Add a panellist (moderator, admin)", "parameters": _params("study_id"),
         "requestBody": json_request(obj(["email"], email=S)),
         "responses": {"201": ok("Added", obj(pseudonym=S, status=S)),
                       **errors("400", "401", "403", "404", "409", "422")}}},
-    "/studies/{id}/panellists/{pseudonym}": {"delete": {
+    "/studies/{study_id}/panellists/{pseudonym}": {"delete": {
         **SECURE, "summary": "Withdraw a panellist (moderator, admin, or the panellist)",
-        "parameters": _params("id", "pseudonym"),
+        "parameters": _params("study_id", "pseudonym"),
         "responses": {"200": ok("Withdrawn", obj(pseudonym=S, status=S)),
                       **errors("401", "403", "404", "409")}}},
-    "/studies/{id}/rounds": {"post": {
-        **SECURE, "summary": "Draft the next round (moderator)", "parameters": _params("id"),
+    "/studies/{study_id}/rounds": {"post": {
+        **SECURE, "summary": "Draft the next round (moderator)", "parameters": _params("study_id"),
         "requestBody": json_request(obj(
             items={"type": "array", "items": obj(text=S, background=S, id=I)},
             kind={"type": "string", "enum": ["rating", "open_ended"]}, closes_at=S)),
         "responses": {"201": ok("Drafted", ROUND), **errors("400", "401", "403", "404", "409", "422")}}},
-    "/studies/{id}/rounds/{n}": {"get": {
+    "/studies/{study_id}/rounds/{number}": {"get": {
         **SECURE, "summary": "A round: its items and, from round 2, their feedback",
-        "parameters": _params("id", "n"),
+        "parameters": _params("study_id", "number"),
         "responses": {"200": ok("Round", ROUND), **errors("401", "403", "404")}}},
-    "/studies/{id}/rounds/{n}/open": {"post": {
-        **SECURE, "summary": "Open a draft round (moderator)", "parameters": _params("id", "n"),
+    "/studies/{study_id}/rounds/{number}/open": {"post": {
+        **SECURE, "summary": "Open a draft round (moderator)", "parameters": _params("study_id", "number"),
         "requestBody": {"required": False, "content": {"application/json": {"schema": obj(closes_at=S)}}},
         "responses": {"200": ok("Opened", ROUND), **errors("400", "401", "403", "404", "409", "422")}}},
-    "/studies/{id}/rounds/{n}/close": {"post": {
+    "/studies/{study_id}/rounds/{number}/close": {"post": {
         **SECURE, "summary": "Close an open round and freeze its statistics (moderator)",
-        "parameters": _params("id", "n"),
+        "parameters": _params("study_id", "number"),
         "responses": {"200": ok("Closed", ROUND), **errors("401", "403", "404", "409")}}},
-    "/studies/{id}/rounds/{n}/response": {"put": {
+    "/studies/{study_id}/rounds/{number}/response": {"put": {
         **SECURE, "summary": "Save or submit the caller's answers (panellist)",
-        "parameters": _params("id", "n"),
+        "parameters": _params("study_id", "number"),
         "requestBody": json_request(obj(
             ["ratings"], ratings={"type": "array", "items": obj(
                 ["item", "criterion", "value"], item=I, criterion=S, value=NI, comment=S, reason=S)},
             submit=B, submit_key=S)),
         "responses": {"200": ok("Saved", obj(status={"type": "string", "enum": ["draft", "submitted"]})),
                       **errors("400", "401", "403", "404", "409", "422")}}},
-    "/studies/{id}/rounds/{n}/results": {"get": {
+    "/studies/{study_id}/rounds/{number}/results": {"get": {
         **SECURE, "summary": "A closed round's frozen statistics (moderator, researcher, admin)",
-        "parameters": _params("id", "n"),
+        "parameters": _params("study_id", "number"),
         "responses": {"200": ok("Results", RESULTS), **errors("401", "403", "404", "409")}}},
 }
