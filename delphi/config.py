@@ -6,6 +6,7 @@ variables (``DELPHI_DATABASE_URL``, ``DELPHI_SECRET_KEY``, ...), then the
 mapping a test passes in.
 """
 from datetime import timedelta
+from pathlib import Path
 
 
 class Defaults:
@@ -42,6 +43,8 @@ class Defaults:
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    #: Absolute, so the catalogs are found whatever the working directory.
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
 
     #: Version of the privacy notice the consent refers to.
     PRIVACY_NOTICE_VERSION = "2026-11"

@@ -11,6 +11,7 @@ import secrets
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -40,10 +41,32 @@ def _page(status: int, title: str, message: str, error_id: str | None = None):
 
 
 _TITLES = {
-    400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-    429: "Too many requests",
+    400: _l("Bad request"), 401: _l("Unauthorised"), 403: _l("Forbidden"), 404: _l("Not found"),
+    405: _l("Method not allowed"), 409: _l("Conflict"), 413: _l("Too large"),
+    422: _l("Invalid input"), 429: _l("Too many requests"),
 }
+
+#: What a page says instead of Werkzeug's default (English-only) descriptions.
+_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please log in to see this page."),
+    403: _l("You are not allowed to see this page."),
+    404: _l("There is no such page. It may have moved: start again from the strategic plan."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large."),
+}
+
+
+def _title(status: int, default: str = "Error") -> str:
+    return str(_TITLES.get(status) or default)
+
+
+def _description(error: HTTPException) -> str:
+    """The error's own description, or a translated one for Werkzeug's default."""
+    status = error.code or 500
+    if error.description == type(error).description and status in _MESSAGES:
+        return str(_MESSAGES[status])
+    return error.description or ""
 
 
 def init_app(app: Flask) -> None:
@@ -52,7 +75,7 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return json_error(error.status, error.code, error.message, error.fields)
-        return _page(error.status, _(_TITLES.get(error.status, "Error")), error.message)
+        return _page(error.status, _title(error.status, _("Error")), error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -68,7 +91,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             code = (error.name or "error").lower().replace(" ", "_")
             return json_error(status, code, error.description or error.name)
-        return _page(status, _(_TITLES.get(status, error.name)), error.description or "")
+        return _page(status, _title(status, error.name), _description(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
