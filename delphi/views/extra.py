@@ -8,8 +8,9 @@ def blueprints() -> list:
     from delphi.views.studies import bp as studies
 
     from delphi.views.mail import bp as mail
+    from delphi.views.exports import bp as exports
 
-    return [studies, panel, mail]
+    return [studies, panel, mail, exports]
 
 
 def home_sections(user) -> list[tuple[str, dict]]:
