@@ -85,8 +85,14 @@ def get_round(study: Study, number: int) -> Round:
     return rnd
 
 
-def round_statistics(rnd: Round) -> RoundStatistics | None:
-    return db.session.scalar(select(RoundStatistics).where(RoundStatistics.round_id == rnd.id))
+def round_statistics(rnd: Round, memo: dict | None = None) -> RoundStatistics | None:
+    """The round's frozen ``RoundStatistics`` (``memo``: a dict that lives for one request)."""
+    if memo is not None and ("stats", rnd.id) in memo:
+        return memo[("stats", rnd.id)]
+    stats = db.session.scalar(select(RoundStatistics).where(RoundStatistics.round_id == rnd.id))
+    if memo is not None:
+        memo[("stats", rnd.id)] = stats
+    return stats
 
 
 def is_frozen(rnd: Round) -> bool:
@@ -160,25 +166,34 @@ class ItemRow:
     counts: list
 
 
-def item_rows(rnd: Round, *, language: str | None = None) -> list[ItemRow]:
+def item_rows(rnd: Round, *, language: str | None = None,
+              memo: dict | None = None) -> list[ItemRow]:
     """The frozen item × criterion statistics of a round, in questionnaire order."""
+    key = ("rows", rnd.id, language)
+    if memo is not None and key in memo:
+        return memo[key]
     positions = dict(db.session.execute(
         select(RoundItem.item_id, RoundItem.position).where(RoundItem.round_id == rnd.id)).all())
-    query = (select(ItemStatistics, Item)
-             .join(Item, ItemStatistics.item_id == Item.id)
-             .where(ItemStatistics.round_id == rnd.id))
+    s = ItemStatistics
+    query = (select(s.item_id, s.criterion, s.n, s.n_missing, s.median, s.q1, s.q3, s.iqr, s.mean,
+                    s.sd, s.agreement, s.disagreement, s.verdict, s.counts, Item.code, Item.text,
+                    Item.translations)
+             .join(Item, s.item_id == Item.id)
+             .where(s.round_id == rnd.id))
     criteria = list(rnd.study.criteria or [])
     rows = []
-    for stat, item in db.session.execute(query):
+    for r in db.session.execute(query):
+        text = ((r.translations or {}).get(language or "", {}) or {}).get("text") or r.text
         rows.append(ItemRow(
-            item_id=item.id, code=item.code, text=item.text_in(language),
-            position=positions.get(item.id, 0), criterion=stat.criterion, n=stat.n,
-            n_missing=stat.n_missing, median=stat.median, q1=stat.q1, q3=stat.q3, iqr=stat.iqr,
-            mean=stat.mean, sd=stat.sd, agreement=stat.agreement,
-            disagreement=stat.disagreement, verdict=stat.verdict, counts=list(stat.counts or []),
+            item_id=r.item_id, code=r.code, text=text, position=positions.get(r.item_id, 0),
+            criterion=r.criterion, n=r.n, n_missing=r.n_missing, median=r.median, q1=r.q1,
+            q3=r.q3, iqr=r.iqr, mean=r.mean, sd=r.sd, agreement=r.agreement,
+            disagreement=r.disagreement, verdict=r.verdict, counts=list(r.counts or []),
         ))
     order = {c: i for i, c in enumerate(criteria)}
     rows.sort(key=lambda r: (r.position, r.code, order.get(r.criterion, 99), r.criterion))
+    if memo is not None:
+        memo[key] = rows
     return rows
 
 
@@ -243,11 +258,11 @@ def sort_and_filter(rows: list[ItemRow], query: TableQuery,
 # --------------------------------------------------------------------------
 
 
-def concordance_rows(rnd: Round) -> list[dict]:
+def concordance_rows(rnd: Round, memo: dict | None = None) -> list[dict]:
     """Kendall's W per criterion as frozen, with Schmidt's interpretation."""
     from analysis import interpret_w
 
-    stats = round_statistics(rnd)
+    stats = round_statistics(rnd, memo)
     if stats is None:
         return []
     rows = []
@@ -263,13 +278,13 @@ def concordance_rows(rnd: Round) -> list[dict]:
     return rows
 
 
-def stopping(rnd: Round, rows: list[ItemRow]) -> dict:
+def stopping(rnd: Round, rows: list[ItemRow], memo: dict | None = None) -> dict:
     """The frozen stopping verdict with its reasons as sentences, and, when the
     rule says continue, why: how many item × criterion rows are unsettled and
     how many rounds remain."""
     from rounds.feedback import stopping_reason_text
 
-    stats = round_statistics(rnd)
+    stats = round_statistics(rnd, memo)
     frozen = dict((stats.stopping or {}) if stats else {})
     reasons = []
     for reason in frozen.get("reasons") or []:
@@ -499,15 +514,16 @@ def previous_closed_round(rnd: Round) -> Round | None:
 
 
 def comparison(rnd: Round, rows: list[ItemRow] | None = None, *,
-               language: str | None = None) -> list[dict]:
+               language: str | None = None, memo: dict | None = None) -> list[dict]:
     """Per item × criterion of ``rnd``: the previous round's figures beside this
     round's, the shift of the median and agreement, and the frozen stability."""
     previous = previous_closed_round(rnd)
     if previous is None:
         return []
-    rows = rows if rows is not None else item_rows(rnd, language=language)
-    before = {(r.item_id, r.criterion): r for r in item_rows(previous, language=language)}
-    stats = round_statistics(rnd)
+    rows = rows if rows is not None else item_rows(rnd, language=language, memo=memo)
+    before = {(r.item_id, r.criterion): r
+              for r in item_rows(previous, language=language, memo=memo)}
+    stats = round_statistics(rnd, memo)
     stability = (stats.stability or {}) if stats else {}
     out = []
     for row in rows:
@@ -555,7 +571,8 @@ def _check_criterion(study: Study, criterion: str | None) -> str:
 
 
 def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
-                item: Item | None = None, language: str | None = None) -> dict:
+                item: Item | None = None, language: str | None = None,
+                memo: dict | None = None) -> dict:
     """The numbers a chart draws, as ``{"columns": [...], "rows": [[...]], ...}``.
 
     The page shows this table beside each chart; :func:`render_chart` draws
@@ -572,24 +589,27 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
         criteria = list(study.criteria or [])
         w = {c: [] for c in criteria}
         for r in rounds:
-            conc = {row["criterion"]: row for row in concordance_rows(r)}
+            conc = {row["criterion"]: row for row in concordance_rows(r, memo)}
             for c in criteria:
                 w[c].append((conc.get(c) or {}).get("w"))
         return {"kind": name, "rounds": [r.number for r in rounds], "w": w}
-    if rnd.status is not RoundStatus.closed or round_statistics(rnd) is None:
+    if rnd.status is not RoundStatus.closed or round_statistics(rnd, memo) is None:
         raise StateError(_("The statistics of a round are frozen when it closes; "
                            "this round is not closed yet."))
     criterion = _check_criterion(study, criterion)
     if name == "verdicts":
-        rows = [r for r in item_rows(rnd, language=language) if r.criterion == criterion]
+        rows = [r for r in item_rows(rnd, language=language, memo=memo)
+                if r.criterion == criterion]
         return {"kind": name, "criterion": criterion, "rows": rows}
     if name == "convergence":
         rounds = _closed_rounds_upto(rnd)
-        current = [r for r in item_rows(rnd, language=language) if r.criterion == criterion]
+        current = [r for r in item_rows(rnd, language=language, memo=memo)
+                   if r.criterion == criterion]
         matrix = []
         by_round = []
         for r in rounds:
-            by_round.append({row.item_id: row.agreement for row in item_rows(r)
+            by_round.append({row.item_id: row.agreement
+                             for row in item_rows(r, language=language, memo=memo)
                              if row.criterion == criterion})
         for row in current:
             matrix.append([b.get(row.item_id) for b in by_round])
@@ -600,7 +620,7 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
     if name == "distribution":
         if item is None:
             raise NotFound(_("No such item."))
-        row = next((r for r in item_rows(rnd, language=language)
+        row = next((r for r in item_rows(rnd, language=language, memo=memo)
                     if r.item_id == item.id and r.criterion == criterion), None)
         if row is None:
             raise NotFound(_("This item has no statistics in this round."))
@@ -686,9 +706,10 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, query: TableQuery |
     by default they are computed.
     """
     query = query or TableQuery()
-    stats = round_statistics(rnd) if rnd.status is RoundStatus.closed else None
+    memo: dict = {}
+    stats = round_statistics(rnd, memo) if rnd.status is RoundStatus.closed else None
     frozen = stats is not None
-    rows = item_rows(rnd, language=language) if frozen else []
+    rows = item_rows(rnd, language=language, memo=memo) if frozen else []
     subgroups = {}
     if frozen:
         subgroups = (subgroups_of or (lambda r: subgroup_tables(r, language=language)))(rnd)
@@ -698,11 +719,11 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, query: TableQuery |
     if frozen:
         criteria = list(study.criteria or [])
         charts = {
-            "verdicts": {c: chart_table(rnd, "verdicts", criterion=c, language=language)
+            "verdicts": {c: chart_table(rnd, "verdicts", criterion=c, language=language, memo=memo)
                          for c in criteria},
-            "convergence": {c: chart_table(rnd, "convergence", criterion=c, language=language)
-                            for c in criteria},
-            "concordance": chart_table(rnd, "concordance"),
+            "convergence": {c: chart_table(rnd, "convergence", criterion=c, language=language,
+                                           memo=memo) for c in criteria},
+            "concordance": chart_table(rnd, "concordance", memo=memo),
         }
     participation_rows = participation(study)
     charts["participation"] = {"kind": "participation",
@@ -711,10 +732,10 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, query: TableQuery |
         study=study, round=rnd,
         rounds=[r for r in study.rounds if r.status is not RoundStatus.draft],
         frozen=frozen, statistics=stats, participation=participation_rows, rows=rows,
-        table=table, query=query, concordance=concordance_rows(rnd) if frozen else [],
-        stopping=stopping(rnd, rows) if stats else {},
+        table=table, query=query, concordance=concordance_rows(rnd, memo) if frozen else [],
+        stopping=stopping(rnd, rows, memo) if stats else {},
         non_responders=non_responders(rnd, with_names=with_names),
         composition=composition(study),
-        comparison=comparison(rnd, rows, language=language) if frozen else [],
+        comparison=comparison(rnd, rows, language=language, memo=memo) if frozen else [],
         subgroups=subgroups, diverging=diverging, charts=charts,
     )

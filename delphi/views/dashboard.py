@@ -125,10 +125,16 @@ def round_view(study_id: int, number: int):
     return render_template(
         "dashboard/round.html", d=data, study=study, rnd=rnd, is_moderator=is_moderator,
         can_remind=can_remind, remind_available=remind_function() is not None,
-        remind_form=RemindForm(), by=by, alts=alts, verdict_labels=VERDICT_LABELS, w_labels=W_LABELS,
-        dimension_labels=DIMENSION_LABELS, sort_labels=SORT_LABELS,
+        # Plain strings: the labels appear in every row (lazy strings translate on each use).
+        remind_form=RemindForm(), by=by, alts=alts, verdict_labels=_plain(VERDICT_LABELS),
+        w_labels=_plain(W_LABELS), dimension_labels=_plain(DIMENSION_LABELS),
+        sort_labels=_plain(SORT_LABELS),
         sort_keys=read_model.SORT_KEYS, subgroup_dimensions=read_model.SUBGROUP_DIMENSIONS,
         composition_dimensions=read_model.COMPOSITION_DIMENSIONS, min_cell=read_model.MIN_CELL)
+
+
+def _plain(labels: dict) -> dict:
+    return {key: str(value) for key, value in labels.items()}
 
 
 def _alt_texts(study, rnd, frozen: bool, language: str) -> dict[str, str]:

@@ -1,0 +1,147 @@
+"""Benchmark of the study dashboard of a large closed round (issue 5).
+
+Builds, on a temporary SQLite file, a study of 2,000 panellists × 100 items ×
+2 criteria (400,000 submitted ratings, inserted in bulk with Core inserts by
+``bench/bench_close.py``'s ``build``), gives the panellists varied stakeholder
+groups and regions (for the subgroup tables), and closes the round with
+``rounds.close_round`` so that the frozen statistics are the real ones.
+
+Then measures, through the Flask test client as the study's admin:
+
+* **cold**: the first request of the dashboard page (frozen statistics,
+  subgroups from the 400,000 ratings, six charts drawn for their alt text)
+  and of the six chart images it shows;
+* **warm**: the same requests again (charts and subgroups cached), median of
+  ``--repeats`` runs. Target: under 1 s.
+
+Run: ``python bench/bench_dashboard.py [--panellists N] [--items K] [--repeats R]``.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import re
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+
+def vary_panel(app, study_id: int) -> None:
+    """Spread the panellists over stakeholder groups and regions (bulk updates)."""
+    from sqlalchemy import select, update
+
+    from delphi.extensions import db
+    from delphi.models import STAKEHOLDER_GROUPS, Panellist, Region, User
+
+    with app.app_context():
+        region_ids = list(db.session.scalars(select(Region.id).order_by(Region.id)))
+        user_ids = list(db.session.scalars(select(Panellist.user_id).where(
+            Panellist.study_id == study_id).order_by(Panellist.id)))
+        groups = STAKEHOLDER_GROUPS[:6]
+        # Uneven shares: "funder" has 5 panellists, so with "cannot rate" some
+        # of its cells fall under 5 and are suppressed.
+        rows = []
+        for i, user_id in enumerate(user_ids):
+            group = groups[0] if i % 100 < 40 else groups[1 + (i % 5)] if i % 400 else "funder"
+            rows.append({"uid": user_id, "group": group,
+                         "region": region_ids[i % len(region_ids)] if region_ids else None})
+        from sqlalchemy import bindparam
+
+        table = User.__table__
+        db.session.connection().execute(
+            update(table).where(table.c.id == bindparam("uid"))
+            .values(stakeholder_group=bindparam("group"), region_id=bindparam("region")), rows)
+        db.session.commit()
+
+
+def timed(client, url: str) -> tuple[float, int, bytes]:
+    t = time.perf_counter()
+    response = client.get(url)
+    return time.perf_counter() - t, response.status_code, response.data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panellists", type=int, default=2_000)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    criteria = ("importance", "feasibility")
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    import rounds
+    from bench_close import build
+    from delphi import create_app
+    from delphi.extensions import db
+    from delphi.models import Round, User
+    from delphi.services.plan import load_plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "bench.sqlite"
+        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        with app.app_context():
+            upgrade()
+            load_plan()
+            db.session.commit()
+        t = time.perf_counter()
+        round_id = build(app, args.panellists, args.items, criteria)
+        with app.app_context():
+            study_id = db.session.get(Round, round_id).study_id
+        vary_panel(app, study_id)
+        with app.app_context():
+            report = rounds.close_round(db.session.get(Round, round_id), actor=None)
+            db.session.commit()
+            close_seconds = sum(report.timings.get(k, 0) for k in ("read", "statistics", "write"))
+            admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
+            admin_identity = admin.get_id()
+        print(f"built and closed {args.panellists} panellists x {args.items} items x "
+              f"{len(criteria)} criteria = {args.panellists * args.items * len(criteria):,} ratings "
+              f"in {time.perf_counter() - t:.1f} s (close_round {close_seconds:.2f} s)")
+
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = admin_identity
+            session["_fresh"] = True
+        page_url = f"/studies/{study_id}/dashboard/rounds/1"
+
+        def run() -> dict:
+            page_s, status, body = timed(client, page_url)
+            assert status == 200, body[:500]
+            html = body.decode()
+            images = [src.replace("&amp;", "&")
+                      for src in re.findall(r'<img src="([^"]+)"', html)]
+            chart_s = 0.0
+            for src in images:
+                seconds, status, data = timed(client, src)
+                assert status == 200 and data[:4] == b"\x89PNG", src
+                chart_s += seconds
+            return {"page": page_s, "charts": chart_s, "total": page_s + chart_s,
+                    "images": len(images), "html_kb": len(body) / 1024}
+
+        cold = run()
+        warm_runs = [run() for _ in range(args.repeats)]
+        warm = {k: statistics.median(r[k] for r in warm_runs) for k in ("page", "charts", "total")}
+
+        from delphi.chart_cache import cache_for
+
+        cache = cache_for(app)
+        print(f"\ndashboard of round 1 ({args.panellists} x {args.items} x {len(criteria)}, SQLite), "
+              f"page of {cold['html_kb']:.0f} kB with {cold['images']} charts:")
+        print(f"  cold   page {cold['page']:.3f} s   charts {cold['charts']:.3f} s   "
+              f"total {cold['total']:.3f} s")
+        print(f"  warm   page {warm['page']:.3f} s   charts {warm['charts']:.3f} s   "
+              f"total {warm['total']:.3f} s   (median of {args.repeats})")
+        print(f"  chart cache: {len(cache)} entries, {cache.hits} hits, {cache.misses} misses")
+        verdict = "OK" if warm["total"] < 1 else "OVER TARGET"
+        print(f"target: warm (page + charts) < 1 s: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
