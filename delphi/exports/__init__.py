@@ -1,14 +1,13 @@
 """Researchers' exports: anonymised tables, codebook, reproduction script, report.
 
-``export_study`` is the one entry point the web page, the API and the CLI
-call: it checks nothing about access (the caller does, with
+``build_and_record`` is the one entry point the web page, the API and the
+CLI call: it checks nothing about access (the caller does, with
 :func:`delphi.access.can_research`), builds the ZIP and appends an audit event
-(who, when, which tier and format). Like the services, it flushes and never
-commits.
+(who, when, which tier and format, and the SHA-256 of every file). Unlike a
+service it commits, in two transactions (see its docstring), because the
+read of a large study must not hold SQLite's write lock.
 """
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -19,7 +18,7 @@ from delphi.exports.package import Package, build_package
 from delphi.exports.tiers import TIERS
 from delphi.models import Study, User
 
-__all__ = ["FORMATS", "TIERS", "Package", "check_choice", "export_study"]
+__all__ = ["FORMATS", "TIERS", "Package", "build_and_record", "check_choice"]
 
 
 def check_choice(tier: str | None, fmt: str | None) -> tuple[str, str]:
@@ -34,24 +33,6 @@ def check_choice(tier: str | None, fmt: str | None) -> tuple[str, str]:
     if fields:
         raise InvalidInput(_("Invalid input."), fields=fields)
     return tier, fmt
-
-
-def export_study(study: Study, tier: str, fmt: str, *, actor: User | None, channel: str,
-                 with_report: bool = True, now: datetime | None = None) -> Package:
-    """Build the export ZIP and record it in the audit log."""
-    from delphi import audit
-    from delphi.exports.report import render_report
-
-    tier, fmt = check_choice(tier, fmt)
-    k = int(current_app.config.get("EXPORT_K_ANONYMITY", 5))
-    package = build_package(study, tier, fmt, k=k,
-                            report_html=(lambda s: render_report(s, standalone=True))
-                            if with_report else None, now=now)
-    audit.record(actor, "study.export", study, now=now, details={
-        "tier": tier, "format": fmt, "channel": channel, "k": k,
-        "sha256": package.files, "rows": package.rows,
-    })
-    return package
 
 
 def build_and_record(study: Study, tier: str, fmt: str, *, actor: User | None, channel: str,

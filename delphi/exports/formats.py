@@ -69,7 +69,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
         if out[name].dtype == bool:
             out[name] = np.where(out[name].to_numpy(), "true", "false")
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes any field holding a CR or an LF.
+    out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8")
 
 

@@ -86,7 +86,7 @@ def build_package(study: Study, tier: str, fmt: str, *, k: int = 5, report_html=
     filename = f"study-{study.id}-{tier}-{fmt}.zip"
     return Package(
         filename=filename, data=buffer.getvalue(), files=digests,
-        timings={"read_build": t1 - t0, "write": t2 - t1, "codebook_report": t3 - t2,
+        timings={**tables.timings, "write": t2 - t1, "codebook_report": t3 - t2,
                  "zip": t4 - t3, "total": t4 - t0},
         rows={name: len(frame) for name, frame in tables.frames.items()},
     )

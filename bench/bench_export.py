@@ -1,0 +1,165 @@
+"""Benchmark of the researchers' CSV export (issue 6).
+
+Builds, on a temporary SQLite file, a study of 2,000 panellists × 100 items ×
+2 criteria × 3 rounds (1.2 M submitted ratings, seeded, 5 % "cannot rate"):
+the ratings are inserted in bulk with Core inserts, and each round is opened
+and closed through ``rounds`` (so the frozen statistics are real; carry-forward
+"all" keeps the 100 items in every round). Then times the de-identified CSV
+export (``delphi.exports.build_package``) and prints the split:
+(read: the one query of
+plain columns; build: pandas reshaping, pseudonyms, k-anonymity, shuffle), write (CSV),
+codebook/report, ZIP. Median of ``--repeats`` runs. Target: < 10 s.
+
+Run: ``python bench/bench_export.py [--panellists N] [--items K] [--rounds R] [--repeats N]
+[--with-report]``.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+FIXED_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
+GROUPS = ("research", "farmers", "ngo", "government", "private_sector", "other")
+
+
+def _answer(db, rnd, panellist_ids, item_ids, criteria, rng, now):
+    from sqlalchemy import insert, select
+
+    from delphi.models import Rating, Response
+
+    db.session.execute(insert(Response), [
+        {"round_id": rnd.id, "panellist_id": p, "status": "submitted", "draft": {},
+         "started_at": now, "updated_at": now, "submitted_at": now} for p in panellist_ids])
+    response_ids = list(db.session.scalars(select(Response.id).where(Response.round_id == rnd.id)
+                                           .order_by(Response.id)))
+    batch = []
+    for r in response_ids:
+        values = rng.integers(1, 6, size=(len(criteria), len(item_ids)))
+        missing = rng.random((len(criteria), len(item_ids))) < 0.05
+        for c, criterion in enumerate(criteria):
+            for j, item_id in enumerate(item_ids):
+                batch.append({"response_id": r, "item_id": item_id, "criterion": criterion,
+                              "value": None if missing[c, j] else int(values[c, j]), "reason": None})
+        if len(batch) >= 100_000:
+            db.session.execute(insert(Rating), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(Rating), batch)
+
+
+def build(app, n_panellists: int, n_items: int, n_rounds: int, criteria, seed: int = 0) -> int:
+    from sqlalchemy import insert, select
+
+    import rounds
+    from delphi.extensions import db
+    from delphi.models import (ApprovalStatus, Membership, Organisation, Panellist, Region,
+                               Round, TaskForce, User)
+
+    now = datetime.now(timezone.utc)
+    rng = np.random.default_rng(seed)
+    with app.app_context():
+        tf = db.session.scalar(select(TaskForce).where(TaskForce.code == "A5"))
+        region_ids = list(db.session.scalars(select(Region.id)))
+        org_id = db.session.execute(insert(Organisation).values(name="Bench organisation")
+                                    .returning(Organisation.id)).scalar_one()
+        db.session.execute(insert(User), [{"email": "admin@bench.example.org", "name": "Admin",
+                                           "password_hash": FIXED_HASH, "organisation_id": org_id,
+                                           "is_admin": True}])
+        admin = db.session.scalar(select(User).where(User.email == "admin@bench.example.org"))
+        db.session.execute(insert(User), [
+            {"email": f"p{i}@bench.example.org", "name": f"Panellist {i}", "password_hash": FIXED_HASH,
+             "organisation_id": org_id, "region_id": region_ids[i % len(region_ids)],
+             "stakeholder_group": GROUPS[(i * 7) % len(GROUPS)]} for i in range(n_panellists)])
+        user_ids = list(db.session.scalars(select(User.id).where(User.is_admin.is_(False))
+                                           .order_by(User.id)))
+        db.session.execute(insert(Membership), [
+            {"user_id": u, "task_force_id": tf.id,
+             "role": "global_leader" if i == 0 else "team_member",
+             "status": ApprovalStatus.approved, "joined_at": now - timedelta(days=30)}
+            for i, u in enumerate(user_ids)])
+        study = rounds.create_study(tf, "Bench study", actor=admin, criteria=tuple(criteria),
+                                    carry_forward="all", max_rounds=n_rounds)
+        items = [rounds.add_item(study, f"Item {j}: a strategy to raise soil organic carbon "
+                                        f"stocks in region {j % 5}") for j in range(n_items)]
+        rnd = rounds.draft_round(study, items=items)
+        db.session.commit()
+        study_id = study.id
+        for number in range(1, n_rounds + 1):
+            rnd = db.session.scalar(select(Round).where(Round.study_id == study_id,
+                                                        Round.number == number))
+            rounds.open_round(rnd, actor=admin)
+            panellist_ids = list(db.session.scalars(select(Panellist.id).where(
+                Panellist.study_id == study_id).order_by(Panellist.id)))
+            item_ids = [ri.item_id for ri in rnd.round_items]
+            _answer(db, rnd, panellist_ids, item_ids, criteria, rng, now)
+            db.session.commit()
+            rounds.close_round(rnd, actor=admin)
+            db.session.commit()
+        return study_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panellists", type=int, default=2_000)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--with-report", action="store_true", help="also render report.html")
+    args = parser.parse_args()
+    criteria = ("importance", "feasibility")
+
+    from flask_migrate import upgrade
+
+    from delphi import create_app
+    from delphi.exports.package import build_package
+    from delphi.exports.report import render_report
+    from delphi.extensions import db
+    from delphi.models import Study
+    from delphi.services.plan import load_plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "bench.sqlite"
+        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        with app.app_context():
+            upgrade()
+            load_plan()
+            db.session.commit()
+        t = time.perf_counter()
+        study_id = build(app, args.panellists, args.items, args.rounds, criteria)
+        n = args.panellists * args.items * len(criteria) * args.rounds
+        print(f"built {args.panellists} panellists x {args.items} items x {len(criteria)} criteria x "
+              f"{args.rounds} rounds = {n:,} ratings in {time.perf_counter() - t:.1f} s "
+              f"({path.stat().st_size / 1e6:.0f} MB SQLite file)")
+        runs = []
+        for run in range(args.repeats):
+            with app.test_request_context():
+                study = db.session.get(Study, study_id)
+                report = (lambda s: render_report(s, standalone=True)) if args.with_report else None
+                t = time.perf_counter()
+                package = build_package(study, "deidentified", "csv", k=5, report_html=report)
+                wall = time.perf_counter() - t
+                db.session.rollback()
+                db.engine.dispose()
+            runs.append({**package.timings, "wall": wall})
+            print(f"run {run + 1}: " + "  ".join(f"{k} {v:.3f}s" for k, v in runs[-1].items())
+                  + f"  ({package.rows['ratings']:,} rows, ZIP {len(package.data) / 1e6:.1f} MB)")
+        median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        print(f"\nde-identified CSV export, median of {len(runs)} runs (SQLite"
+              f"{', with report' if args.with_report else ''}):")
+        for key in ("read", "build", "write", "codebook_report", "zip", "total"):
+            print(f"  {key:<16} {median[key]:.3f} s")
+        print(f"target: total < 10 s: {'OK' if median['total'] < 10 else 'OVER TARGET'}")
+
+
+if __name__ == "__main__":
+    main()

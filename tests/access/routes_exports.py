@@ -1,0 +1,33 @@
+"""Route × role table of the exports blueprint and API (issue 6).
+
+Each entry: (method, path template, {role: expected status}). ``{study}`` is
+the study's id. Roles: anonymous, member (no role in the study), panellist,
+moderator (moderator only), researcher, admin. Web pages send anonymous
+visitors to the login page (302); the API answers 401. World: round 1
+closed, round 2 open (the default), so there is something to export.
+"""
+
+WORLD = "round2_open"
+
+#: The POSTs need the export form's fields: tests/test_exports.py runs the statuses.
+CHECKED_ELSEWHERE = "tests/test_exports.py::test_route_role_table"
+
+ROUTES = [
+    ("GET", "/studies/{study}/exports",
+     {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 403,
+      "researcher": 200, "admin": 200}),
+    ("GET", "/studies/{study}/report",
+     {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 403,
+      "researcher": 200, "admin": 200}),
+    # Downloads append an audit event: last.
+    ("POST", "/studies/{study}/exports/deidentified",
+     {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 403,
+      "researcher": 200, "admin": 200},
+     {"data": {"deidentified-tier": "deidentified", "deidentified-format": "csv"}}),
+    ("POST", "/studies/{study}/exports/statistics",
+     {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 403,
+      "researcher": 422, "admin": 422}),
+    ("GET", "/api/v1/studies/{study}/export?tier=deidentified&format=csv",
+     {"anonymous": 401, "member": 403, "panellist": 403, "moderator": 403,
+      "researcher": 200, "admin": 200}),
+]
