@@ -1,7 +1,7 @@
 """Route × role table of the mail blueprint (issue 7).
 
 Each entry: (method, path template, {role: expected status}). ``{study}`` is
-the study's id; round 1 of it exists. Roles: anonymous, member (no role in the
+the study's id, ``{round}`` its open round. Roles: anonymous, member (no role in the
 study), panellist, moderator (moderator only), researcher, admin. POSTs carry
 no form data. Web pages send anonymous visitors to the login page (302).
 
@@ -23,10 +23,10 @@ ROUTES = [
     ("POST", "/studies/{study}/reminders/opt-out",   # the panellist gets the form error
      {"anonymous": 302, "member": 403, "panellist": 422, "moderator": 403,
       "researcher": 403, "admin": 403}),
-    ("GET", "/studies/{study}/rounds/1/reminders",
+    ("GET", "/studies/{study}/rounds/{round}/reminders",
      {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 200,
       "researcher": 403, "admin": 200}),
-    ("POST", "/studies/{study}/rounds/1/reminders",
+    ("POST", "/studies/{study}/rounds/{round}/reminders",
      {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 303,
       "researcher": 403, "admin": 303}),
 ]
