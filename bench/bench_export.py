@@ -114,10 +114,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--with-report", action="store_true", help="also render report.html")
+    parser.add_argument("--database", help="keep the SQLite file here (reused when it exists)")
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
     from flask_migrate import upgrade
+    from sqlalchemy import select
 
     from delphi import create_app
     from delphi.exports.package import build_package
@@ -127,19 +129,25 @@ def main() -> None:
     from delphi.services.plan import load_plan
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = pathlib.Path(tmp) / "bench.sqlite"
+        path = pathlib.Path(args.database) if args.database else pathlib.Path(tmp) / "bench.sqlite"
+        reuse = path.exists()
         app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
                           "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
-        with app.app_context():
-            upgrade()
-            load_plan()
-            db.session.commit()
-        t = time.perf_counter()
-        study_id = build(app, args.panellists, args.items, args.rounds, criteria)
-        n = args.panellists * args.items * len(criteria) * args.rounds
-        print(f"built {args.panellists} panellists x {args.items} items x {len(criteria)} criteria x "
-              f"{args.rounds} rounds = {n:,} ratings in {time.perf_counter() - t:.1f} s "
-              f"({path.stat().st_size / 1e6:.0f} MB SQLite file)")
+        if reuse:
+            with app.app_context():
+                study_id = db.session.scalar(select(Study.id).where(Study.title == "Bench study"))
+            print(f"reusing {path} (study {study_id})")
+        else:
+            with app.app_context():
+                upgrade()
+                load_plan()
+                db.session.commit()
+            t = time.perf_counter()
+            study_id = build(app, args.panellists, args.items, args.rounds, criteria)
+            n = args.panellists * args.items * len(criteria) * args.rounds
+            print(f"built {args.panellists} panellists x {args.items} items x {len(criteria)} "
+                  f"criteria x {args.rounds} rounds = {n:,} ratings in {time.perf_counter() - t:.1f} s "
+                  f"({path.stat().st_size / 1e6:.0f} MB SQLite file)")
         runs = []
         for run in range(args.repeats):
             with app.test_request_context():

@@ -101,8 +101,8 @@ def test_deidentified_export_carries_no_name_email_or_organisation(app, client, 
 def test_deidentified_ratings_columns_and_no_timestamps(client, auth, world):
     archive = _export(client, auth, world)
     rows = _csv_rows(archive, "ratings.csv")
-    assert list(rows[0]) == ["pseudonym", "round", "item_code", "item_text", "criterion", "rating",
-                             "cannot_rate", "role", "region", "stakeholder_group"]
+    assert list(rows[0]) == ["pseudonym", "role", "region", "stakeholder_group", "round",
+                             "item_code", "item_text", "criterion", "rating", "cannot_rate"]
     assert len(rows) == 12 * 5 * 2 * 3
     data = archive.read("ratings.csv").decode()
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", data)

@@ -178,3 +178,27 @@ def test_json_keeps_text_and_nulls():
 def test_each_formula_start_is_escaped(value):
     frame = pd.DataFrame({"t": [value + "HYPERLINK(\"http://evil\")"]})
     assert to_csv(frame).decode().splitlines()[1].lstrip('"').startswith("'" + value)
+
+
+def test_fast_csv_writer_matches_the_csv_module():
+    """Large integer/text tables take the coded writer: same text as csv.writer."""
+    rng = np.random.default_rng(1)
+    n = 5000
+    texts = ['=cmd, "quoted"', "line\nbreak", "plain", "comma, here", "-minus", "\rcr"]
+    frame = pd.DataFrame({
+        "who": pd.Categorical.from_codes(rng.integers(0, 300, n), categories=[f"p{i}" for i in range(300)]),
+        "round": rng.integers(1, 4, n),
+        "text": pd.Categorical.from_codes(rng.integers(0, len(texts), n), categories=texts),
+        "rating": pd.array(np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 6, n)), dtype="Int64"),
+        "flag": rng.random(n) < 0.5,
+    })
+    produced = to_csv(frame).decode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        text = row.text if not row.text.startswith(("=", "-", "\r")) else "'" + row.text
+        writer.writerow([row.who, row.round, text, "" if row.rating is pd.NA else row.rating,
+                         "true" if row.flag else "false"])
+    assert produced == buffer.getvalue()
+    assert list(csv.reader(io.StringIO(produced)))[1:] == list(csv.reader(io.StringIO(buffer.getvalue())))[1:]

@@ -59,12 +59,16 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 # -- CSV -------------------------------------------------------------------------
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (no BOM), formula cells escaped; empty cell = missing.
+    """UTF-8 CSV (no BOM, CRLF as RFC 4180), formula cells escaped; empty cell = missing.
 
-    Booleans are written ``true``/``false``; floats with full precision
-    (their shortest round-trip representation).
+    Booleans are written ``true``/``false``; floats with full precision (their
+    shortest round-trip representation). Tables without float columns (the
+    ratings, millions of rows of few distinct values) go through
+    :func:`_coded_csv`; others through pandas.
     """
     out = escape_formulas(frame)
+    if len(out) > 1000 and not any(pd.api.types.is_float_dtype(out[c].dtype) for c in out.columns):
+        return _coded_csv(out)
     for name in out.columns:
         if out[name].dtype == bool:
             out[name] = np.where(out[name].to_numpy(), "true", "false")
@@ -72,6 +76,67 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     # CRLF (RFC 4180): the writer then quotes any field holding a CR or an LF.
     out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8")
+
+
+def _csv_field(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    text = str(value.item() if isinstance(value, np.generic) else value)
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _column_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column as integer codes and the CSV text of each code."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        texts = [_csv_field(c) for c in series.cat.categories] + [""]
+        return np.where(codes < 0, len(texts) - 1, codes), texts
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = [_csv_field(u) for u in uniques] + [""]
+    return np.where(codes < 0, len(texts) - 1, codes).astype(np.int64), texts
+
+
+_BLOCK_LIMIT = 50_000
+
+
+def _coded_csv(frame: pd.DataFrame) -> bytes:
+    """CSV of a table of few distinct values per column, fast for millions of rows.
+
+    Adjacent columns are merged into blocks while their distinct
+    combinations stay under 50,000 (integer arithmetic on the codes with
+    :func:`pandas.factorize`, and one string per distinct combination); each
+    row is then one concatenation per block. Same output as the csv module
+    with minimal quoting.
+    """
+    blocks: list[tuple[np.ndarray, list[str]]] = []
+    codes, texts = None, None
+    for name in frame.columns:
+        c_codes, c_texts = _column_codes(frame[name])
+        if codes is None:
+            codes, texts = c_codes, c_texts
+            continue
+        combined = codes * len(c_texts) + c_codes
+        new_codes, uniques = pd.factorize(combined)
+        if len(uniques) > _BLOCK_LIMIT:
+            blocks.append((codes, texts))
+            codes, texts = c_codes, c_texts
+            continue
+        left, right = np.divmod(uniques, len(c_texts))
+        texts = [texts[a] + "," + c_texts[b] for a, b in zip(left.tolist(), right.tolist())]
+        codes = new_codes.astype(np.int64)
+    if codes is not None:
+        blocks.append((codes, texts))
+    header = ",".join(_csv_field(str(c)) for c in frame.columns)
+    if not blocks:
+        return (header + "\r\n").encode("utf-8")
+    rows = [blocks[0][1][i] for i in blocks[0][0].tolist()]
+    for b_codes, b_texts in blocks[1:]:
+        rows = [row + "," + b_texts[i] for row, i in zip(rows, b_codes.tolist())]
+    return (header + "\r\n" + "\r\n".join(rows) + "\r\n").encode("utf-8")
 
 
 # -- XLSX ------------------------------------------------------------------------

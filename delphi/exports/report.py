@@ -23,6 +23,8 @@ from delphi.exports.tiers import closed_rounds, read_quasi_identifiers, statisti
 from delphi.extensions import db
 from delphi.models import Amendment, Item, Panellist, Study
 
+#: Above this many items a round's verdict chart counts items per verdict.
+ITEM_BARS = 30
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "export_report.css"
 
 
@@ -94,9 +96,14 @@ def report_context(study: Study) -> dict:
                 continue
             conc = rounds_t[(rounds_t["round"] == number) & (rounds_t["criterion"] == criterion)]
             w = conc["w"].iloc[0] if len(conc) else None
+            # One bar per item up to ITEM_BARS items (the table lists them all);
+            # beyond, one bar per verdict: a chart of 100 labelled bars takes
+            # seconds to draw and cannot be read.
+            per_item = len(rows) <= ITEM_BARS
             chart = charts.verdicts_chart(
                 rows["item_code"].tolist(), rows["verdict"].tolist(),
-                agreement=[a if a == a else None for a in rows["agreement"].tolist()],
+                agreement=[a if a == a else None for a in rows["agreement"].tolist()]
+                if per_item else None,
                 title=_("Round %(n)s, %(criterion)s: verdicts", n=number, criterion=criterion), _=_)
             blocks.append({
                 "criterion": criterion, "w": _fmt(w),

@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from delphi.extensions import db
 from delphi.models import (
@@ -95,8 +95,10 @@ QUASI_IDENTIFIERS = ("role", "region", "stakeholder_group")
 _TIE_ORDER = ("stakeholder_group", "region", "role")
 PSEUDONYM_HEX = 16
 
-RATINGS_COLUMNS = ["pseudonym", "round", "item_code", "item_text", "criterion", "rating",
-                   "cannot_rate", "role", "region", "stakeholder_group"]
+#: Panellist-level columns first, then the answer: the CSV writer merges each
+#: group's few distinct values (see ``formats._coded_csv``).
+RATINGS_COLUMNS = ["pseudonym", "role", "region", "stakeholder_group", "round", "item_code",
+                   "item_text", "criterion", "rating", "cannot_rate"]
 COMMENTS_COLUMNS = ["pseudonym", "round", "item_code", "kind", "criterion", "text"]
 ITEM_STAT_COLUMNS = ["round", "item_code", "item_text", "criterion", "n", "n_missing", "median",
                      "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement"]
@@ -250,16 +252,32 @@ def _counted(query):
 
 
 def _fetch_columns(query) -> list[tuple]:
-    """Run a Core query and return plain DBAPI tuples (fast for millions of rows)."""
+    """Run a Core query on the session's connection (same transaction) and
+    return the driver's plain tuples: no SQLAlchemy Row per rating.
+
+    The query is compiled with its parameters inlined: they are ids and enum
+    values from the code, never user input.
+    """
     conn = db.session.connection()
-    return conn.execute(query).fetchall()
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def read_ratings(study: Study) -> pd.DataFrame:
     """Submitted ratings of the study's closed rounds: panellist_id, round,
-    item_id, criterion, value (float, NaN = cannot rate). One query."""
+    item_id, criterion, value (float, NaN = cannot rate). One query, of
+    integers only (the criterion as its position in the study's list, "cannot
+    rate" as 0), turned into one int64 array at once."""
+    criteria = list(study.criteria)
+    criterion_code = case({c: i for i, c in enumerate(criteria)}, value=Rating.criterion, else_=-1)
     query = _counted(
-        select(Response.panellist_id, Round.number, Rating.item_id, Rating.criterion, Rating.value)
+        select(Response.panellist_id, Round.number, Rating.item_id, criterion_code,
+               func.coalesce(Rating.value, 0))
         .select_from(Rating)
         .join(Response, Response.id == Rating.response_id)
         .join(Round, Round.id == Response.round_id)
@@ -272,13 +290,18 @@ def read_ratings(study: Study) -> pd.DataFrame:
                              "item_id": np.zeros(0, np.int64),
                              "criterion": pd.Categorical([], categories=list(study.criteria)),
                              "value": np.zeros(0, float)})
-    cols = list(zip(*rows))
+    data = np.array(rows, dtype=np.int64)
+    known = data[:, 3] >= 0
+    if not known.all():  # a criterion no longer in the protocol: not exported
+        data = data[known]
+    value = data[:, 4].astype(float)
+    value[value == 0] = np.nan
     return pd.DataFrame({
-        "panellist_id": np.fromiter(cols[0], dtype=np.int64, count=n),
-        "round": np.fromiter(cols[1], dtype=np.int64, count=n),
-        "item_id": np.fromiter(cols[2], dtype=np.int64, count=n),
-        "criterion": pd.Categorical(cols[3]),
-        "value": np.array(cols[4], dtype=float),
+        "panellist_id": data[:, 0],
+        "round": data[:, 1],
+        "item_id": data[:, 2],
+        "criterion": pd.Categorical.from_codes(data[:, 3], categories=criteria),
+        "value": value,
     })
 
 
