@@ -95,8 +95,6 @@ def test_magic_link_opens_that_questionnaire_once(app, client, smtp, world):
     assert client.post(link).status_code == 410
 
 
-@pytest.mark.xfail(reason="delphi/views/panel.py does not yet accept the magic-link grant "
-                          "(granted_panellist, see rounds/CONTRACT.md, Mail); remove this marker then")
 def test_magic_link_reaches_the_questionnaire_without_a_password(app, client, smtp, world):
     open_round_of(app, world, 1, closes_at=in_days(10))
     send(app)

@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 import rounds
 from delphi.access import get_study, panellist_of, require
+from delphi.mail.links import granted_panellist
 from delphi.domain import DomainError, InvalidInput, StateError
-from delphi.extensions import csrf, db
+from delphi.extensions import csrf, db, login_manager
 from delphi.forms import EmptyForm
 from delphi.forms_studies import (
     CANNOT_RATE,
@@ -56,6 +57,31 @@ def _panellist(study_id: int) -> tuple[Study, Panellist]:
     panellist = panellist_of(current_user, study)
     require(panellist is not None)
     return study, panellist
+
+
+def _answering(study_id: int, number: int) -> tuple[Study, Round, Panellist]:
+    """The study, round and panellist of a questionnaire request.
+
+    The panellist is the logged-in member's, or the one a magic link granted
+    this session for exactly this open round (``delphi.mail.links``); a
+    visitor with neither is sent to the login page, anybody else gets 403.
+    """
+    study = get_study(study_id)
+    round_ = _round(study, number)
+    panellist = panellist_of(current_user, study) or granted_panellist(study, round_)
+    if panellist is None and not current_user.is_authenticated:
+        raise _LoginNeeded()
+    require(panellist is not None)
+    return study, round_, panellist
+
+
+class _LoginNeeded(Exception):
+    """Raised to send an anonymous visitor without a grant to the login page."""
+
+
+@bp.errorhandler(_LoginNeeded)
+def _login_needed(_error):
+    return login_manager.unauthorized()
 
 
 def _round(study: Study, number: int) -> Round:
@@ -200,10 +226,8 @@ def withdraw(study_id: int):
 
 @bp.route("/studies/<int:study_id>/rounds/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below, so that an expired token loses nothing
-@login_required
 def questionnaire(study_id: int, number: int):
-    study_, panellist = _panellist(study_id)
-    round_ = _round(study_, number)
+    study_, round_, panellist = _answering(study_id, number)
     if request.method == "GET":
         return _render(study_, panellist, round_)
     item_ids = [ri.item_id for ri in round_.round_items]
@@ -236,11 +260,9 @@ def questionnaire(study_id: int, number: int):
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/autosave")
-@login_required
 def autosave(study_id: int, number: int):
     """Save the draft (``questionnaire.js``): JSON ``{"status": "draft"|"submitted", "saved_at"}``."""
-    study_, panellist = _panellist(study_id)
-    round_ = _round(study_, number)
+    study_, round_, panellist = _answering(study_id, number)
     item_ids = [ri.item_id for ri in round_.round_items]
     answers, _posted = answers_from_form(request.form, item_ids, list(study_.criteria or []))
     try:
@@ -257,11 +279,9 @@ def autosave(study_id: int, number: int):
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/proposals")
-@login_required
 def proposals(study_id: int, number: int):
     """An open-ended round: the panellist's free-text proposals."""
-    study_, panellist = _panellist(study_id)
-    round_ = _round(study_, number)
+    study_, round_, panellist = _answering(study_id, number)
     if round_.kind is not RoundKind.open_ended:
         abort(404)
     form = ProposalsForm()
