@@ -448,3 +448,14 @@ def test_bad_chart_requests_get_clear_errors(app, client, auth, path, status):
     world = build_closed(app)
     auth.login(world.admin)
     assert client.get(f"/studies/{world.study_id}/dashboard{path}").status_code == status
+
+
+def test_staff_find_the_dashboard_on_their_home_page(app, client, auth):
+    world = build_closed(app)
+    link = f'href="/studies/{world.study_id}/dashboard"'
+    for email in (world.moderator, world.researcher, world.admin):
+        auth.login(email)
+        assert link in client.get("/me").get_data(as_text=True), email
+        auth.logout()
+    auth.login(world.panellists[0])
+    assert link not in client.get("/me").get_data(as_text=True)

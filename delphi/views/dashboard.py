@@ -63,6 +63,21 @@ def remind_function():
     return None
 
 
+def home_section(user) -> list[tuple[str, dict]]:
+    """The member home page's "Dashboards" section: studies the user may analyse."""
+    from delphi.models import Study, StudyStaff
+
+    query = select(Study).order_by(Study.id)
+    if not user.is_admin:
+        query = query.where(Study.id.in_(
+            select(StudyStaff.study_id).where(StudyStaff.user_id == user.id)))
+    studies = [s for s in db.session.scalars(query)
+               if any(r.status is not RoundStatus.draft for r in s.rounds)]
+    if not studies:
+        return []
+    return [("dashboard/_home.html", {"dashboard_studies": studies})]
+
+
 def _study_for_staff(study_id: int):
     study = access.get_study(study_id)
     access.require(access.can_view_results(current_user, study))
