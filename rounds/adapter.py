@@ -66,7 +66,12 @@ def load_rounds(specs: dict[int, list[int]], criteria: list[str]) -> dict[int, R
     """Matrices of several rounds (``{round_id: item_ids}``) from one query of the
     ratings (plus one small query of the study's withdrawn panellists)."""
     criteria = list(criteria)
-    rows = db.session.connection().execute(ratings_query(specs.keys(), criteria)).all()
+    result = db.session.connection().execute(ratings_query(specs.keys(), criteria))
+    # Plain tuples straight from the DBAPI cursor: the columns need no type
+    # processing, and skipping the Row objects halves the time for 400,000 rows.
+    cursor = getattr(result, "cursor", None)
+    rows = cursor.fetchall() if cursor is not None else result.all()
+    result.close()
     withdrawn = []
     if rows:
         study_id = select(Round.study_id).where(Round.id == next(iter(specs))).scalar_subquery()
@@ -83,12 +88,11 @@ def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str], *,
     criteria = list(criteria)
     out: dict[int, RoundData] = {}
     if n:
-        columns = list(zip(*rows))
-        rid = np.fromiter(columns[0], dtype=np.int64, count=n)
-        pid = np.fromiter(columns[1], dtype=np.int64, count=n)
-        iid = np.fromiter(columns[2], dtype=np.int64, count=n)
-        crit = np.fromiter(columns[3], dtype=np.int64, count=n)
-        val = np.array(columns[4], dtype=float)  # None ("cannot rate") -> NaN
+        # One C-level conversion of all rows; None ("cannot rate") becomes NaN.
+        # Ids are exact in float64 (below 2**53).
+        table = np.array(rows, dtype=float).reshape(n, 5)
+        rid, pid, iid, crit = (table[:, j].astype(np.int64) for j in range(4))
+        val = table[:, 4]
         if len(exclude_panellists):
             keep = ~np.isin(pid, np.asarray(list(exclude_panellists), dtype=np.int64))
             rid, pid, iid, crit, val = rid[keep], pid[keep], iid[keep], crit[keep], val[keep]
