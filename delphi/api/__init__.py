@@ -100,4 +100,4 @@ def commit_on_success(view):
     return wrapper
 
 
-from delphi.api import accounts, exports, openapi, plan  # noqa: E402,F401  (routes)
+from delphi.api import accounts, charts, exports, openapi, plan  # noqa: E402,F401  (routes)

@@ -7,10 +7,11 @@ def blueprints() -> list:
     from delphi.views.panel import bp as panel
     from delphi.views.studies import bp as studies
 
+    from delphi.views.dashboard import bp as dashboard
     from delphi.views.mail import bp as mail
     from delphi.views.exports import bp as exports
 
-    return [studies, panel, mail, exports]
+    return [studies, panel, dashboard, mail, exports]
 
 
 def home_sections(user) -> list[tuple[str, dict]]:
@@ -18,7 +19,9 @@ def home_sections(user) -> list[tuple[str, dict]]:
     from delphi.views.panel import home_section as panel_section
     from delphi.views.studies import home_section as staff_section
 
-    return panel_section(user) + staff_section(user)
+    from delphi.views.dashboard import home_section as dashboard_section
+
+    return panel_section(user) + staff_section(user) + dashboard_section(user)
 
 
 def admin_links() -> list[tuple[str, str]]:
