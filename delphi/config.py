@@ -31,6 +31,10 @@ class Defaults:
     # lunch still saves (its draft is kept in any case).
     WTF_CSRF_TIME_LIMIT = 12 * 3600
 
+    #: Number of trusted reverse proxies in front of the app (0: none). Set it
+    #: behind nginx & co., or every client looks like the proxy to the throttle.
+    PROXY_COUNT = 0
+
     # Login throttling (counted in the database, so it holds across workers).
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_CLIENT = 30

@@ -244,3 +244,35 @@ def test_register_form_without_csrf_token_is_400(app, client):
     response = client.post("/register", data=REGISTRATION)
     assert response.status_code == 400
     assert user_count(app) == 0
+
+
+def test_password_change_revokes_the_api_tokens_too(client, make_user, auth):
+    make_user("tok@example.org")
+    headers = auth.token("tok@example.org")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    auth.login("tok@example.org")
+    changed = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert changed.status_code == 302
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "unauthorised"
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client(database_url, make_user):
+    """With PROXY_COUNT=1 two clients behind the proxy are two clients, not one."""
+    from delphi import create_app
+    from tests.conftest import base_config
+
+    app = create_app({**base_config(database_url), "PROXY_COUNT": 1,
+                      "LOGIN_MAX_FAILURES_PER_CLIENT": 2, "LOGIN_MAX_FAILURES_PER_ACCOUNT": 100})
+    client = app.test_client()
+    for _ in range(2):
+        client.post("/login", data={"email": "nobody@example.org", "password": "wrong password!"},
+                    headers={"X-Forwarded-For": "203.0.113.7"})
+    blocked = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12},
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    other = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12},
+                        headers={"X-Forwarded-For": "198.51.100.9"})
+    assert other.status_code == 401

@@ -7,12 +7,20 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from delphi import audit
 from delphi.domain import Conflict, InvalidInput
 from delphi.extensions import db
-from delphi.models import STAKEHOLDER_GROUPS, MembershipStatus, Organisation, Region, User, utcnow
+from delphi.models import (
+    STAKEHOLDER_GROUPS,
+    ApiToken,
+    MembershipStatus,
+    Organisation,
+    Region,
+    User,
+    utcnow,
+)
 from delphi.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, end_sessions, hash_password
 
 
@@ -131,7 +139,8 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, now: datetime | None = None) -> None:
+    """Change a password: every session cookie and every API token of the user ends."""
     from delphi.security import check_password
 
     if not check_password(user, current or ""):
@@ -142,6 +151,9 @@ def change_password(user: User, current: str, new: str) -> None:
         raise InvalidInput(_("Please correct the marked fields."), fields={"new_password": problem})
     user.password_hash = hash_password(new)
     end_sessions(user)
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()))
 
 
 def set_organisation_status(actor: User, organisation: Organisation,
