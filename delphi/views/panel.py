@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 import rounds
 from delphi.access import get_study, panellist_of, require
-from delphi.mail.links import granted_panellist
+from delphi.mail.links import granted_in_study, granted_panellist
 from delphi.domain import DomainError, InvalidInput, StateError
 from delphi.extensions import csrf, db, login_manager
 from delphi.forms import EmptyForm
@@ -63,16 +63,26 @@ def _answering(study_id: int, number: int) -> tuple[Study, Round, Panellist]:
     """The study, round and panellist of a questionnaire request.
 
     The panellist is the logged-in member's, or the one a magic link granted
-    this session for exactly this open round (``delphi.mail.links``); a
-    visitor with neither is sent to the login page, anybody else gets 403.
+    this session for exactly this open round (``delphi.mail.links``). Who may
+    not answer is told so before anything about the round is revealed: a
+    visitor is sent to the login page, a member gets 403.
     """
     study = get_study(study_id)
+    panellist = panellist_of(current_user, study)
+    if panellist is None and granted_in_study(study) is None:
+        _refuse()
     round_ = _round(study, number)
-    panellist = panellist_of(current_user, study) or granted_panellist(study, round_)
-    if panellist is None and not current_user.is_authenticated:
-        raise _LoginNeeded()
-    require(panellist is not None)
+    if panellist is None:
+        panellist = granted_panellist(study, round_)
+        if panellist is None:
+            _refuse()
     return study, round_, panellist
+
+
+def _refuse():
+    if not current_user.is_authenticated:
+        raise _LoginNeeded()
+    require(False)
 
 
 class _LoginNeeded(Exception):
