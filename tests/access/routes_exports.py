@@ -9,9 +9,6 @@ closed, round 2 open (the default), so there is something to export.
 
 WORLD = "round2_open"
 
-#: The POSTs need the export form's fields: tests/test_exports.py runs the statuses.
-CHECKED_ELSEWHERE = "tests/test_exports.py::test_route_role_table"
-
 ROUTES = [
     ("GET", "/studies/{study}/exports",
      {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 403,
