@@ -5,13 +5,14 @@ Builds, on a temporary SQLite file, a study of 2,000 panellists × 100 items ×
 the ratings are inserted in bulk with Core inserts, and each round is opened
 and closed through ``rounds`` (so the frozen statistics are real; carry-forward
 "all" keeps the 100 items in every round). Then times the de-identified CSV
-export (``delphi.exports.build_package``) and prints the split:
-(read: the one query of
-plain columns; build: pandas reshaping, pseudonyms, k-anonymity, shuffle), write (CSV),
-codebook/report, ZIP. Median of ``--repeats`` runs. Target: < 10 s.
+export (``delphi.exports.build_package``) and prints the split: read (the one
+query of plain integer columns into one int64 array), build (pandas reshaping,
+pseudonyms, k-anonymity, CSPRNG shuffle), write (CSV), codebook/report, ZIP.
+Median of ``--repeats`` runs. Target: < 10 s (without the report; ``--with-report``
+adds the HTML report and its charts).
 
 Run: ``python bench/bench_export.py [--panellists N] [--items K] [--rounds R] [--repeats N]
-[--with-report]``.
+[--with-report] [--database FILE]``.
 """
 from __future__ import annotations
 

@@ -414,4 +414,4 @@ def test_cli_writes_the_zip(app, runner, world, tmp_path):
 
 def test_openapi_documents_the_export(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert "/studies/{id}/export" in paths
+    assert "/studies/{study_id}/export" in paths

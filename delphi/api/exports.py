@@ -30,12 +30,12 @@ def export_study(study_id: int):
 
 
 OPENAPI_PATHS = {
-    "/studies/{id}/export": {"get": {
+    "/studies/{study_id}/export": {"get": {
         "summary": "Export a study's anonymised data, codebook, reproduction script and report "
                    "as a ZIP (researchers, admins)",
         "tags": ["exports"], "security": [{"bearer": []}],
         "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {"name": "study_id", "in": "path", "required": True, "schema": {"type": "integer"}},
             {"name": "tier", "in": "query", "required": False,
              "schema": {"type": "string", "enum": list(TIERS), "default": "deidentified"}},
             {"name": "format", "in": "query", "required": False,
