@@ -17,7 +17,33 @@ from pathlib import Path
 
 import pytest
 
-TEST_DATABASE_URL = os.environ.get("DELPHI_TEST_DATABASE_URL")
+BASE_TEST_DATABASE_URL = os.environ.get("DELPHI_TEST_DATABASE_URL")
+
+
+def _worker_database_url(base: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database
+    (``<name>_gw0``, ...), created on first use, so workers never share rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not base or not worker:
+        return base
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    try:
+        import psycopg
+
+        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception:  # reported by the reachability check of _template_database
+        return base
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_database_url(BASE_TEST_DATABASE_URL)
 PASSWORD = "correct horse battery staple"
 #: Cheap argon2 parameters: tests hash hundreds of passwords.
 FAST_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
