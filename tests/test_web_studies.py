@@ -274,3 +274,18 @@ def test_forms_without_csrf_token_are_refused(app, client, auth):
     response = client.post("/studies/new", data={**study_form(), "csrf_token": csrf_token_from(html)})
     assert response.status_code == 303
 
+
+
+def test_study_page_links_the_dashboard_and_the_exports_for_researchers(app, client, auth):
+    from tests.factories import build_study
+
+    world = build_study(app, n_panellists=3, n_items=2)
+    auth.login(world.researcher)
+    page = client.get(f"/studies/{world.study_id}").get_data(as_text=True)
+    assert f"/studies/{world.study_id}/dashboard" in page
+    assert f"/studies/{world.study_id}/exports" in page
+    auth.logout()
+    auth.login(world.moderator)
+    page = client.get(f"/studies/{world.study_id}").get_data(as_text=True)
+    assert f"/studies/{world.study_id}/dashboard" in page
+    assert f"/studies/{world.study_id}/exports" not in page

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 import rounds
 from delphi import audit
-from delphi.access import can_moderate, can_view_results, get_study, require
+from delphi.access import can_moderate, can_research, can_view_results, get_study, require
 from delphi.domain import DomainError
 from delphi.extensions import db
 from delphi.forms import EmptyForm
@@ -202,7 +202,8 @@ def show(study_id: int):
     staff = db.session.scalars(select(StudyStaff).where(StudyStaff.study_id == study.id)).all()
     return render_template(
         "studies/show.html", study=study, items=items, panel=panel, staff=staff,
-        amendments=amendments, moderator=moderator, participation=rounds.participation(study),
+        amendments=amendments, moderator=moderator, researcher=can_research(current_user, study),
+        participation=rounds.participation(study),
         staff_form=StaffForm(), panellist_form=PanellistForm(), draft_form=DraftRoundForm(),
         end_form=EndStudyForm(), empty=EmptyForm(), lang=current_language())
 
