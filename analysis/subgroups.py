@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ._validation import as_matrix, check_band, check_items, check_on_scale, check_quantiles, check_scale
 from .consensus import ConsensusRule
@@ -93,8 +92,9 @@ def subgroups(
     group order on a tie) is suppressed as well. Two or more suppressed
     cells cannot be separated from each other by subtraction.
 
-    **Kruskal-Wallis** (:func:`scipy.stats.kruskal`, tie-corrected H,
-    chi-square approximation) per item across the groups whose cell is not
+    **Kruskal-Wallis** (tie-corrected H, chi-square approximation, as
+    :func:`scipy.stats.kruskal`; computed for all items at once from each
+    group's rank sum over the value counts, since ratings are whole points) per item across the groups whose cell is not
     suppressed (so n >= ``min_cell``); None with a reason when fewer than
     two such groups remain or all their ratings are identical.
     ``diverges`` = ``kw_pvalue < alpha`` and, when ``rule`` is given, the
@@ -134,15 +134,14 @@ def subgroups(
     except TypeError:
         uniques = list(uniques)
     g = len(uniques)
+    position = {label: gi for gi, label in enumerate(uniques)}
+    codes = np.fromiter((position[x] for x in group_arr), dtype=np.intp, count=m)
 
-    summaries = []
-    members = []
-    for label in uniques:  # one vectorised summary per group (few groups)
-        rows = np.array([x == label for x in group_arr], dtype=bool)
-        members.append(rows)
-        summaries.append(summarize_items(arr[rows], scale=scale, agree=agree, quantiles=quantiles))
+    # One vectorised summary per group (few groups).
+    summaries = [summarize_items(arr[codes == gi], scale=scale, agree=agree, quantiles=quantiles)
+                 for gi in range(g)]
 
-    n_cell = np.stack([s["n"].to_numpy() for s in summaries])  # (g, k)
+    n_cell = np.stack([s["n"].to_numpy() for s in summaries]) if g else np.zeros((0, k), int)
     primary = n_cell < min_cell
     complementary = np.zeros_like(primary)
     for j in np.flatnonzero(primary.sum(axis=0) == 1):
@@ -151,53 +150,28 @@ def subgroups(
             complementary[open_cells[np.argmin(n_cell[open_cells, j])], j] = True
     suppressed = primary | complementary
 
-    records = []
-    for gi, label in enumerate(uniques):
-        s = summaries[gi]
-        for j in range(k):
-            rec = {"group": label, "item": labels[j]}
-            if suppressed[gi, j]:
-                rec.update({c: None for c in _VALUE_COLUMNS})
-                rec["suppressed"] = True
-                rec["reason"] = (
-                    f"fewer than {min_cell} answers" if primary[gi, j]
-                    else "complementary suppression (protects another suppressed cell of this item)"
-                )
-            else:
-                row = s.iloc[j]
-                rec["n"] = int(row["n"])
-                for c in _VALUE_COLUMNS[1:]:
-                    rec[c] = float(row[c])
-                rec["suppressed"] = False
-                rec["reason"] = None
-            records.append(rec)
-    cells = _frame(records, ["group", "item", *_VALUE_COLUMNS, "suppressed", "reason"], {"suppressed": bool})
+    cells = _cells_frame(uniques, labels, summaries, n_cell, primary, suppressed, min_cell)
 
     panel_verdict = [None] * k
     if rule is not None:
         panel = summarize_items(arr, scale=scale, agree=agree, quantiles=quantiles)
         panel_verdict = rule.evaluate(panel)["verdict"].tolist()
 
+    usable = ~suppressed  # (g, k)
+    groups_tested = usable.sum(axis=0)
+    counts = _value_counts(arr, codes, g, scale)  # (g, k, points)
+    statistic, pvalue, identical = _kruskal_from_counts(counts, usable)
+
     tests = []
     for j in range(k):
-        usable = [gi for gi in range(g) if not suppressed[gi, j]]
-        samples = []
-        for gi in usable:
-            col = arr[members[gi], j]
-            samples.append(col[~np.isnan(col)])
         stat = pval = None
         reason = None
-        if len(usable) < 2:
+        if groups_tested[j] < 2:
             reason = f"fewer than 2 groups with at least {min_cell} answers (unsuppressed)"
+        elif identical[j]:
+            reason = "all ratings identical across the groups tested"
         else:
-            pooled = np.concatenate(samples)
-            if np.all(pooled == pooled[0]):
-                reason = "all ratings identical across the groups tested"
-            else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    res = stats.kruskal(*samples)
-                stat, pval = float(res.statistic), float(res.pvalue)
+            stat, pval = float(statistic[j]), float(pvalue[j])
         if pval is None:
             diverges = False
         else:
@@ -207,7 +181,7 @@ def subgroups(
         tests.append(
             {
                 "item": labels[j],
-                "groups_tested": len(usable),
+                "groups_tested": int(groups_tested[j]),
                 "kw_statistic": stat,
                 "kw_pvalue": pval,
                 "panel_verdict": panel_verdict[j],
@@ -221,3 +195,66 @@ def subgroups(
         {"groups_tested": np.int64, "diverges": bool},
     )
     return SubgroupResult(cells=cells, tests=tests_df)
+
+
+def _cells_frame(uniques, labels, summaries, n_cell, primary, suppressed, min_cell) -> pd.DataFrame:
+    """The long table of cells (group-major), built column by column."""
+    g, k = suppressed.shape
+    hidden = suppressed.ravel().tolist()
+    columns = {
+        "group": [label for label in uniques for _j in range(k)],
+        "item": list(labels) * g,
+        "n": [None if h else int(v) for h, v in zip(hidden, n_cell.ravel().tolist())],
+    }
+    for c in _VALUE_COLUMNS[1:]:
+        values = (np.stack([s[c].to_numpy(dtype=float) for s in summaries]).ravel().tolist()
+                  if g else [])
+        columns[c] = [None if h else v for h, v in zip(hidden, values)]
+    small = f"fewer than {min_cell} answers"
+    complementary = "complementary suppression (protects another suppressed cell of this item)"
+    columns["suppressed"] = hidden
+    columns["reason"] = [(small if p else complementary) if h else None
+                         for h, p in zip(hidden, primary.ravel().tolist())]
+    dtypes = {"suppressed": bool}
+    return pd.DataFrame({c: pd.Series(v, dtype=dtypes.get(c, object)) for c, v in columns.items()})
+
+
+def _value_counts(arr: np.ndarray, codes: np.ndarray, g: int, scale) -> np.ndarray:
+    """``counts[group, item, v - low]``: how many of the group rated the item v."""
+    m, k = arr.shape
+    points = scale[1] - scale[0] + 1
+    rated = ~np.isnan(arr)
+    rows, cols = np.nonzero(rated)
+    values = arr[rows, cols].astype(np.intp) - scale[0]
+    flat = (codes[rows] * k + cols) * points + values
+    return np.bincount(flat, minlength=g * k * points).reshape(g, k, points)
+
+
+def _kruskal_from_counts(counts: np.ndarray, usable: np.ndarray):
+    """Kruskal-Wallis H and p per item over the usable groups, from value counts.
+
+    Ratings are whole scale points, so the pooled midrank of value v is
+    ``(answers below v) + (answers at v + 1) / 2``; each group's rank sum is
+    its counts times those ranks. H is tie-corrected and referred to the
+    chi-square distribution with (groups - 1) degrees of freedom, exactly as
+    :func:`scipy.stats.kruskal` does from the raw ratings. Returns
+    ``(H, p, identical)`` per item; H and p are NaN where the test is not
+    defined (fewer than two usable groups, or a single distinct value).
+    """
+    used = counts * usable[:, :, None]  # (g, k, points)
+    pooled = used.sum(axis=0).astype(float)  # (k, points)
+    total = pooled.sum(axis=1)  # N per item
+    ranks = np.cumsum(pooled, axis=1) - pooled + (pooled + 1) / 2  # midranks (k, points)
+    rank_sums = (used * ranks[None, :, :]).sum(axis=2)  # (g, k)
+    sizes = used.sum(axis=2)  # (g, k)
+    identical = np.count_nonzero(pooled, axis=1) <= 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ssbn = np.where(usable & (sizes > 0), rank_sums ** 2 / np.where(sizes > 0, sizes, 1),
+                        0.0).sum(axis=0)
+        h = 12.0 / (total * (total + 1)) * ssbn - 3 * (total + 1)
+        ties = 1 - (pooled ** 3 - pooled).sum(axis=1) / (total ** 3 - total)
+        h = h / ties
+        df = usable.sum(axis=0) - 1
+        pvalue = special.chdtrc(np.maximum(df, 1), h)
+    undefined = (df < 1) | identical
+    return np.where(undefined, np.nan, h), np.where(undefined, np.nan, pvalue), identical
