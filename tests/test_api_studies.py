@@ -322,3 +322,25 @@ def test_openapi_lists_the_study_paths(client):
                          ("/studies/{study_id}/rounds/{number}/close", "post"), ("/studies/{study_id}/rounds/{number}/response", "put"),
                          ("/studies/{study_id}/rounds/{number}/results", "get")]:
         assert method in paths[path], (path, method)
+
+
+def test_an_incomplete_submission_keeps_the_answers_given_as_a_draft(app, client, tokens, world):
+    from sqlalchemy import select
+
+    from delphi.extensions import db
+    from delphi.models import Response, ResponseStatus
+
+    sid = create_study(client, tokens, world)["id"]
+    item_ids = draft_and_open(client, tokens, world, sid)
+    pan = tokens(world.panellists[0])
+    given = {"item": item_ids[0], "criterion": "importance", "value": 4, "comment": "Keep this one"}
+    response = client.put(f"{BASE}/{sid}/rounds/1/response",
+                          json={"ratings": [given], "submit": True}, headers=pan)
+    assert response.status_code == 422
+    missing = response.get_json()["error"]["fields"]
+    assert any(str(item_ids[1]) in key for key in missing)
+    with app.app_context():
+        row = db.session.scalar(select(Response))
+        assert row.status is ResponseStatus.draft
+        assert [v["value"] for v in row.draft["ratings"].values()] == [4]
+        assert row.ratings == []   # nothing counts yet
