@@ -5,6 +5,12 @@ numpy arrays (never ORM objects, never a request) and returns a
 :class:`Chart`, the rendered image together with the alt text a screen reader
 reads out instead of it.
 
+Each ``<name>_chart`` has a ``<name>_alt`` twin with the same arguments that
+validates them the same way and returns only the alt text, computed from the
+inputs without drawing (drawing a 100-item chart costs a second or more): a
+page can print the alt texts at once and let each ``<img>`` request draw its
+image. ``<name>_alt(...) == <name>_chart(...).alt`` always.
+
 Drawing uses matplotlib's object API only (:class:`matplotlib.figure.Figure`
 rendered with ``Figure.savefig``); :mod:`matplotlib.pyplot` is never imported,
 so no global figure manager or GUI backend is involved and figures can be
@@ -53,10 +59,15 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 __all__ = [
     "Chart",
     "VERDICTS",
+    "concordance_alt",
     "concordance_chart",
+    "convergence_alt",
     "convergence_chart",
+    "distribution_alt",
     "distribution_chart",
+    "participation_alt",
     "participation_chart",
+    "verdicts_alt",
     "verdicts_chart",
 ]
 
@@ -337,6 +348,10 @@ def _render(fig: Figure, fmt: str, alt: str) -> Chart:
     return Chart(data=buffer.getvalue(), mimetype=_MIMETYPES[fmt], alt=alt, fmt=fmt)
 
 
+def _no_data_alt(title: str, _: Callable[[str], str]) -> str:
+    return _("{title}: no data to show yet.").format(title=title)
+
+
 def _no_data(title: str, fmt: str, _: Callable[[str], str]) -> Chart:
     fig = _figure(2.0)
     ax = fig.add_subplot()
@@ -353,8 +368,29 @@ def _no_data(title: str, fmt: str, _: Callable[[str], str]) -> Chart:
         color="#555555",
         transform=ax.transAxes,
     )
-    alt = _("{title}: no data to show yet.").format(title=title)
-    return _render(fig, fmt, alt)
+    return _render(fig, fmt, _no_data_alt(title, _))
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """A chart's validated inputs and its alt text, before any drawing.
+
+    ``data`` holds what the drawing function needs; None means "No data".
+    Every chart computes its alt text here, from its inputs alone, so the
+    ``*_alt`` functions give exactly the alt of the drawn chart without
+    drawing it (drawing a 100-item chart takes a second or more).
+    """
+
+    title: str
+    alt: str
+    data: dict | None = None
+
+
+def _draw(spec: _Spec, drawer: Callable[..., Figure], fmt: str,
+          _: Callable[[str], str]) -> Chart:
+    if spec.data is None:
+        return _no_data(spec.title, fmt, _)
+    return _render(drawer(spec.title, _, **spec.data), fmt, spec.alt)
 
 
 # --------------------------------------------------------------------------
@@ -431,6 +467,33 @@ def distribution_chart(
     >>> "n = 10" in chart.alt
     True
     """
+    spec = _distribution_spec(counts, labels, median, q1, q3, own, title, fmt, _)
+    return _draw(spec, _draw_distribution, fmt, _)
+
+
+def distribution_alt(
+    counts: Sequence[float],
+    *,
+    labels: Sequence[str],
+    median: float | None = None,
+    q1: float | None = None,
+    q3: float | None = None,
+    own: int | None = None,
+    title: str | None = None,
+    fmt: str = "png",
+    _: Callable[[str], str] = _identity,
+) -> str:
+    """The alt text of :func:`distribution_chart` for the same arguments, without drawing.
+
+    Validates the arguments exactly as :func:`distribution_chart` does (and raises
+    the same :class:`ValueError`) and returns the string that chart's
+    ``alt`` would be: cheap enough for a page to show the alt texts of
+    charts whose images are drawn by separate requests.
+    """
+    return _distribution_spec(counts, labels, median, q1, q3, own, title, fmt, _).alt
+
+
+def _distribution_spec(counts, labels, median, q1, q3, own, title, fmt, _) -> _Spec:
     fmt = _check_fmt(fmt)
     labels = _as_labels(labels, "labels")
     values = _as_counts(counts, "counts")
@@ -466,8 +529,29 @@ def distribution_chart(
     title = _("Distribution of ratings") if title is None else title
     n = int(values.sum())
     if k == 0 or n == 0:
-        return _no_data(title, fmt, _)
+        return _Spec(title, _no_data_alt(title, _))
 
+    parts = [
+        _("{title}: bar chart of the ratings on a {k}-point scale, n = {n}.").format(
+            title=title, k=k, n=n
+        ),
+        "; ".join(f"{lab}: {v}" for lab, v in zip(labels, values)) + ".",
+    ]
+    if median is not None and q1 is not None:
+        parts.append(_("Median {median}, interquartile range {q1} to {q3}.").format(
+            median=_num(median), q1=_num(q1), q3=_num(q3)))
+    elif median is not None:
+        parts.append(_("Median {median}.").format(median=_num(median)))
+    elif q1 is not None:
+        parts.append(_("Interquartile range {q1} to {q3}.").format(q1=_num(q1), q3=_num(q3)))
+    if own is not None:
+        parts.append(_("Your answer: {answer}.").format(answer=labels[own - 1]))
+    return _Spec(title, " ".join(parts), dict(labels=labels, values=values, median=median,
+                                              q1=q1, q3=q3, own=own))
+
+
+def _draw_distribution(title, _, *, labels, values, median, q1, q3, own) -> Figure:
+    k = len(labels)
     fig = _figure(3.6)
     ax = fig.add_subplot()
     _style_axes(ax, grid_axis="y")
@@ -517,23 +601,7 @@ def distribution_chart(
     handles, names = ax.get_legend_handles_labels()
     if handles:
         _legend(ax, handles, names, ncols=len(handles), where="inside")
-
-    parts = [
-        _("{title}: bar chart of the ratings on a {k}-point scale, n = {n}.").format(
-            title=title, k=k, n=n
-        ),
-        "; ".join(f"{lab}: {v}" for lab, v in zip(labels, values)) + ".",
-    ]
-    if median is not None and q1 is not None:
-        parts.append(_("Median {median}, interquartile range {q1} to {q3}.").format(
-            median=_num(median), q1=_num(q1), q3=_num(q3)))
-    elif median is not None:
-        parts.append(_("Median {median}.").format(median=_num(median)))
-    elif q1 is not None:
-        parts.append(_("Interquartile range {q1} to {q3}.").format(q1=_num(q1), q3=_num(q3)))
-    if own is not None:
-        parts.append(_("Your answer: {answer}.").format(answer=labels[own - 1]))
-    return _render(fig, fmt, " ".join(parts))
+    return fig
 
 
 # --------------------------------------------------------------------------
@@ -592,6 +660,30 @@ def verdicts_chart(
     The figure is 640 px wide and grows 20 px per item up to 2000 px; past
     that (about 90 items) rows get thinner and so does their text.
     """
+    spec = _verdicts_spec(item_labels, verdicts, agreement, title, fmt, _)
+    return _draw(spec, _draw_verdicts, fmt, _)
+
+
+def verdicts_alt(
+    item_labels: Sequence[str],
+    verdicts: Sequence[str],
+    *,
+    agreement: Sequence[float] | None = None,
+    fmt: str = "png",
+    title: str | None = None,
+    _: Callable[[str], str] = _identity,
+) -> str:
+    """The alt text of :func:`verdicts_chart` for the same arguments, without drawing.
+
+    Validates the arguments exactly as :func:`verdicts_chart` does (and raises
+    the same :class:`ValueError`) and returns the string that chart's
+    ``alt`` would be: cheap enough for a page to show the alt texts of
+    charts whose images are drawn by separate requests.
+    """
+    return _verdicts_spec(item_labels, verdicts, agreement, title, fmt, _).alt
+
+
+def _verdicts_spec(item_labels, verdicts, agreement, title, fmt, _) -> _Spec:
     fmt = _check_fmt(fmt)
     labels = _as_labels(item_labels, "item_labels")
     verdict_list = _as_labels(verdicts, "verdicts")
@@ -610,11 +702,29 @@ def verdicts_chart(
     title = _("Verdicts by item") if title is None else title
     n = len(labels)
     if n == 0:
-        return _no_data(title, fmt, _)
+        return _Spec(title, _no_data_alt(title, _))
 
     names = {code: _(name) for code, name in _VERDICT_NAMES.items()}
     tally = {code: verdict_list.count(code) for code in VERDICTS}
 
+    parts = [
+        _("{title}: {n} items.").format(title=title, n=n),
+        "; ".join(f"{names[c]}: {tally[c]}" for c in VERDICTS) + ".",
+    ]
+    if agree is not None and n <= _ALT_ITEM_LIMIT:
+        for lab, a, v in zip(labels, agree, verdict_list):
+            if np.isnan(a):
+                parts.append(_("{item}: agreement not computed, {verdict}.").format(
+                    item=lab, verdict=names[v].lower()))
+            else:
+                parts.append(_("{item}: {agreement} agreement, {verdict}.").format(
+                    item=lab, agreement=_pct(a), verdict=names[v].lower()))
+    return _Spec(title, " ".join(parts), dict(labels=labels, verdict_list=verdict_list,
+                                              agree=agree, names=names, tally=tally))
+
+
+def _draw_verdicts(title, _, *, labels, verdict_list, agree, names, tally) -> Figure:
+    n = len(labels)
     if agree is None:
         fig = _figure(3.0)
         ax = fig.add_subplot()
@@ -672,20 +782,7 @@ def verdicts_chart(
             for c in present
         ]
         _legend(ax, handles, [names[c] for c in present], ncols=min(len(present), 2))
-
-    parts = [
-        _("{title}: {n} items.").format(title=title, n=n),
-        "; ".join(f"{names[c]}: {tally[c]}" for c in VERDICTS) + ".",
-    ]
-    if agree is not None and n <= _ALT_ITEM_LIMIT:
-        for lab, a, v in zip(labels, agree, verdict_list):
-            if np.isnan(a):
-                parts.append(_("{item}: agreement not computed, {verdict}.").format(
-                    item=lab, verdict=names[v].lower()))
-            else:
-                parts.append(_("{item}: {agreement} agreement, {verdict}.").format(
-                    item=lab, agreement=_pct(a), verdict=names[v].lower()))
-    return _render(fig, fmt, " ".join(parts))
+    return fig
 
 
 # --------------------------------------------------------------------------
@@ -741,6 +838,31 @@ def convergence_chart(
         labels and rounds, an agreement or *threshold* lies outside 0..1, or
         *round_numbers* is not strictly increasing.
     """
+    spec = _convergence_spec(round_numbers, item_labels, agreement, threshold, title, fmt, _)
+    return _draw(spec, _draw_convergence, fmt, _)
+
+
+def convergence_alt(
+    round_numbers: Sequence[int],
+    item_labels: Sequence[str],
+    agreement: np.ndarray | Sequence[Sequence[float]],
+    *,
+    threshold: float | None = None,
+    fmt: str = "png",
+    title: str | None = None,
+    _: Callable[[str], str] = _identity,
+) -> str:
+    """The alt text of :func:`convergence_chart` for the same arguments, without drawing.
+
+    Validates the arguments exactly as :func:`convergence_chart` does (and raises
+    the same :class:`ValueError`) and returns the string that chart's
+    ``alt`` would be: cheap enough for a page to show the alt texts of
+    charts whose images are drawn by separate requests.
+    """
+    return _convergence_spec(round_numbers, item_labels, agreement, threshold, title, fmt, _).alt
+
+
+def _convergence_spec(round_numbers, item_labels, agreement, threshold, title, fmt, _) -> _Spec:
     fmt = _check_fmt(fmt)
     rounds = _as_rounds(round_numbers)
     labels = _as_labels(item_labels, "item_labels")
@@ -770,8 +892,37 @@ def convergence_chart(
     title = _("Agreement across rounds") if title is None else title
     n_items, n_rounds = agree.shape
     if n_items == 0 or n_rounds == 0 or np.all(np.isnan(agree)):
-        return _no_data(title, fmt, _)
+        return _Spec(title, _no_data_alt(title, _))
 
+    rated = ~np.isnan(agree)
+    with np.errstate(all="ignore"):
+        medians = np.array([
+            np.median(agree[rated[:, j], j]) if rated[:, j].any() else math.nan
+            for j in range(n_rounds)
+        ])
+
+    parts = [
+        _("{title}: agreement of {n} items in rounds {rounds}.").format(
+            title=title, n=n_items, rounds=_round_list(rounds))
+    ]
+    for j, r in enumerate(rounds):
+        k = int(rated[:, j].sum())
+        if k == 0:
+            parts.append(_("Round {round}: no items rated.").format(round=r))
+            continue
+        text = _("Round {round}: {k} items rated, median agreement {median}").format(
+            round=r, k=k, median=_pct(medians[j]))
+        if threshold is not None:
+            reached = int(np.sum(agree[rated[:, j], j] >= threshold))
+            text += _(", {reached} at or above the {threshold} threshold").format(
+                reached=reached, threshold=_pct(threshold))
+        parts.append(text + ".")
+    return _Spec(title, " ".join(parts), dict(rounds=rounds, labels=labels, agree=agree,
+                                              threshold=threshold, medians=medians))
+
+
+def _draw_convergence(title, _, *, rounds, labels, agree, threshold, medians) -> Figure:
+    n_items = agree.shape[0]
     many = n_items > len(_SERIES_COLOURS)
     legend_rows = 0 if many else math.ceil(n_items / 2)
     fig = _figure(3.8 + 0.22 * legend_rows)
@@ -779,12 +930,6 @@ def convergence_chart(
     _style_axes(ax, grid_axis="y")
     _set_title(ax, title)
     x = rounds.astype(float)
-    rated = ~np.isnan(agree)
-    with np.errstate(all="ignore"):
-        medians = np.array([
-            np.median(agree[rated[:, j], j]) if rated[:, j].any() else math.nan
-            for j in range(n_rounds)
-        ])
 
     if threshold is not None:
         ax.axhline(threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1,
@@ -812,24 +957,7 @@ def convergence_chart(
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     _axis_label(ax, y=_("Agreement"))
-
-    parts = [
-        _("{title}: agreement of {n} items in rounds {rounds}.").format(
-            title=title, n=n_items, rounds=_round_list(rounds))
-    ]
-    for j, r in enumerate(rounds):
-        k = int(rated[:, j].sum())
-        if k == 0:
-            parts.append(_("Round {round}: no items rated.").format(round=r))
-            continue
-        text = _("Round {round}: {k} items rated, median agreement {median}").format(
-            round=r, k=k, median=_pct(medians[j]))
-        if threshold is not None:
-            reached = int(np.sum(agree[rated[:, j], j] >= threshold))
-            text += _(", {reached} at or above the {threshold} threshold").format(
-                reached=reached, threshold=_pct(threshold))
-        parts.append(text + ".")
-    return _render(fig, fmt, " ".join(parts))
+    return fig
 
 
 # --------------------------------------------------------------------------
@@ -880,6 +1008,29 @@ def concordance_chart(
     W runs from 0 (no agreement on the ranking) to 1 (complete agreement);
     Schmidt (1997) reads 0.5 as moderate and 0.7 as strong agreement.
     """
+    spec = _concordance_spec(round_numbers, w_by_criterion, title, fmt, _)
+    return _draw(spec, _draw_concordance, fmt, _)
+
+
+def concordance_alt(
+    round_numbers: Sequence[int],
+    w_by_criterion: Mapping[str, Sequence[float | None]],
+    *,
+    fmt: str = "png",
+    title: str | None = None,
+    _: Callable[[str], str] = _identity,
+) -> str:
+    """The alt text of :func:`concordance_chart` for the same arguments, without drawing.
+
+    Validates the arguments exactly as :func:`concordance_chart` does (and raises
+    the same :class:`ValueError`) and returns the string that chart's
+    ``alt`` would be: cheap enough for a page to show the alt texts of
+    charts whose images are drawn by separate requests.
+    """
+    return _concordance_spec(round_numbers, w_by_criterion, title, fmt, _).alt
+
+
+def _concordance_spec(round_numbers, w_by_criterion, title, fmt, _) -> _Spec:
     fmt = _check_fmt(fmt)
     rounds = _as_rounds(round_numbers)
     if not isinstance(w_by_criterion, Mapping):
@@ -894,8 +1045,23 @@ def concordance_chart(
 
     title = _("Kendall's W across rounds") if title is None else title
     if not series or len(rounds) == 0 or all(np.all(np.isnan(a)) for a in series.values()):
-        return _no_data(title, fmt, _)
+        return _Spec(title, _no_data_alt(title, _))
 
+    parts = [
+        _("{title}: Kendall's W for {n} criteria in rounds {rounds}.").format(
+            title=title, n=len(series), rounds=_round_list(rounds))
+    ]
+    for criterion, arr in series.items():
+        cells = [
+            (_("round {round} not computed") if np.isnan(w) else
+             _("round {round} {w}")).format(round=r, w=f"{w:.2f}")
+            for r, w in zip(rounds, arr)
+        ]
+        parts.append(f"{criterion}: " + ", ".join(cells) + ".")
+    return _Spec(title, " ".join(parts), dict(rounds=rounds, series=series))
+
+
+def _draw_concordance(title, _, *, rounds, series) -> Figure:
     legend_rows = math.ceil(len(series) / 3)
     fig = _figure(3.6 + 0.22 * legend_rows)
     ax = fig.add_subplot()
@@ -911,19 +1077,7 @@ def concordance_chart(
     _axis_label(ax, y=_("Kendall's W"))
     handles, names = ax.get_legend_handles_labels()
     _legend(ax, handles, names, ncols=min(3, len(handles)))
-
-    parts = [
-        _("{title}: Kendall's W for {n} criteria in rounds {rounds}.").format(
-            title=title, n=len(series), rounds=_round_list(rounds))
-    ]
-    for criterion, arr in series.items():
-        cells = [
-            (_("round {round} not computed") if np.isnan(w) else
-             _("round {round} {w}")).format(round=r, w=f"{w:.2f}")
-            for r, w in zip(rounds, arr)
-        ]
-        parts.append(f"{criterion}: " + ", ".join(cells) + ".")
-    return _render(fig, fmt, " ".join(parts))
+    return fig
 
 
 # --------------------------------------------------------------------------
@@ -973,6 +1127,31 @@ def participation_chart(
         If *fmt* is unknown, lengths differ, a count is negative or
         fractional, or the stages are not nested.
     """
+    spec = _participation_spec(round_numbers, invited, started, submitted, title, fmt, _)
+    return _draw(spec, _draw_participation, fmt, _)
+
+
+def participation_alt(
+    round_numbers: Sequence[int],
+    invited: Sequence[int],
+    started: Sequence[int],
+    submitted: Sequence[int],
+    *,
+    fmt: str = "png",
+    title: str | None = None,
+    _: Callable[[str], str] = _identity,
+) -> str:
+    """The alt text of :func:`participation_chart` for the same arguments, without drawing.
+
+    Validates the arguments exactly as :func:`participation_chart` does (and raises
+    the same :class:`ValueError`) and returns the string that chart's
+    ``alt`` would be: cheap enough for a page to show the alt texts of
+    charts whose images are drawn by separate requests.
+    """
+    return _participation_spec(round_numbers, invited, started, submitted, title, fmt, _).alt
+
+
+def _participation_spec(round_numbers, invited, started, submitted, title, fmt, _) -> _Spec:
     fmt = _check_fmt(fmt)
     rounds = _as_rounds(round_numbers)
     inv = _as_counts(invited, "invited")
@@ -987,8 +1166,27 @@ def participation_chart(
 
     title = _("Participation across rounds") if title is None else title
     if len(rounds) == 0:
-        return _no_data(title, fmt, _)
+        return _Spec(title, _no_data_alt(title, _))
+    rates = [sub[j] / inv[j] if inv[j] else math.nan for j in range(len(rounds))]
 
+    parts = [
+        _("{title}: participation in rounds {rounds}.").format(
+            title=title, rounds=_round_list(rounds))
+    ]
+    for r, i, s, b, rate in zip(rounds, inv, sta, sub, rates):
+        if np.isnan(rate):
+            parts.append(_("Round {round}: {invited} invited, {started} started, "
+                           "{submitted} submitted.").format(
+                round=r, invited=i, started=s, submitted=b))
+        else:
+            parts.append(_("Round {round}: {invited} invited, {started} started, "
+                           "{submitted} submitted, response rate {rate}.").format(
+                round=r, invited=i, started=s, submitted=b, rate=_pct(rate)))
+    return _Spec(title, " ".join(parts), dict(rounds=rounds, inv=inv, sta=sta, sub=sub,
+                                              rates=rates))
+
+
+def _draw_participation(title, _, *, rounds, inv, sta, sub, rates) -> Figure:
     fig = _figure(3.8)
     ax = fig.add_subplot()
     _style_axes(ax, grid_axis="y")
@@ -1005,7 +1203,6 @@ def participation_chart(
                hatch=hatch, edgecolor="#333333" if hatch else "white", linewidth=0.5,
                label=name, zorder=2)
     top = max(int(inv.max()), 1)
-    rates = [sub[j] / inv[j] if inv[j] else math.nan for j in range(len(rounds))]
     for j, rate in enumerate(rates):
         if not np.isnan(rate):
             ax.text(positions[j], inv[j] + top * 0.03, _pct(rate), ha="center",
@@ -1020,18 +1217,4 @@ def participation_chart(
     handles.append(Line2D([], [], linestyle="none"))
     names.append(_("% = response rate (submitted / invited)"))
     _legend(ax, handles, names, ncols=4)
-
-    parts = [
-        _("{title}: participation in rounds {rounds}.").format(
-            title=title, rounds=_round_list(rounds))
-    ]
-    for r, i, s, b, rate in zip(rounds, inv, sta, sub, rates):
-        if np.isnan(rate):
-            parts.append(_("Round {round}: {invited} invited, {started} started, "
-                           "{submitted} submitted.").format(
-                round=r, invited=i, started=s, submitted=b))
-        else:
-            parts.append(_("Round {round}: {invited} invited, {started} started, "
-                           "{submitted} submitted, response rate {rate}.").format(
-                round=r, invited=i, started=s, submitted=b, rate=_pct(rate)))
-    return _render(fig, fmt, " ".join(parts))
+    return fig

@@ -347,3 +347,76 @@ def test_pyplot_is_never_imported():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# --------------------------------------------------------------------------
+# Alt text without drawing (*_alt)
+# --------------------------------------------------------------------------
+
+ITEMS = ["Cover crops", "Agroforestry", "Biochar", "No-till"]
+# (name, args, kwargs): each drawn with ``<name>_chart`` and described with ``<name>_alt``.
+ALT_CASES = [
+    ("distribution", ([1, 2, 3, 5, 1],), dict(labels=LIKERT, median=4, q1=3, q3=4, own=2)),
+    ("distribution", ([1, 2, 3],), dict(labels=["1 Low", "2 Mid", "3 High"], median=2)),
+    ("distribution", ([0, 0, 0],), dict(labels=["1 Low", "2 Mid", "3 High"])),
+    ("verdicts", (ITEMS, ["consensus_in", "no_consensus", "consensus_out", "insufficient_n"]),
+     dict(agreement=[0.8, 0.5, 0.1, math.nan])),
+    ("verdicts", ([f"Item {i}" for i in range(20)], ["no_consensus"] * 20),
+     dict(agreement=[i / 20 for i in range(20)], title="Verdicts (importance)")),
+    ("verdicts", (ITEMS, ["consensus_in", "no_consensus", "consensus_in", "insufficient_n"]), {}),
+    ("verdicts", ([], []), {}),
+    ("convergence", ([1, 2, 3], ITEMS, [[0.5, 0.7, 0.8], [0.4, np.nan, 0.6],
+                                        [0.2, 0.1, 0.1], [np.nan, 0.5, 0.75]]),
+     dict(threshold=0.7)),
+    ("convergence", ([1, 2], [f"I{i}" for i in range(12)],
+                     np.linspace(0, 1, 24).reshape(12, 2)), {}),
+    ("convergence", ([1], ["A"], [[np.nan]]), {}),
+    ("concordance", ([1, 2, 3], {"Importance": [0.3, None, 0.6],
+                                 "Feasibility": [0.2, 0.25, 0.4]}), {}),
+    ("concordance", ([1], {}), {}),
+    ("participation", ([1, 2, 3], [40, 40, 38], [36, 33, 30], [34, 30, 27]), {}),
+    ("participation", ([1, 2], [40, 0], [30, 0], [20, 0]), dict(title="Flow")),
+    ("participation", ([], [], [], []), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", ALT_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ALT_CASES)])
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_alt_function_gives_exactly_the_alt_of_the_drawn_chart(name, args, kwargs, fmt):
+    def french(message):  # a translation that changes every template
+        return "\u00ab" + message + "\u00bb"
+
+    for translate in ({}, {"_": french}):
+        chart = getattr(charts, f"{name}_chart")(*args, fmt=fmt, **kwargs, **translate)
+        alt = getattr(charts, f"{name}_alt")(*args, fmt=fmt, **kwargs, **translate)
+        assert isinstance(alt, str) and len(alt) > 10
+        assert alt == chart.alt
+
+
+def test_alt_functions_do_not_draw(monkeypatch):
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("an alt function drew a figure")
+
+    monkeypatch.setattr(charts, "_figure", no_drawing)
+    monkeypatch.setattr(charts, "_render", no_drawing)
+    alts = [getattr(charts, f"{name}_alt")(*args, **kwargs) for name, args, kwargs in ALT_CASES]
+    assert "n = 12" in alts[0] and "no data" in alts[2].lower()
+    with pytest.raises(AssertionError, match="drew"):
+        charts.participation_chart([1], [3], [2], [1])
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: charts.distribution_alt([1, 2], labels=["a", "b"], median=3), "median"),
+        (lambda: charts.distribution_alt([1, 2], labels=["a", "b"], fmt="jpg"), "fmt"),
+        (lambda: charts.verdicts_alt(["a"], ["maybe"]), "verdicts"),
+        (lambda: charts.convergence_alt([2, 1], ["a"], [[0.1, 0.2]]), "round_numbers"),
+        (lambda: charts.concordance_alt([1], {"X": [1.5]}), "w_by_criterion"),
+        (lambda: charts.participation_alt([1], [3], [2], [3]), "submitted"),
+    ],
+)
+def test_alt_functions_validate_like_the_charts(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
