@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -32,7 +33,15 @@ def snapshot_feedback(source: Round, item_ids) -> dict[int, dict]:
     """``{item_id: feedback}`` from the frozen statistics of the closed round
     ``source``: ``{"round", "round_id", "criteria": {c: {n, median, q1, q3, iqr,
     counts, agreement}}, "comments": [texts]}``. Never a name. Items that were
-    not in ``source`` get no entry."""
+    not in ``source`` get no entry.
+
+    A criterion with fewer than ``MIN_CELL`` ratings (app config, default 5)
+    is fed back as ``{"n": n, "suppressed": True}`` with every figure None:
+    with so few answers the distribution would tell panellists what the
+    others rated. The frozen statistics themselves are kept whole for the
+    moderators, and no outside-IQR reason is asked for such an item.
+    """
+    min_cell = int(current_app.config.get("MIN_CELL", 5))
     item_ids = [int(i) for i in item_ids]
     if not item_ids:
         return {}
@@ -57,6 +66,12 @@ def snapshot_feedback(source: Round, item_ids) -> dict[int, dict]:
             "round": source.number, "round_id": source.id, "criteria": {},
             "comments": shuffled_comments(source.id, row.item_id, comments.get(row.item_id, [])),
         })
+        if row.n < min_cell:
+            entry["criteria"][row.criterion] = {
+                "n": row.n, "median": None, "q1": None, "q3": None, "iqr": None,
+                "counts": None, "agreement": None, "suppressed": True,
+            }
+            continue
         entry["criteria"][row.criterion] = {
             "n": row.n, "median": row.median, "q1": row.q1, "q3": row.q3, "iqr": row.iqr,
             "counts": list(row.counts), "agreement": row.agreement,
