@@ -635,40 +635,67 @@ def _nan(value):
     return math.nan if value is None else value
 
 
+def _chart_call(table: dict, _: Callable[[str], str]) -> tuple[str, tuple, dict]:
+    """``(chart name, args, kwargs)`` of the :mod:`analysis.charts` call for a
+    :func:`chart_table`: ``<name>_chart`` draws it, ``<name>_alt`` describes it."""
+    kind = table["kind"]
+    if kind == "participation":
+        rows = table["rows"]
+        return "participation", ([r["number"] for r in rows], [r["invited"] for r in rows],
+                                 [r["started"] for r in rows], [r["submitted"] for r in rows]), {}
+    if kind == "concordance":
+        return "concordance", (
+            table["rounds"], {c: [_nan(v) for v in ws] for c, ws in table["w"].items()}), {}
+    if kind == "verdicts":
+        rows = table["rows"]
+        return "verdicts", ([_label(r) for r in rows], [r.verdict for r in rows]), {
+            "agreement": [_nan(r.agreement) for r in rows],
+            "title": _("Verdicts by item") + f" ({table['criterion']})"}
+    if kind == "convergence":
+        agreement = (np.array([[_nan(v) for v in row] for row in table["agreement"]], dtype=float)
+                     .reshape(len(table["items"]), len(table["rounds"])))
+        return "convergence", (table["rounds"], [_label(r) for r in table["items"]], agreement), {
+            "threshold": table["threshold"],
+            "title": _("Agreement across rounds") + f" ({table['criterion']})"}
+    if kind == "distribution":
+        row = table["row"]
+        return "distribution", (table["counts"],), {
+            "labels": table["labels"], "median": row.median,
+            "q1": row.q1 if row.q3 is not None else None,
+            "q3": row.q3 if row.q1 is not None else None,
+            "title": f"{row.code} ({row.criterion})"}
+    raise NotFound("No such chart.")
+
+
 def render_chart(table: dict, fmt: str, *, _: Callable[[str], str] = _gettext_identity):
     """Draw a :func:`chart_table` with :mod:`analysis.charts`; returns a ``Chart``."""
     from analysis import charts
 
-    kind = table["kind"]
-    if kind == "participation":
-        rows = table["rows"]
-        return charts.participation_chart(
-            [r["number"] for r in rows], [r["invited"] for r in rows],
-            [r["started"] for r in rows], [r["submitted"] for r in rows], fmt=fmt, _=_)
-    if kind == "concordance":
-        return charts.concordance_chart(
-            table["rounds"], {c: [_nan(v) for v in ws] for c, ws in table["w"].items()},
-            fmt=fmt, _=_)
-    if kind == "verdicts":
-        rows = table["rows"]
-        return charts.verdicts_chart(
-            [_label(r) for r in rows], [r.verdict for r in rows],
-            agreement=[_nan(r.agreement) for r in rows], fmt=fmt,
-            title=_("Verdicts by item") + f" ({table['criterion']})", _=_)
-    if kind == "convergence":
-        return charts.convergence_chart(
-            table["rounds"], [_label(r) for r in table["items"]],
-            np.array([[_nan(v) for v in row] for row in table["agreement"]], dtype=float)
-            .reshape(len(table["items"]), len(table["rounds"])),
-            threshold=table["threshold"], fmt=fmt,
-            title=_("Agreement across rounds") + f" ({table['criterion']})", _=_)
-    if kind == "distribution":
-        row = table["row"]
-        return charts.distribution_chart(
-            table["counts"], labels=table["labels"], median=row.median,
-            q1=row.q1 if row.q3 is not None else None, q3=row.q3 if row.q1 is not None else None,
-            title=f"{row.code} ({row.criterion})", fmt=fmt, _=_)
-    raise NotFound("No such chart.")
+    name, args, kwargs = _chart_call(table, _)
+    return getattr(charts, f"{name}_chart")(*args, fmt=fmt, _=_, **kwargs)
+
+
+def chart_alt(table: dict, *, _: Callable[[str], str] = _gettext_identity) -> str:
+    """The alt text of :func:`render_chart` of the same table, without drawing it."""
+    from analysis import charts
+
+    name, args, kwargs = _chart_call(table, _)
+    return getattr(charts, f"{name}_alt")(*args, _=_, **kwargs)
+
+
+def chart_alts(charts: dict, *, _: Callable[[str], str] = _gettext_identity) -> dict[str, str]:
+    """The alt texts of a :class:`Dashboard`'s charts (``Dashboard.charts``), keyed as
+    the page uses them: ``participation``, ``concordance``, ``verdicts:<criterion>``,
+    ``convergence:<criterion>``. Nothing is drawn: the images come with their own
+    requests (and the chart cache)."""
+    alts = {}
+    for name, value in charts.items():
+        if value.get("kind") is not None:
+            alts[name] = chart_alt(value, _=_)
+        else:
+            for criterion, table in value.items():
+                alts[f"{name}:{criterion}"] = chart_alt(table, _=_)
+    return alts
 
 
 # --------------------------------------------------------------------------

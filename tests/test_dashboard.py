@@ -6,6 +6,7 @@ frozen statistics from the database and look for them in the page.
 """
 from __future__ import annotations
 
+import html as html_module
 import re
 from html.parser import HTMLParser
 
@@ -403,6 +404,41 @@ def test_every_chart_has_alt_text_and_its_numbers_beside_it(app, client, auth):
     # The alt text of the participation chart gives the figures of the table.
     participation_alt = next(alt for src, alt, _t in images if "participation" in src)
     assert "14 invited, 14 started, 14 submitted" in participation_alt
+
+
+def _header_alt(alt: str) -> str:
+    """An alt text as the image response's ``X-Chart-Alt`` header carries it."""
+    alt = " ".join(html_module.unescape(alt).split())
+    return alt.encode("ascii", "backslashreplace").decode()[:2000]
+
+
+def test_the_page_draws_no_chart_and_shows_the_alt_text_of_each_image(app, client, auth):
+    from delphi.chart_cache import cache_for
+
+    world = build_closed(app)
+    auth.login(world.moderator)
+    cache = cache_for(app)
+    cache.clear()
+    misses = cache.misses
+    html = page(client, world, 2)
+    # Nothing was drawn (or even looked up) for the page itself.
+    assert len(cache) == 0 and cache.misses == misses
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]*)"', html)
+    assert len(images) == 6
+    for src, alt in images:
+        response = client.get(src.replace("&amp;", "&"))
+        assert response.status_code == 200
+        assert response.headers["X-Chart-Alt"] == _header_alt(alt), src
+    assert len(cache) == 6
+    # The item page too: the alt of each distribution is that of its image.
+    item_page = client.get(f"/studies/{world.study_id}/dashboard/rounds/2/items/{world.item_ids[1]}")
+    assert item_page.status_code == 200 and len(cache) == 6
+    item_html = item_page.get_data(as_text=True)
+    item_images = re.findall(r'<img src="([^"]+)" alt="([^"]*)"', item_html)
+    assert len(item_images) == 2
+    for src, alt in item_images:
+        response = client.get(src.replace("&amp;", "&"))
+        assert response.headers["X-Chart-Alt"] == _header_alt(alt), src
 
 
 def test_a_closed_rounds_chart_is_served_from_the_cache(app, client, auth):

@@ -136,7 +136,9 @@ def round_view(study_id: int, number: int):
     if by not in read_model.SUBGROUP_DIMENSIONS:
         by = read_model.SUBGROUP_DIMENSIONS[0]
     can_remind = is_moderator and rnd.status is RoundStatus.open
-    alts = _alt_texts(study, rnd, data.frozen, language)
+    # Alt texts from the charts' numbers, without drawing: each <img> request
+    # draws its own image (once per worker for a closed round: the chart cache).
+    alts = read_model.chart_alts(data.charts, _=_)
     return render_template(
         "dashboard/round.html", d=data, study=study, rnd=rnd, is_moderator=is_moderator,
         can_remind=can_remind, remind_available=remind_function() is not None,
@@ -150,20 +152,6 @@ def round_view(study_id: int, number: int):
 
 def _plain(labels: dict) -> dict:
     return {key: str(value) for key, value in labels.items()}
-
-
-def _alt_texts(study, rnd, frozen: bool, language: str) -> dict[str, str]:
-    """The alt text of every chart on the page (from the chart cache when frozen)."""
-    alts = {"participation": chart_cache.chart(study, rnd, "participation", "png",
-                                               language=language).alt}
-    if frozen:
-        alts["concordance"] = chart_cache.chart(study, rnd, "concordance", "png",
-                                                language=language).alt
-        for criterion in study.criteria:
-            for name in ("verdicts", "convergence"):
-                alts[f"{name}:{criterion}"] = chart_cache.chart(
-                    study, rnd, name, "png", criterion=criterion, language=language).alt
-    return alts
 
 
 def _split_filename(filename: str) -> tuple[str, str]:
@@ -203,8 +191,7 @@ def item_view(study_id: int, number: int, item_id: int):
     language = current_language()
     tables = [read_model.chart_table(rnd, "distribution", criterion=c, item=item, language=language)
               for c in study.criteria]
-    alts = {t["criterion"]: chart_cache.chart(study, rnd, "distribution", "png", criterion=t["criterion"],
-                                              item=item, language=language).alt for t in tables}
+    alts = {t["criterion"]: read_model.chart_alt(t, _=_) for t in tables}
     return render_template("dashboard/item.html", study=study, rnd=rnd, item=item, tables=tables,
                            alts=alts, verdict_labels=VERDICT_LABELS,
                            text=item.text_in(language))
