@@ -14,7 +14,8 @@ image. ``<name>_alt(...) == <name>_chart(...).alt`` always.
 Drawing uses matplotlib's object API only (:class:`matplotlib.figure.Figure`
 rendered with ``Figure.savefig``); :mod:`matplotlib.pyplot` is never imported,
 so no global figure manager or GUI backend is involved and figures can be
-built in several server threads at once.
+built in several server threads at once. matplotlib itself is imported on the
+first drawing, not with this module, so the ``*_alt`` functions never load it.
 
 Conventions shared by all charts:
 
@@ -49,12 +50,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "Chart",
@@ -144,6 +146,30 @@ _SVG_LOCK = threading.Lock()
 
 def _identity(message: str) -> str:
     return message
+
+
+_MPL: SimpleNamespace | None = None
+
+
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported on the first drawing.
+
+    The ``*_alt`` functions never draw, so a page that only shows alt texts
+    does not pay for importing matplotlib (about a second on a cold worker).
+    """
+    global _MPL
+    if _MPL is None:
+        import matplotlib
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
+
+        _MPL = SimpleNamespace(
+            matplotlib=matplotlib, Figure=Figure, Line2D=Line2D, Patch=Patch,
+            FixedLocator=FixedLocator, MaxNLocator=MaxNLocator,
+            PercentFormatter=PercentFormatter)
+    return _MPL
 
 
 # --------------------------------------------------------------------------
@@ -275,7 +301,7 @@ def _round_list(rounds: Sequence[int]) -> str:
 
 
 def _figure(height_in: float) -> Figure:
-    return Figure(
+    return _mpl().Figure(
         figsize=(_WIDTH_IN, height_in),
         dpi=_DPI,
         facecolor="white",
@@ -331,7 +357,7 @@ def _legend(ax, handles, labels, *, ncols: int, where: str = "below") -> None:
 
 
 def _round_axis(ax, rounds: np.ndarray, label: str) -> None:
-    ax.xaxis.set_major_locator(FixedLocator(rounds.astype(float)))
+    ax.xaxis.set_major_locator(_mpl().FixedLocator(rounds.astype(float)))
     ax.set_xticklabels([str(r) for r in rounds])
     pad = 0.3 if len(rounds) > 1 else 0.7
     ax.set_xlim(rounds[0] - pad, rounds[-1] + pad)
@@ -341,7 +367,7 @@ def _round_axis(ax, rounds: np.ndarray, label: str) -> None:
 def _render(fig: Figure, fmt: str, alt: str) -> Chart:
     buffer = io.BytesIO()
     if fmt == "svg":
-        with _SVG_LOCK, matplotlib.rc_context(_SVG_RC):
+        with _SVG_LOCK, _mpl().matplotlib.rc_context(_SVG_RC):
             fig.savefig(buffer, format="svg", dpi=_DPI, metadata={"Date": None})
     else:
         fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
@@ -591,8 +617,8 @@ def _draw_distribution(title, _, *, labels, values, median, q1, q3, own) -> Figu
 
     ax.set_xlim(0.4, k + 0.6)
     ax.set_ylim(0, top * 1.25 + 0.5)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
-    ax.xaxis.set_major_locator(FixedLocator(x.astype(float)))
+    ax.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True, nbins=5))
+    ax.xaxis.set_major_locator(_mpl().FixedLocator(x.astype(float)))
     wrap = max(6, 84 // k)
     ax.set_xticklabels(
         ["\n".join(textwrap.wrap(_truncate(lab, 2 * wrap), wrap) or [""]) for lab in labels]
@@ -737,11 +763,11 @@ def _draw_verdicts(title, _, *, labels, verdict_list, agree, names, tally) -> Fi
                     edgecolor="white" if hatch is None else "#333333", linewidth=0.5)
             ax.text(tally[code], yi, f" {tally[code]}", va="center", ha="left",
                     fontsize=_TICK_SIZE, fontfamily=_FONT, color="#333333")
-        ax.yaxis.set_major_locator(FixedLocator(y.astype(float)))
+        ax.yaxis.set_major_locator(_mpl().FixedLocator(y.astype(float)))
         ax.set_yticklabels([names[c] for c in VERDICTS])
         ax.invert_yaxis()
         ax.set_xlim(0, max(tally.values()) * 1.15 + 0.5)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         _axis_label(ax, x=_("Number of items"))
     else:
         height = _item_height(n, extra_in=1.5)
@@ -767,17 +793,17 @@ def _draw_verdicts(title, _, *, labels, verdict_list, agree, names, tally) -> Fi
         for i in undefined:
             ax.text(0.005, i, _("not computed"), va="center", ha="left",
                     fontsize=label_size, fontfamily=_FONT, color="#555555")
-        ax.yaxis.set_major_locator(FixedLocator(y.astype(float)))
+        ax.yaxis.set_major_locator(_mpl().FixedLocator(y.astype(float)))
         ax.set_yticklabels([_truncate(lab) for lab in labels])
         ax.set_ylim(n - 0.5, -0.5)  # first item at the top
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        ax.xaxis.set_major_formatter(_mpl().PercentFormatter(xmax=1.0))
         _axis_label(ax, x=_("Agreement"))
         ax.xaxis.set_label_position("top")
         ax.xaxis.tick_top()
         present = [c for c in VERDICTS if tally[c]]
         handles = [
-            Patch(facecolor=_VERDICT_STYLE[c][0], hatch=_VERDICT_STYLE[c][1],
+            _mpl().Patch(facecolor=_VERDICT_STYLE[c][0], hatch=_VERDICT_STYLE[c][1],
                   edgecolor="#333333" if _VERDICT_STYLE[c][1] else "white")
             for c in present
         ]
@@ -955,7 +981,7 @@ def _draw_convergence(title, _, *, rounds, labels, agree, threshold, medians) ->
         _legend(ax, handles, names, ncols=4)
     _round_axis(ax, rounds, _("Round"))
     ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    ax.yaxis.set_major_formatter(_mpl().PercentFormatter(xmax=1.0))
     _axis_label(ax, y=_("Agreement"))
     return fig
 
@@ -1208,13 +1234,13 @@ def _draw_participation(title, _, *, rounds, inv, sta, sub, rates) -> Figure:
             ax.text(positions[j], inv[j] + top * 0.03, _pct(rate), ha="center",
                     va="bottom", fontsize=_LABEL_SIZE, fontfamily=_FONT,
                     fontweight="bold", color="#333333")
-    ax.xaxis.set_major_locator(FixedLocator(positions))
+    ax.xaxis.set_major_locator(_mpl().FixedLocator(positions))
     ax.set_xticklabels([_("Round {round}").format(round=r) for r in rounds])
     ax.set_ylim(0, top * 1.2)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
     _axis_label(ax, y=_("Panellists"))
     handles, names = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], linestyle="none"))
+    handles.append(_mpl().Line2D([], [], linestyle="none"))
     names.append(_("% = response rate (submitted / invited)"))
     _legend(ax, handles, names, ncols=4)
     return fig

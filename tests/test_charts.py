@@ -420,3 +420,26 @@ def test_alt_functions_do_not_draw(monkeypatch):
 def test_alt_functions_validate_like_the_charts(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_alt_texts_need_no_matplotlib():
+    """A page that only shows alt texts does not import matplotlib; drawing does."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from analysis import charts
+        charts.distribution_alt([1, 2, 3], labels=["1", "2", "3"], median=2, own=1)
+        charts.verdicts_alt(["a", "b"], ["consensus_in", "no_consensus"], agreement=[0.9, 0.4])
+        charts.convergence_alt([1, 2], ["a"], [[0.4, 0.8]], threshold=0.7)
+        charts.concordance_alt([1, 2], {"x": [0.2, None]})
+        charts.participation_alt([1], [3], [2], [1])
+        assert "matplotlib" not in sys.modules, "matplotlib was imported"
+        charts.participation_chart([1], [3], [2], [1])
+        assert "matplotlib" in sys.modules
+        print("ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
