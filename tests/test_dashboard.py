@@ -246,6 +246,41 @@ def test_subgroup_cells_under_five_are_suppressed_with_no_total_to_subtract(app,
     assert all(cells[-1] == "No" for _a, cells in table[1:])
 
 
+def test_subgroups_read_the_same_ratings_as_the_adapter(app):
+    """The dashboard's packed read gives the adapter's matrices exactly: "cannot
+    rate" as NaN, 9-point values, a withdrawn panellist left out."""
+    import numpy as np
+
+    from delphi.extensions import db
+    from delphi.models import Panellist, PanellistStatus
+    from rounds import dashboard as read_model
+    from rounds.adapter import round_matrices
+    from tests.factories import panellist_of
+
+    world = build_study(app, n_panellists=9, n_items=5, criteria=("importance", "feasibility"),
+                        scale_points=9)
+    given = answer_round(app, world, 1, seed=3)
+    close(app, world, 1)
+    assert any(v is None for answers in given.values() for item in answers.values()
+               for v in item.values())      # some "cannot rate"
+    with app.app_context():
+        gone = db.session.get(Panellist, panellist_of(world, world.panellists[2]).id)
+        gone.status = PanellistStatus.withdrawn
+        db.session.commit()
+        rnd = get_round(world, 1)
+        arrays = read_model.round_arrays(rnd)
+        expected = round_matrices(rnd)
+        assert gone.id not in arrays.panellist_ids and len(arrays.panellist_ids) == 8
+        assert arrays.panellist_ids == [int(p) for p in expected.panellist_ids]
+        assert arrays.item_ids == list(expected.item_ids) == world.item_ids
+        for criterion in ("importance", "feasibility"):
+            assert np.array_equal(arrays.ratings[criterion], expected.matrices[criterion],
+                                  equal_nan=True)
+        assert np.isnan(arrays.ratings["importance"]).any() or np.isnan(
+            arrays.ratings["feasibility"]).any()
+        assert np.nanmax(arrays.ratings["importance"]) <= 9
+
+
 def test_groups_that_diverge_while_the_panel_agrees_are_flagged(app, client, auth):
     from delphi.extensions import db
     from delphi.models import User
