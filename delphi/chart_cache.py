@@ -1,15 +1,19 @@
 """Cache of rendered charts of closed rounds, and the HTTP response that serves them.
 
 A closed round's statistics are frozen, so its charts never change: they are
-rendered once and kept.
+rendered once and kept. Only the image requests draw (one chart each, so a
+browser's parallel requests share the work); the dashboard pages print the
+alt texts computed from the same numbers without drawing
+(``rounds.dashboard.chart_alt``, ``analysis.charts.*_alt``), which equal the
+``alt`` of the rendered chart and its ``X-Chart-Alt`` header.
 
 Design (chosen over a database table):
 
 * **In-process LRU**, one per application (``app.extensions["chart_cache"]``),
   bounded by entries (``CHART_CACHE_ENTRIES``, default 512) and by bytes
-  (``CHART_CACHE_BYTES``, default 64 MiB). A chart costs 50–300 ms to draw
-  and 20–200 kB to keep; a few hundred of them fit easily. Each worker fills
-  its own cache on first use; nothing needs invalidating because the key
+  (``CHART_CACHE_BYTES``, default 64 MiB). A chart costs 50 ms (up to 2 s
+  for the verdicts of 100 items) to draw and 20–200 kB to keep; a few hundred
+  of them fit easily. Each worker fills its own cache on first use; nothing needs invalidating because the key
   names the freezing itself.
 * **Key**: ``(study id, round number, freeze stamp, chart, criterion, item,
   format, language)``. The freeze stamp is the round's id, the id of its
