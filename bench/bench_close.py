@@ -8,7 +8,12 @@ by the service (read / statistics / write) and the total, as the median of
 ``REPEATS`` runs: each run closes the round and rolls back, so every run does
 the same work on the same data. Targets: total < 5 s, statistics < 0.5 s.
 
-Run: ``python bench/bench_close.py [--panellists N] [--items K] [--repeats R]``.
+The receivers of ``round_opened`` (the mail outbox: invitations with magic
+links) are timed too: once when round 1 opens in the build, and with
+``--open-next`` in every run, by opening the drafted round 2 (feedback
+summaries with magic links) before the rollback.
+
+Run: ``python bench/bench_close.py [--panellists N] [--items K] [--repeats R] [--open-next]``.
 """
 from __future__ import annotations
 
@@ -23,6 +28,24 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+#: Seconds spent in each timed signal's receivers, appended per send.
+SIGNAL_SECONDS: dict[str, list[float]] = {}
+
+
+def time_signal(signal, name: str) -> None:
+    """Record how long ``signal.send`` (its receivers) takes, in ``SIGNAL_SECONDS[name]``."""
+    send = signal.send
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return send(*args, **kwargs)
+        finally:
+            SIGNAL_SECONDS.setdefault(name, []).append(time.perf_counter() - t)
+
+    signal.send = timed
+
 
 FIXED_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
 
@@ -98,6 +121,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-signals", action="store_true",
                         help="disconnect the receivers of round_opened/round_closed (mail outbox)")
+    parser.add_argument("--open-next", action="store_true",
+                        help="in each run, also open the drafted round 2 and time its round_opened receivers")
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
@@ -117,6 +142,9 @@ def main() -> None:
 
             for signal in (signals.round_opened, signals.round_closed, signals.response_submitted):
                 signal.send = lambda *args, **kwargs: []
+        from rounds import signals as round_signals
+
+        time_signal(round_signals.round_opened, "opened")
         with app.app_context():
             upgrade()
             load_plan()
@@ -126,6 +154,8 @@ def main() -> None:
         print(f"built {args.panellists} panellists x {args.items} items x {len(criteria)} criteria "
               f"= {args.panellists * args.items * len(criteria):,} ratings in {time.perf_counter() - t:.1f} s "
               f"({path.stat().st_size / 1e6:.0f} MB SQLite file)")
+        print(f"round 1 opened: round_opened receivers {SIGNAL_SECONDS['opened'][-1]:.3f} s "
+              f"({args.panellists} invitations with magic links)")
 
         import rounds
 
@@ -139,6 +169,11 @@ def main() -> None:
                 wall = time.perf_counter() - t
                 assert report.round.status.value == "closed"
                 runs.append({**report.timings, "wall": wall})
+                if args.open_next:
+                    assert report.next_round is not None, "the stopping rule drafted no round 2"
+                    rounds.open_round(report.next_round, actor=None)
+                    db.session.flush()
+                    runs[-1]["open-next signals"] = SIGNAL_SECONDS["opened"][-1]
                 db.session.rollback()  # the next run closes the same round again
                 db.engine.dispose()
             print(f"run {run + 1}: " + "  ".join(f"{k} {v:.3f}s" for k, v in runs[-1].items()))
@@ -147,6 +182,9 @@ def main() -> None:
               f"({args.panellists} x {args.items} x {len(criteria)}, SQLite):")
         for key in ("read", "statistics", "write", "signals", "total"):
             print(f"  {key:<10} {median[key]:.3f} s")
+        if args.open_next:
+            print(f"  opening round 2: round_opened receivers {median['open-next signals']:.3f} s "
+                  f"(feedback summaries with magic links)")
         ours = median["read"] + median["statistics"] + median["write"]
         print(f"  {'ours':<10} {ours:.3f} s  (read + statistics + write, without the signal receivers)")
         verdict = "OK" if median["total"] < 5 and median["statistics"] < 0.5 else "OVER TARGET"

@@ -69,3 +69,91 @@ def test_no_message_for_a_withdrawn_panellist(app):
         rounds.close_round(get_round(world, 1), actor=user_by_email(world.moderator))
         db.session.commit()
     assert world.panellists[2] not in {m.recipient for m in outbox(app, template="closed")}
+
+
+def _messages_and_links(app, round_id):
+    from sqlalchemy import func, select
+
+    from delphi.extensions import db
+    from delphi.models import MagicLink
+
+    with app.app_context():
+        links = db.session.scalar(select(func.count()).select_from(MagicLink)
+                                  .where(MagicLink.round_id == round_id))
+    return len(outbox(app)), links
+
+
+def test_opening_and_closing_queue_one_message_per_panellist_in_their_language(app):
+    from collections import Counter
+
+    import rounds
+    from delphi.extensions import db
+    from delphi.mail import links
+    from rounds import signals
+    from tests.factories import user_by_email
+
+    world = build_study(app, n_panellists=5, n_items=2, title="Soil carbon")
+    french = {world.panellists[1], world.panellists[3]}
+    for email in french:
+        set_language(app, email, "fr")
+    round_id = open_round_of(app, world, 1, closes_at=in_days(5))
+
+    invitations = outbox(app, template="invitation")
+    assert Counter(m.recipient for m in invitations) == Counter(world.panellists)
+    for message in invitations:
+        expected = "fr" if message.recipient in french else "en"
+        assert message.language == expected
+        assert message.body.startswith("Bonjour" if expected == "fr" else "Dear")
+        assert message.subject == ("Le tour 1 de \u00ab Soil carbon \u00bb est ouvert" if expected == "fr"
+                                   else "Round 1 of \u201cSoil carbon\u201d is open")
+        # Each message's own link opens that recipient's questionnaire of this round.
+        token = message.body.split("http://localhost/q/")[1].split()[0]
+        with app.app_context():
+            target = links.check(token)
+            assert target.round.id == round_id
+            assert user_by_email(message.recipient).id == target.panellist.user_id
+    assert _messages_and_links(app, round_id) == (5, 5)
+
+    with app.app_context():   # the signal sent again: no second invitation, no extra link
+        signals.round_opened.send(get_round(world, 1))
+        db.session.commit()
+    assert _messages_and_links(app, round_id) == (5, 5)
+
+    with app.app_context():
+        rnd = get_round(world, 1)
+        rounds.close_round(rnd, actor=user_by_email(world.moderator))
+        db.session.commit()
+        signals.round_closed.send(get_round(world, 1), next_round=None)   # again: nothing more
+        db.session.commit()
+    closed = outbox(app, template="closed")
+    assert Counter(m.recipient for m in closed) == Counter(world.panellists)
+    assert {m.recipient: m.language for m in closed} == {
+        e: "fr" if e in french else "en" for e in world.panellists}
+    assert all(m.body.startswith("Bonjour" if m.language == "fr" else "Dear") for m in closed)
+
+
+def test_a_message_queued_meanwhile_by_another_transaction_is_not_queued_twice(app, monkeypatch):
+    """The dedupe pre-check can miss a key that a concurrent transaction commits just
+    after it; the insert itself then skips that key (ON CONFLICT DO NOTHING)."""
+    from delphi.extensions import db
+    from delphi.mail import outbox as outbox_module
+    from delphi.mail.outbox import Recipient, queue_many
+    from tests.factories import user_by_email
+
+    world = build_study(app, n_panellists=3, n_items=1)
+    open_round_of(app, world, 1, closes_at=in_days(5))
+    before = outbox(app)
+    monkeypatch.setattr(outbox_module, "existing_keys", lambda keys: set())   # the check misses them
+    with app.app_context():
+        rnd = get_round(world, 1)
+        users = [user_by_email(e) for e in world.panellists]
+        queued = queue_many("invitation", [
+            Recipient(m.user_id, m.dedupe_key, {"link": "http://localhost/q/x"}) for m in before
+        ] + [Recipient(users[0].id, "invitation:test-new", {"link": "http://localhost/q/y"})],
+            round=rnd)
+        db.session.commit()
+    assert [r.dedupe_key for r in queued] == ["invitation:test-new"]
+    after = outbox(app)
+    assert len(after) == len(before) + 1
+    assert [m.dedupe_key for m in after[:len(before)]] == [m.dedupe_key for m in before]
+    assert after[-1].recipient == world.panellists[0] and "http://localhost/q/y" in after[-1].body

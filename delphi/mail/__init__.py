@@ -9,7 +9,7 @@ concurrent senders.
 
 Modules:
 
-- :mod:`delphi.mail.outbox`: ``queue(...)`` and the templates' subjects;
+- :mod:`delphi.mail.outbox`: ``queue(...)``, ``queue_many(...)`` (in bulk) and the templates' subjects;
 - :mod:`delphi.mail.sender`: ``send_queued(now=None, limit=...)``;
 - :mod:`delphi.mail.links`: single-use magic links to one questionnaire, and
   ``granted_panellist(study, round)`` for the questionnaire view;

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 from flask import session
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from delphi.extensions import db
 from delphi.mail import base_url, link_lifetime
@@ -46,17 +46,34 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue(panellist: Panellist, round: Round, *, now: datetime | None = None) -> str:
-    """Create a link for ``panellist`` to ``round``; returns the token (shown once)."""
-    now = now or utcnow()
+def _expiry(round: Round, now: datetime) -> datetime:
     expires = now + link_lifetime()
     if round.closes_at is not None and round.closes_at > now:
         expires = min(expires, round.closes_at)
-    token = secrets.token_urlsafe(32)
-    db.session.add(MagicLink(token_hash=hash_token(token), panellist_id=panellist.id,
-                             round_id=round.id, created_at=now, expires_at=expires))
-    db.session.flush()
-    return token
+    return expires
+
+
+def issue(panellist: Panellist, round: Round, *, now: datetime | None = None) -> str:
+    """Create a link for ``panellist`` to ``round``; returns the token (shown once)."""
+    return issue_many([panellist], round, now=now)[panellist.id]
+
+
+def issue_many(panellists, round: Round, *, now: datetime | None = None) -> dict[int, str]:
+    """Create a link to ``round`` for each of ``panellists``: ``{panellist id: token}``.
+
+    The tokens are drawn here; their hashes are stored with one multi-row
+    insert, whatever the number of panellists. Flushes; never commits.
+    """
+    now = now or utcnow()
+    expires = _expiry(round, now)
+    tokens = {panellist.id: secrets.token_urlsafe(32) for panellist in panellists}
+    if tokens:
+        db.session.flush()
+        db.session.execute(insert(MagicLink.__table__), [
+            {"token_hash": hash_token(token), "panellist_id": panellist_id, "round_id": round.id,
+             "created_at": now, "expires_at": expires, "used_at": None}
+            for panellist_id, token in tokens.items()])
+    return tokens
 
 
 def url_for_token(token: str) -> str:

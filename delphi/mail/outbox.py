@@ -2,21 +2,33 @@
 
 A message is rendered when it is queued, in the recipient's language
 (``user.language``, else English), so what the sender delivers is exactly
-what was decided in the transaction that queued it. ``queue`` adds rows and
+what was decided in the transaction that queued it. Queueing adds rows and
 flushes; it never commits (the caller's transaction does).
+
+:func:`queue_many` queues one template for many recipients in a handful of
+statements, whatever their number: the users in one query, the existing
+dedupe keys in one query (per 500 keys), the subject and the template
+looked up once per language, and the rows in one multi-row ``INSERT … ON
+CONFLICT (dedupe_key) DO NOTHING`` (SQLite and PostgreSQL). Signal receivers
+run inside the caller's transaction, which holds the database's write lock
+on SQLite: queueing the messages of a 2,000-panellist round must take
+milliseconds, not a savepoint and a flush per message. :func:`queue` is the
+one-message case.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale, format_datetime
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from delphi.extensions import db
-from delphi.mail.i18n import N_, gettext, ngettext
-from delphi.models import OutboxMessage, Round, User, utcnow
+from delphi.mail.i18n import N_, domain, gettext
+from delphi.models import MessageStatus, OutboxMessage, Round, User, utcnow
 
 #: Template name → subject (translated in the recipient's language).
 SUBJECTS = {
@@ -27,6 +39,9 @@ SUBJECTS = {
     "closed": N_("Round %(number)s of \u201c%(study)s\u201d has closed"),
     "link": N_("Your new link to round %(number)s of \u201c%(study)s\u201d"),
 }
+
+#: Keys per ``IN (…)`` list: well under SQLite's limit on bound variables.
+CHUNK = 500
 
 
 def language_of(user: User) -> str:
@@ -41,26 +56,180 @@ def format_deadline(moment: datetime | None) -> str:
     return format_datetime(moment, "d MMMM y, HH:mm") + " UTC"
 
 
-def render(template: str, *, user: User, round: Round | None = None, **context) -> tuple[str, str]:
-    """``(subject, body)`` of ``template`` for ``user``, in the user's language."""
+def _check_template(template: str) -> None:
     if template not in SUBJECTS:
         raise ValueError(f"unknown mail template {template!r}; expected one of {sorted(SUBJECTS)}")
-    with force_locale(language_of(user)):
-        study = round.study if round is not None else None
-        deadline = format_deadline(round.closes_at if round is not None else None)
+
+
+class _Renderer:
+    """Renders ``template`` in the current (forced) locale; the per-language work done once.
+
+    Equivalent to ``render_template`` (the app's context processors, then the
+    given context, which wins), without looking the template and the context
+    processors up again for every recipient.
+    """
+
+    def __init__(self, template: str, round: Round | None):
+        self.study = round.study if round is not None else None
+        self.round = round
+        self.deadline = format_deadline(round.closes_at if round is not None else None)
         subject = gettext(
             SUBJECTS[template],
             number=round.number if round is not None else "",
-            study=study.title if study is not None else "",
-            deadline=deadline or gettext("its deadline"),
+            study=self.study.title if self.study is not None else "",
+            deadline=self.deadline or gettext("its deadline"),
         )
-        body = render_template(
-            f"mail/{template}.txt", _=gettext, gettext=gettext, ngettext=ngettext,
-            user=user, round=round, study=study, deadline=deadline, **context,
-        )
-    # A header never spans lines, whatever a study title holds.
-    subject = " ".join(subject.split())[:300]
-    return subject, body
+        # A header never spans lines, whatever a study title holds.
+        self.subject = " ".join(subject.split())[:300]
+        self.template = current_app.jinja_env.get_template(f"mail/{template}.txt")
+        self.base: dict = {}
+        current_app.update_template_context(self.base)
+        # The mail domain's gettext and ngettext, bound to this locale's catalogue
+        # once (the same results, without finding the locale again for every string).
+        translations = domain.get_translations()
+
+        def bound_gettext(string, **variables):
+            text = translations.ugettext(string)
+            return text % variables if variables else text
+
+        def bound_ngettext(singular, plural, num, **variables):
+            variables.setdefault("num", num)
+            return translations.ungettext(singular, plural, num) % variables
+
+        self.base.update(_=bound_gettext, gettext=bound_gettext, ngettext=bound_ngettext,
+                         round=round, study=self.study, deadline=self.deadline)
+
+    def body(self, user: User, context: dict) -> str:
+        return self.template.render({**self.base, "user": user, **context})
+
+
+def render(template: str, *, user: User, round: Round | None = None, **context) -> tuple[str, str]:
+    """``(subject, body)`` of ``template`` for ``user``, in the user's language."""
+    _check_template(template)
+    with force_locale(language_of(user)):
+        renderer = _Renderer(template, round)
+        return renderer.subject, renderer.body(user, context)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One message of a :func:`queue_many` batch.
+
+    ``context`` holds this recipient's own template variables (their magic
+    link, whether they submitted); ``details`` is stored with the message.
+    """
+
+    user_id: int
+    dedupe_key: str | None = None
+    context: dict = field(default_factory=dict)
+    details: dict | None = None
+
+
+def existing_keys(keys: Iterable[str | None]) -> set[str]:
+    """Those of ``keys`` that a message in the outbox already has (one query per 500 keys).
+
+    Lets a caller skip work for messages that would be duplicates (issuing a
+    magic link); :func:`queue_many` checks again itself.
+    """
+    wanted = sorted({key for key in keys if key})
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        found.update(db.session.scalars(select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.in_(wanted[start:start + CHUNK]))))
+    return found
+
+
+def _load_users(user_ids: Iterable[int]) -> dict[int, object]:
+    """``{id: row}`` of the users, with what a message needs: id, email, name, language."""
+    ids = sorted(set(user_ids))
+    users = {}
+    for start in range(0, len(ids), CHUNK):
+        for user in db.session.execute(select(User.id, User.email, User.name, User.language)
+                                       .where(User.id.in_(ids[start:start + CHUNK]))):
+            users[user.id] = user
+    return users
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> list[tuple[int, str | None]]:
+    """Insert ``rows``; a row whose dedupe key exists (or is being inserted by a
+    concurrent transaction that commits) is skipped. Returns ``(id, dedupe_key)``
+    of the rows inserted."""
+    table = OutboxMessage.__table__
+    dialect = db.session.get_bind(mapper=OutboxMessage.__mapper__).dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:  # no ON CONFLICT: the pre-check (and the unique constraint) must do
+        statement = insert(table)
+    result = db.session.execute(statement.returning(table.c.id, table.c.dedupe_key), rows)
+    return [(id, key) for id, key in result]
+
+
+def queue_many(template: str, recipients: Sequence[Recipient], *, round: Round | None = None,
+               send_after: datetime | None = None, now: datetime | None = None,
+               **context) -> list[Recipient]:
+    """Queue ``template`` for each of ``recipients``; returns those queued, in order.
+
+    ``context`` holds the template variables all recipients share; each
+    recipient's own ``context`` is added to it. A recipient whose
+    ``dedupe_key`` is already in the outbox (or earlier in ``recipients``) is
+    not queued; two concurrent callers still queue one message per key (the
+    insert skips a key that exists when it runs: ``ON CONFLICT DO NOTHING``
+    on the unique ``dedupe_key``). A recipient whose user does not exist is
+    skipped. ``send_after`` holds the messages back (quiet hours). Flushes;
+    never commits.
+    """
+    return _queue_many(template, recipients, round=round, send_after=send_after, now=now,
+                       context=context)[0]
+
+
+def _queue_many(template, recipients, *, round, send_after, now, context):
+    """:func:`queue_many`, which also returns the new messages' ids (in no particular order)."""
+    _check_template(template)
+    now = now or utcnow()
+    db.session.flush()
+    existing = existing_keys(r.dedupe_key for r in recipients)
+    chosen: list[Recipient] = []
+    seen: set[str] = set()
+    for recipient in recipients:
+        key = recipient.dedupe_key
+        if key:
+            if key in existing or key in seen:
+                continue
+            seen.add(key)
+        chosen.append(recipient)
+    if not chosen:
+        return [], []
+    users = _load_users(r.user_id for r in chosen)
+    chosen = [r for r in chosen if r.user_id in users]
+    languages = current_app.config.get("LANGUAGES", ("en",))
+    by_language: dict[str, list[Recipient]] = {}
+    for recipient in chosen:   # as language_of(user)
+        language = users[recipient.user_id].language
+        by_language.setdefault(language if language in languages else "en", []).append(recipient)
+    next_attempt_at = max(now, send_after or now)
+    round_id = round.id if round is not None else None
+    rows: list[dict] = []
+    for language, group in by_language.items():
+        with force_locale(language):
+            renderer = _Renderer(template, round)
+            for recipient in group:
+                user = users[recipient.user_id]
+                rows.append({
+                    "recipient": user.email, "user_id": user.id, "round_id": round_id,
+                    "template": template, "language": language, "subject": renderer.subject,
+                    "body": renderer.body(user, {**context, **recipient.context}),
+                    "status": MessageStatus.queued, "attempts": 0, "last_error": None,
+                    "next_attempt_at": next_attempt_at, "created_at": now, "sent_at": None,
+                    "details": dict(recipient.details or {}), "claimed_at": None,
+                    "dedupe_key": recipient.dedupe_key,
+                })
+    if not rows:
+        return [], []
+    inserted = _insert_ignoring_duplicates(rows)
+    keys = {key for _id, key in inserted if key is not None}
+    return [r for r in chosen if not r.dedupe_key or r.dedupe_key in keys], [id for id, _key in inserted]
 
 
 def queue(user: User, template: str, *, round: Round | None = None, dedupe_key: str | None = None,
@@ -68,28 +237,9 @@ def queue(user: User, template: str, *, round: Round | None = None, dedupe_key: 
           details: dict | None = None, **context) -> OutboxMessage | None:
     """Queue ``template`` for ``user``; returns the message, or None for a duplicate.
 
-    ``dedupe_key`` makes queueing idempotent: a second message with the same
-    key is not queued (checked first, and by the unique constraint inside a
-    savepoint, so two concurrent callers still queue one). ``send_after``
-    holds the message back (quiet hours). Flushes; never commits.
+    ``dedupe_key`` makes queueing idempotent (see :func:`queue_many`).
+    Flushes; never commits.
     """
-    now = now or utcnow()
-    if dedupe_key and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
-        return None
-    subject, body = render(template, user=user, round=round, **context)
-    message = OutboxMessage(
-        recipient=user.email, user_id=user.id, round_id=round.id if round is not None else None,
-        template=template, language=language_of(user), subject=subject, body=body,
-        attempts=0, next_attempt_at=max(now, send_after or now), created_at=now,
-        details=details or {}, dedupe_key=dedupe_key,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return None
-    return message
+    _queued, ids = _queue_many(template, [Recipient(user.id, dedupe_key, context, details)],
+                               round=round, send_after=send_after, now=now, context={})
+    return db.session.get(OutboxMessage, ids[0]) if ids else None

@@ -29,7 +29,7 @@ from delphi import audit
 from delphi.domain import InvalidInput, StateError
 from delphi.extensions import db
 from delphi.mail import links, setting
-from delphi.mail.outbox import queue
+from delphi.mail.outbox import Recipient, existing_keys, queue_many
 from delphi.models import (
     OutboxMessage,
     Panellist,
@@ -125,12 +125,25 @@ def _eligible(round: Round, panellists, report: RemindReport) -> list[Panellist]
     return chosen
 
 
-def _queue_reminder(round: Round, panellist: Panellist, *, now, send_after=None, dedupe_key=None):
-    user = db.session.get(User, panellist.user_id)
-    url = links.issue_url(panellist, round, now=now)
-    return queue(user, "reminder", round=round, now=now, send_after=send_after,
-                 dedupe_key=dedupe_key, link=url, details={"panellist": panellist.pseudonym},
-                 opt_out_url=opt_out_page_url(round.study_id))
+def _queue_reminders(round: Round, panellists: list[Panellist], *, now, send_after=None,
+                     dedupe_keys: dict[int, str] | None = None) -> list[Panellist]:
+    """Queue a reminder, each with a fresh magic link, to ``panellists``; returns those queued.
+
+    In bulk: one insert for the links, one for the messages. With
+    ``dedupe_keys`` ({panellist id: key}), a panellist whose key is already in
+    the outbox gets neither a link nor a message.
+    """
+    if dedupe_keys:
+        existing = existing_keys(dedupe_keys.values())
+        panellists = [p for p in panellists if dedupe_keys[p.id] not in existing]
+    tokens = links.issue_many(panellists, round, now=now)
+    recipients = [Recipient(p.user_id, dedupe_keys[p.id] if dedupe_keys else None,
+                            {"link": links.url_for_token(tokens[p.id])}, {"panellist": p.pseudonym})
+                  for p in panellists]
+    queued = {id(r) for r in queue_many("reminder", recipients, round=round, now=now,
+                                        send_after=send_after,
+                                        opt_out_url=opt_out_page_url(round.study_id))}
+    return [p for p, r in zip(panellists, recipients) if id(r) in queued]
 
 
 def opt_out_page_url(study_id: int) -> str:
@@ -149,9 +162,8 @@ def remind(round: Round, panellists: list[Panellist] | None = None, *, actor: Us
     if round.status != RoundStatus.open:
         raise StateError(_("Reminders can only be sent while the round is open."))
     report = RemindReport(send_after=quiet_until(now))
-    for panellist in _eligible(round, panellists, report):
-        if _queue_reminder(round, panellist, now=now, send_after=report.send_after) is not None:
-            report.queued.append(panellist)
+    report.queued = _queue_reminders(round, _eligible(round, panellists, report), now=now,
+                                     send_after=report.send_after)
     audit.record(actor, "mail.remind", round, now=now, details={
         "queued": len(report.queued), "skipped": dict(report.skipped),
         "send_after": report.send_after.isoformat() if report.send_after else None})
@@ -192,10 +204,9 @@ def send_scheduled_reminders(now: datetime | None = None) -> int:
         if day is None:
             continue
         report = RemindReport()
-        for panellist in _eligible(round, None, report):
-            key = f"reminder:{round.id}:{panellist.id}:d{day}"
-            if _queue_reminder(round, panellist, now=now, dedupe_key=key) is not None:
-                count += 1
+        eligible = _eligible(round, None, report)
+        keys = {p.id: f"reminder:{round.id}:{p.id}:d{day}" for p in eligible}
+        count += len(_queue_reminders(round, eligible, now=now, dedupe_keys=keys))
     db.session.flush()
     return count
 

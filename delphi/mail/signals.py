@@ -3,7 +3,11 @@
 They run inside the transaction of the service that sent the signal (they
 add outbox rows and flush; they never commit), so a message exists exactly
 when the change that caused it is committed. Each message has a
-``dedupe_key``, so a signal sent twice queues it once.
+``dedupe_key``, so a signal sent twice queues it once. A round's messages
+are queued in bulk (:func:`~delphi.mail.outbox.queue_many`, and
+:func:`~delphi.mail.links.issue_many` for the magic links): a fixed number of
+statements however large the panel, since the caller's transaction holds the
+database's write lock meanwhile.
 
 - ``round_opened``: round 1 (or a round with no closed round before it) → an
   *invitation*; a later round → the *feedback* summary of the last closed
@@ -17,7 +21,7 @@ from sqlalchemy import select
 
 from delphi.extensions import db
 from delphi.mail import links
-from delphi.mail.outbox import queue
+from delphi.mail.outbox import Recipient, existing_keys, queue_many
 from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
 from delphi.models import (
     ItemStatistics,
@@ -26,7 +30,6 @@ from delphi.models import (
     Round,
     RoundStatistics,
     RoundStatus,
-    User,
     utcnow,
 )
 from rounds import signals
@@ -34,8 +37,9 @@ from rounds import signals
 CONSENSUS = "consensus_in"
 
 
-def active_panel(study_id: int) -> list[Panellist]:
-    return db.session.scalars(select(Panellist).where(
+def active_panel(study_id: int) -> list:
+    """The active panellists' ``(id, user_id, pseudonym)`` rows (no ORM objects: a panel is large)."""
+    return db.session.execute(select(Panellist.id, Panellist.user_id, Panellist.pseudonym).where(
         Panellist.study_id == study_id, Panellist.status == PanellistStatus.active)
         .order_by(Panellist.id)).all()
 
@@ -68,13 +72,17 @@ def on_round_opened(round: Round, **_extra) -> None:
     previous = previous_closed_round(round)
     template = "feedback" if previous is not None else "invitation"
     summary = feedback_summary(previous, round) if previous is not None else {}
-    for panellist in active_panel(round.study_id):
-        key = f"{template}:{round.id}:{panellist.id}"
-        user = db.session.get(User, panellist.user_id)
-        url = links.issue_url(panellist, round, now=now)
-        queue(user, template, round=round, now=now, dedupe_key=key, link=url,
-              details={"panellist": panellist.pseudonym}, summary=summary,
-              items=len(round.round_items))
+    panel = active_panel(round.study_id)
+    keys = {panellist.id: f"{template}:{round.id}:{panellist.id}" for panellist in panel}
+    existing = existing_keys(keys.values())
+    fresh = [panellist for panellist in panel if keys[panellist.id] not in existing]
+    tokens = links.issue_many(fresh, round, now=now)   # no link for a message already queued
+    queue_many(template, [
+        Recipient(panellist.user_id, keys[panellist.id],
+                  {"link": links.url_for_token(tokens[panellist.id])},
+                  {"panellist": panellist.pseudonym})
+        for panellist in fresh
+    ], round=round, now=now, summary=summary, items=len(round.round_items))
 
 
 def on_response_submitted(response, **_extra) -> None:
@@ -82,19 +90,18 @@ def on_response_submitted(response, **_extra) -> None:
     round = db.session.get(Round, response.round_id)
     if panellist is None or round is None:
         return
-    user = db.session.get(User, panellist.user_id)
-    queue(user, "thanks", round=round, now=response.submitted_at or utcnow(),
-          dedupe_key=f"thanks:{response.id}")
+    queue_many("thanks", [Recipient(panellist.user_id, f"thanks:{response.id}")],
+               round=round, now=response.submitted_at or utcnow())
 
 
 def on_round_closed(round: Round, next_round: Round | None = None, **_extra) -> None:
     now = round.closed_at or utcnow()
     submitted = submitted_panellist_ids(round)
-    for panellist in active_panel(round.study_id):
-        user = db.session.get(User, panellist.user_id)
-        queue(user, "closed", round=round, now=now, dedupe_key=f"closed:{round.id}:{panellist.id}",
-              submitted=panellist.id in submitted, next_round=next_round,
-              opt_out_url=opt_out_page_url(round.study_id))
+    queue_many("closed", [
+        Recipient(panellist.user_id, f"closed:{round.id}:{panellist.id}",
+                  {"submitted": panellist.id in submitted})
+        for panellist in active_panel(round.study_id)
+    ], round=round, now=now, next_round=next_round, opt_out_url=opt_out_page_url(round.study_id))
 
 
 _CONNECTED = False
