@@ -36,6 +36,7 @@ from rounds.studies import (
     default_scale_labels,
     end_study,
     remove_staff,
+    scale_labels_in,
     update_protocol,
 )
 
@@ -45,6 +46,6 @@ __all__ = [
     "consensus_rule", "create_study", "default_scale_labels", "draft_key", "draft_round",
     "end_study", "enrol_panel", "item_from_proposals", "open_round", "panellist_by_pseudonym",
     "participation", "questionnaire", "remove_staff", "round_matrices", "round_results",
-    "save_answers", "set_round_items", "snapshot_feedback", "stopping_reason_text",
+    "save_answers", "scale_labels_in", "set_round_items", "snapshot_feedback", "stopping_reason_text",
     "stopping_verdict", "submit_proposals", "update_item", "update_protocol", "withdraw_panellist",
 ]

@@ -27,6 +27,7 @@ from delphi.models import (
 from rounds import signals
 from rounds._util import now_or
 from rounds.lifecycle import _lock_round
+from rounds.studies import scale_labels_in
 
 MAX_COMMENT = 4000
 MAX_REASON = 2000
@@ -384,7 +385,8 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
     return Questionnaire(
         study_id=study.id, study_title=study.title, round_id=round.id, number=round.number,
         kind=round.kind.value, status=round.status.value, closes_at=round.closes_at,
-        scale_points=study.scale_points, scale_labels=list(study.scale_labels), criteria=criteria,
+        scale_points=study.scale_points, scale_labels=scale_labels_in(study, language),
+        criteria=criteria,
         require_reason_outside_iqr=bool(study.require_reason_outside_iqr),
         pseudonym=panellist.pseudonym,
         response_status=response.status.value if response is not None else None,

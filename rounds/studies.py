@@ -61,6 +61,18 @@ def default_scale_labels(points: int, language: str = "en") -> list[str]:
         return labels
 
 
+def scale_labels_in(study: Study, language: str | None) -> list[str]:
+    """The study's scale labels for a reader of ``language``.
+
+    Labels the moderator wrote are shown as written; the default labels
+    (stored in English when the study was created) are shown translated.
+    """
+    labels = list(study.scale_labels or [])
+    if study.scale_points in SCALES and labels == default_scale_labels(study.scale_points, "en"):
+        return default_scale_labels(study.scale_points, language or "en")
+    return labels
+
+
 def default_consensus(points: int) -> dict:
     """The default consensus definition for a scale (see the contract)."""
     if points == 9:

@@ -250,3 +250,21 @@ def test_withdraw(client, auth, world):
     assert response.status_code == 303
     assert client.get(page(client, world)).status_code == 403
     assert "My Delphi studies" not in client.get("/me").get_data(as_text=True)
+
+
+def test_default_scale_labels_follow_the_reader_language(app, client):
+    from delphi.extensions import db
+    from delphi.models import User
+    from sqlalchemy import select
+    from tests.factories import answer_round, build_study
+
+    world = build_study(app, n_panellists=2, n_items=1)
+    answer_round(app, world, 1, submit=False, who=[])  # opens round 1
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == world.panellists[0]))
+        user.language = "fr"
+        db.session.commit()
+    client.post("/login", data={"email": world.panellists[0], "password": world.password})
+    page = client.get(f"/panel/studies/{world.study_id}/rounds/1").get_data(as_text=True)
+    assert "Très élevé" in page or "Très élevée" in page
+    assert "Very high" not in page

@@ -155,7 +155,7 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
                     item["values"][name] = posted[name]
     return render_template(
         "panel/questionnaire.html", study=study, round=round_, panellist=panellist, q=q,
-        items=items, criteria=criteria, labels=list(study.scale_labels or []),
+        items=items, criteria=criteria, labels=rounds.scale_labels_in(study, current_language()),
         points=list(range(1, study.scale_points + 1)), form=QuestionnaireForm(),
         proposals_form=ProposalsForm(), submit_key=uuid.uuid4().hex,
         response_status=_get(q, "response_status"),

@@ -204,6 +204,7 @@ def show(study_id: int):
         "studies/show.html", study=study, items=items, panel=panel, staff=staff,
         amendments=amendments, moderator=moderator, researcher=can_research(current_user, study),
         participation=rounds.participation(study),
+        scale_labels=rounds.scale_labels_in(study, current_language()),
         staff_form=StaffForm(), panellist_form=PanellistForm(), draft_form=DraftRoundForm(),
         end_form=EndStudyForm(), empty=EmptyForm(), lang=current_language())
 
