@@ -40,7 +40,6 @@ from delphi.models import (
     Organisation,
     Panellist,
     PanellistStatus,
-    Rating,
     Region,
     Response,
     ResponseStatus,
@@ -424,68 +423,12 @@ class RoundArrays:
     item_ids: list
 
 
-#: Slots of a packed rating: ``(item_id * criteria_slots + criterion) * 256 + value``.
-_VALUE_SLOTS = 256
-_NO_VALUE = _VALUE_SLOTS - 1  # "cannot rate" (NULL)
-
-
-def _packed_rating_rows(rnd: Round, criteria: list[str]) -> np.ndarray:
-    """The round's submitted ratings as ``(round_id, panellist_id, item_id,
-    criterion_index, value)`` rows (value NaN = "cannot rate"), the input of
-    ``rounds.adapter.build_round_data``.
-
-    Same rows as ``rounds.adapter.ratings_query`` (submitted responses), read
-    as one row per response whose ratings the database packs into one string
-    of integers: 2,000 rows to fetch instead of 400,000, which is most of the
-    cost of the read (SQLite: about half; no Python object per rating).
-    """
-    from sqlalchemy import BigInteger, String, case, cast
-
-    slots = len(criteria) + 1  # the last one: a criterion no longer in the study
-    code = case({c: i for i, c in enumerate(criteria)}, value=Rating.criterion,
-                else_=len(criteria))
-    packed = ((cast(Rating.item_id, BigInteger) * slots + code) * _VALUE_SLOTS
-              + func.coalesce(Rating.value, _NO_VALUE))
-    query = (select(Response.panellist_id, func.aggregate_strings(cast(packed, String), ","))
-             .join(Rating, Rating.response_id == Response.id)
-             .where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)
-             .group_by(Response.id, Response.panellist_id))
-    rows = db.session.execute(query).all()
-    if not rows:
-        return np.zeros((0, 5))
-    per_row = np.fromiter((text.count(",") + 1 for _pid, text in rows), np.int64, len(rows))
-    numbers = np.array(",".join(text for _pid, text in rows).split(","), dtype=np.int64)
-    if numbers.shape[0] != per_row.sum():
-        raise ValueError("packed ratings could not be read back")
-    value = (numbers % _VALUE_SLOTS).astype(float)
-    value[value == _NO_VALUE] = np.nan
-    rest = numbers // _VALUE_SLOTS
-    criterion = rest % slots
-    criterion[criterion == len(criteria)] = -1
-    table = np.empty((numbers.shape[0], 5))
-    table[:, 0] = rnd.id
-    table[:, 1] = np.repeat(np.fromiter((pid for pid, _text in rows), np.int64, len(rows)),
-                            per_row)
-    table[:, 2] = rest // slots
-    table[:, 3] = criterion
-    table[:, 4] = value
-    return table
-
-
 def round_arrays(rnd: Round) -> RoundArrays:
-    """The submitted ratings as arrays: the matrices of the adapter
-    (``rounds.adapter.build_round_data``, withdrawn panellists left out as in
-    ``round_matrices``) from the packed read of :func:`_packed_rating_rows`."""
-    from rounds.adapter import build_round_data, round_item_ids
+    """The submitted ratings as arrays: the adapter's matrices
+    (``rounds.adapter.round_matrices``, withdrawn panellists left out)."""
+    from rounds.adapter import round_matrices
 
-    criteria = list(rnd.study.criteria or [])
-    rows = _packed_rating_rows(rnd, criteria)
-    withdrawn = []
-    if rows.shape[0]:
-        withdrawn = list(db.session.scalars(select(Panellist.id).where(
-            Panellist.study_id == rnd.study_id, Panellist.status != PanellistStatus.active)))
-    data = build_round_data(rows, {rnd.id: round_item_ids(rnd.id)}, criteria,
-                            exclude_panellists=withdrawn)[rnd.id]
+    data = round_matrices(rnd)
     return RoundArrays(dict(data.matrices), [int(p) for p in data.panellist_ids],
                        list(data.item_ids))
 
