@@ -117,7 +117,8 @@ def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item
     """The rendered chart, from the cache when the round is frozen."""
     stamp = read_model.freeze_stamp(rnd)
     criterion_key = criterion
-    if name in ("verdicts", "convergence", "distribution") and criterion is None:
+    if criterion is None and name in ("verdicts", "verdict_counts", "convergence",
+                                      "distribution"):
         criterion_key = (study.criteria or [None])[0]
     key = (study.id, rnd.number, stamp, name, criterion_key,
            getattr(item, "id", None), fmt, language)

@@ -597,7 +597,9 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
         raise StateError(_("The statistics of a round are frozen when it closes; "
                            "this round is not closed yet."))
     criterion = _check_criterion(study, criterion)
-    if name == "verdicts":
+    if name in ("verdicts", "verdict_counts"):
+        # verdict_counts: the same rows drawn as one bar per verdict (the report's
+        # chart for rounds of more than ``delphi.exports.report.ITEM_BARS`` items).
         rows = [r for r in item_rows(rnd, language=language, memo=memo)
                 if r.criterion == criterion]
         return {"kind": name, "criterion": criterion, "rows": rows}
@@ -640,16 +642,20 @@ def _chart_call(table: dict, _: Callable[[str], str]) -> tuple[str, tuple, dict]
     :func:`chart_table`: ``<name>_chart`` draws it, ``<name>_alt`` describes it."""
     kind = table["kind"]
     if kind == "participation":
+        # The chart's bars must nest (submitted <= started <= invited); the
+        # frozen counts do, and the report always capped them, so keep the cap.
         rows = table["rows"]
-        return "participation", ([r["number"] for r in rows], [r["invited"] for r in rows],
-                                 [r["started"] for r in rows], [r["submitted"] for r in rows]), {}
+        invited = [r["invited"] for r in rows]
+        started = [min(r["started"], i) for r, i in zip(rows, invited)]
+        submitted = [min(r["submitted"], s) for r, s in zip(rows, started)]
+        return "participation", ([r["number"] for r in rows], invited, started, submitted), {}
     if kind == "concordance":
         return "concordance", (
             table["rounds"], {c: [_nan(v) for v in ws] for c, ws in table["w"].items()}), {}
-    if kind == "verdicts":
+    if kind in ("verdicts", "verdict_counts"):
         rows = table["rows"]
         return "verdicts", ([_label(r) for r in rows], [r.verdict for r in rows]), {
-            "agreement": [_nan(r.agreement) for r in rows],
+            "agreement": [_nan(r.agreement) for r in rows] if kind == "verdicts" else None,
             "title": _("Verdicts by item") + f" ({table['criterion']})"}
     if kind == "convergence":
         agreement = (np.array([[_nan(v) for v in row] for row in table["agreement"]], dtype=float)

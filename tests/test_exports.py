@@ -326,6 +326,32 @@ def test_report_in_the_zip_is_standalone(client, auth, world):
     assert "data:image/png;base64," in html
 
 
+def test_report_shows_the_dashboards_charts_and_draws_them_once(app, client, auth, world):
+    """The report's verdict and participation charts are the dashboard's (same alt
+    text); a second report draws nothing: the charts of closed rounds are cached."""
+    import html as html_module
+
+    from delphi.chart_cache import cache_for
+    from delphi.extensions import db
+    from delphi.models import Round, Study
+    from rounds import dashboard as read_model
+
+    auth.login(world.researcher)
+    html = client.get(f"/studies/{world.study_id}/report").get_data(as_text=True)
+    alts = {html_module.unescape(a) for a in re.findall(r'<img[^>]* alt="([^"]*)"', html)}
+    with app.app_context():
+        study = db.session.get(Study, world.study_id)
+        rnd = db.session.scalar(select(Round).where(Round.study_id == study.id,
+                                                    Round.number == 2))
+        for name, criterion in (("verdicts", "feasibility"), ("participation", None)):
+            table = read_model.chart_table(rnd if name == "verdicts" else study.rounds[2], name,
+                                           criterion=criterion)
+            assert read_model.chart_alt(table) in alts, name
+        misses = cache_for(app).misses
+    assert client.get(f"/studies/{world.study_id}/report").get_data(as_text=True) == html
+    assert cache_for(app).misses == misses
+
+
 # -- who gets it ------------------------------------------------------------------------
 
 def test_api_gives_the_zip_to_researchers_and_admins_only(app, world, make_user):

@@ -2,8 +2,10 @@
 with charts, final item list and the reporting checklists.
 
 Everything shown is read from the database as frozen at each round's close;
-nothing here computes a statistic (charts are drawn by :mod:`analysis.charts`
-from the frozen figures). Panel composition is shown as separate counts per
+nothing here computes a statistic. The charts of participation, concordance
+and verdicts are the dashboard's (``rounds.dashboard.chart_table``, drawn and
+cached by :mod:`delphi.chart_cache`); agreement across rounds, over every item
+of every round, is drawn here by :mod:`analysis.charts` from the frozen figures. Panel composition is shown as separate counts per
 attribute, counts below ``MIN_CELL`` as "< MIN_CELL"; no panellist is named.
 """
 from __future__ import annotations
@@ -55,12 +57,23 @@ def _composition(study: Study) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) -> dict:
+    """A chart of a closed round as the dashboard draws it (``rounds.dashboard.chart_table``
+    and ``render_chart``), from the chart cache: a repeated export draws nothing."""
+    from delphi import chart_cache
+    from delphi.i18n import current_language
+
+    return _figure(chart_cache.chart(study, rnd, name, "png", criterion=criterion,
+                                     language=current_language()))
+
+
 def report_context(study: Study) -> dict:
     from analysis import charts
 
     tables = statistics_tables(study)
     items_t, rounds_t = tables["item_statistics"], tables["round_statistics"]
     rounds = closed_rounds(study)
+    by_number = {r.number: r for r in rounds}
     numbers = [r.number for r in rounds]
     criteria = list(study.criteria)
     agree, disagree = agreement_bands(study)
@@ -77,14 +90,8 @@ def report_context(study: Study) -> dict:
                                                     == row.response_rate else None, 0)})
     figures = {}
     if participation:
-        figures["participation"] = _figure(charts.participation_chart(
-            [p["round"] for p in participation], [p["invited"] for p in participation],
-            [min(p["started"], p["invited"]) for p in participation],
-            [min(p["submitted"], p["started"], p["invited"]) for p in participation], _=_))
-        w_by = {c: [rounds_t[(rounds_t["round"] == n) & (rounds_t["criterion"] == c)]["w"]
-                    .astype(float).tolist()[:1] or [None] for n in numbers] for c in criteria}
-        w_by = {c: [v[0] if v[0] == v[0] else None for v in values] for c, values in w_by.items()}
-        figures["concordance"] = _figure(charts.concordance_chart(numbers, w_by, _=_))
+        figures["participation"] = _round_chart(study, rounds[-1], "participation")
+        figures["concordance"] = _round_chart(study, rounds[-1], "concordance")
 
     per_round = []
     for number in numbers:
@@ -99,15 +106,10 @@ def report_context(study: Study) -> dict:
             # One bar per item up to ITEM_BARS items (the table lists them all);
             # beyond, one bar per verdict: a chart of 100 labelled bars takes
             # seconds to draw and cannot be read.
-            per_item = len(rows) <= ITEM_BARS
-            chart = charts.verdicts_chart(
-                rows["item_code"].tolist(), rows["verdict"].tolist(),
-                agreement=[a if a == a else None for a in rows["agreement"].tolist()]
-                if per_item else None,
-                title=_("Round %(n)s, %(criterion)s: verdicts", n=number, criterion=criterion), _=_)
+            chart = "verdicts" if len(rows) <= ITEM_BARS else "verdict_counts"
             blocks.append({
                 "criterion": criterion, "w": _fmt(w),
-                "chart": _figure(chart),
+                "chart": _round_chart(study, by_number[number], chart, criterion=criterion),
                 "rows": [{"code": r.item_code, "text": r.item_text, "n": int(r.n),
                           "median": _fmt(r.median, 1), "iqr": _fmt(r.iqr, 1),
                           "agreement": _fmt(r.agreement * 100 if r.agreement == r.agreement
