@@ -2,9 +2,9 @@
 
 Builds, on a temporary SQLite file, a study of 2,000 panellists × 100 items ×
 2 criteria (400,000 submitted ratings, inserted in bulk with Core inserts by
-``bench/bench_close.py``'s ``build``), gives the panellists varied stakeholder
-groups and regions (for the subgroup tables), and closes the round with
-``rounds.close_round`` so that the frozen statistics are the real ones.
+``bench/_world.py``), with varied stakeholder groups and regions (for the
+subgroup tables), and closes the round with ``rounds.close_round`` so that the
+frozen statistics are the real ones.
 
 Then measures, through the Flask test client as the study's admin:
 
@@ -40,32 +40,16 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 
-def vary_panel(app, study_id: int) -> None:
-    """Spread the panellists over stakeholder groups and regions (bulk updates)."""
-    from sqlalchemy import select, update
+def member(i: int, region_ids: list) -> dict:
+    """Spread the panellists over stakeholder groups and regions. Uneven shares:
+    "funder" has 5 panellists, so with "cannot rate" some of its cells fall under
+    5 and are suppressed."""
+    from delphi.models import STAKEHOLDER_GROUPS
 
-    from delphi.extensions import db
-    from delphi.models import STAKEHOLDER_GROUPS, Panellist, Region, User
-
-    with app.app_context():
-        region_ids = list(db.session.scalars(select(Region.id).order_by(Region.id)))
-        user_ids = list(db.session.scalars(select(Panellist.user_id).where(
-            Panellist.study_id == study_id).order_by(Panellist.id)))
-        groups = STAKEHOLDER_GROUPS[:6]
-        # Uneven shares: "funder" has 5 panellists, so with "cannot rate" some
-        # of its cells fall under 5 and are suppressed.
-        rows = []
-        for i, user_id in enumerate(user_ids):
-            group = groups[0] if i % 100 < 40 else groups[1 + (i % 5)] if i % 400 else "funder"
-            rows.append({"uid": user_id, "group": group,
-                         "region": region_ids[i % len(region_ids)] if region_ids else None})
-        from sqlalchemy import bindparam
-
-        table = User.__table__
-        db.session.connection().execute(
-            update(table).where(table.c.id == bindparam("uid"))
-            .values(stakeholder_group=bindparam("group"), region_id=bindparam("region")), rows)
-        db.session.commit()
+    groups = STAKEHOLDER_GROUPS[:6]
+    group = groups[0] if i % 100 < 40 else groups[1 + (i % 5)] if i % 400 else "funder"
+    return {"stakeholder_group": group,
+            "region_id": region_ids[i % len(region_ids)] if region_ids else None}
 
 
 def timed(client, url: str) -> tuple[float, int, bytes]:
@@ -87,8 +71,7 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    import rounds
-    from bench_close import build
+    from _world import build_study
     from delphi import create_app
     from delphi.extensions import db
     from delphi.models import Round, User
@@ -112,14 +95,10 @@ def main() -> None:
                 load_plan()
                 db.session.commit()
             t = time.perf_counter()
-            round_id = build(app, args.panellists, args.items, criteria)
+            study_id, (report,) = build_study(app, args.panellists, args.items, criteria,
+                                              member=member)
+            close_seconds = sum(report.timings.get(k, 0) for k in ("read", "statistics", "write"))
             with app.app_context():
-                study_id = db.session.get(Round, round_id).study_id
-            vary_panel(app, study_id)
-            with app.app_context():
-                report = rounds.close_round(db.session.get(Round, round_id), actor=None)
-                db.session.commit()
-                close_seconds = sum(report.timings.get(k, 0) for k in ("read", "statistics", "write"))
                 admin = db.session.scalar(select(User).where(User.is_admin.is_(True)))
                 admin_identity = admin.get_id()
             print(f"built and closed {args.panellists} panellists x {args.items} items x "

@@ -2,8 +2,8 @@
 
 Builds, on a temporary SQLite file, a study of 2,000 panellists × 100 items ×
 2 criteria × 3 rounds (1.2 M submitted ratings, seeded, 5 % "cannot rate"):
-the ratings are inserted in bulk with Core inserts, and each round is opened
-and closed through ``rounds`` (so the frozen statistics are real; carry-forward
+the ratings are inserted in bulk with Core inserts (``bench/_world.py``), and
+each round is opened and closed through ``rounds`` (so the frozen statistics are real; carry-forward
 "all" keeps the 100 items in every round). Then times the de-identified CSV
 export (``delphi.exports.build_package``) and prints the split: read (the one
 query of plain integer columns into one int64 array), build (pandas reshaping,
@@ -22,90 +22,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
-
-import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-FIXED_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
 GROUPS = ("research", "farmers", "ngo", "government", "private_sector", "other")
 
 
-def _answer(db, rnd, panellist_ids, item_ids, criteria, rng, now):
-    from sqlalchemy import insert, select
-
-    from delphi.models import Rating, Response
-
-    db.session.execute(insert(Response), [
-        {"round_id": rnd.id, "panellist_id": p, "status": "submitted", "draft": {},
-         "started_at": now, "updated_at": now, "submitted_at": now} for p in panellist_ids])
-    response_ids = list(db.session.scalars(select(Response.id).where(Response.round_id == rnd.id)
-                                           .order_by(Response.id)))
-    batch = []
-    for r in response_ids:
-        values = rng.integers(1, 6, size=(len(criteria), len(item_ids)))
-        missing = rng.random((len(criteria), len(item_ids))) < 0.05
-        for c, criterion in enumerate(criteria):
-            for j, item_id in enumerate(item_ids):
-                batch.append({"response_id": r, "item_id": item_id, "criterion": criterion,
-                              "value": None if missing[c, j] else int(values[c, j]), "reason": None})
-        if len(batch) >= 100_000:
-            db.session.execute(insert(Rating), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(Rating), batch)
-
-
 def build(app, n_panellists: int, n_items: int, n_rounds: int, criteria, seed: int = 0) -> int:
-    from sqlalchemy import insert, select
+    """The study of ``bench/_world.py`` with varied regions and groups, one global
+    leader, long item texts and carry-forward "all" (every item in every round)."""
+    from _world import build_study
 
-    import rounds
-    from delphi.extensions import db
-    from delphi.models import (ApprovalStatus, Membership, Organisation, Panellist, Region,
-                               Round, TaskForce, User)
-
-    now = datetime.now(timezone.utc)
-    rng = np.random.default_rng(seed)
-    with app.app_context():
-        tf = db.session.scalar(select(TaskForce).where(TaskForce.code == "A5"))
-        region_ids = list(db.session.scalars(select(Region.id)))
-        org_id = db.session.execute(insert(Organisation).values(name="Bench organisation")
-                                    .returning(Organisation.id)).scalar_one()
-        db.session.execute(insert(User), [{"email": "admin@bench.example.org", "name": "Admin",
-                                           "password_hash": FIXED_HASH, "organisation_id": org_id,
-                                           "is_admin": True}])
-        admin = db.session.scalar(select(User).where(User.email == "admin@bench.example.org"))
-        db.session.execute(insert(User), [
-            {"email": f"p{i}@bench.example.org", "name": f"Panellist {i}", "password_hash": FIXED_HASH,
-             "organisation_id": org_id, "region_id": region_ids[i % len(region_ids)],
-             "stakeholder_group": GROUPS[(i * 7) % len(GROUPS)]} for i in range(n_panellists)])
-        user_ids = list(db.session.scalars(select(User.id).where(User.is_admin.is_(False))
-                                           .order_by(User.id)))
-        db.session.execute(insert(Membership), [
-            {"user_id": u, "task_force_id": tf.id,
-             "role": "global_leader" if i == 0 else "team_member",
-             "status": ApprovalStatus.approved, "joined_at": now - timedelta(days=30)}
-            for i, u in enumerate(user_ids)])
-        study = rounds.create_study(tf, "Bench study", actor=admin, criteria=tuple(criteria),
-                                    carry_forward="all", max_rounds=n_rounds)
-        items = [rounds.add_item(study, f"Item {j}: a strategy to raise soil organic carbon "
-                                        f"stocks in region {j % 5}") for j in range(n_items)]
-        rnd = rounds.draft_round(study, items=items)
-        db.session.commit()
-        study_id = study.id
-        for number in range(1, n_rounds + 1):
-            rnd = db.session.scalar(select(Round).where(Round.study_id == study_id,
-                                                        Round.number == number))
-            rounds.open_round(rnd, actor=admin)
-            panellist_ids = list(db.session.scalars(select(Panellist.id).where(
-                Panellist.study_id == study_id).order_by(Panellist.id)))
-            item_ids = [ri.item_id for ri in rnd.round_items]
-            _answer(db, rnd, panellist_ids, item_ids, criteria, rng, now)
-            db.session.commit()
-            rounds.close_round(rnd, actor=admin)
-            db.session.commit()
-        return study_id
+    study_id, _reports = build_study(
+        app, n_panellists, n_items, criteria, n_rounds=n_rounds, seed=seed,
+        member=lambda i, region_ids: {"region_id": region_ids[i % len(region_ids)],
+                                      "stakeholder_group": GROUPS[(i * 7) % len(GROUPS)],
+                                      "role": "global_leader" if i == 0 else "team_member"},
+        item_text=lambda j: f"Item {j}: a strategy to raise soil organic carbon stocks in "
+                            f"region {j % 5}",
+        carry_forward="all", max_rounds=n_rounds)
+    return study_id
 
 
 def main() -> None:
