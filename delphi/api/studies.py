@@ -19,6 +19,7 @@ from delphi.api.openapi import errors, json_request, obj, ok
 from delphi.domain import NotFound
 from delphi.extensions import db
 from delphi.i18n import current_language
+from delphi.services.accounts import member_by_email
 from delphi.models import (
     Item,
     Panellist,
@@ -246,6 +247,13 @@ def show_study(study_id: int):
     return study_json(study)
 
 
+def _member(email: str) -> User:
+    member = member_by_email(email)
+    if member is None:
+        raise _invalid("email", _("No member has this email address."))
+    return member
+
+
 @bp.post("/studies/<int:study_id>/staff")
 @token_required
 @commit_on_success
@@ -254,15 +262,13 @@ def assign_staff(study_id: int):
     user = _user()
     require(user.is_admin)
     data = json_body()
-    email = field(data, "email", str).strip().lower()
+    email = field(data, "email", str)
     role_name = field(data, "role", str)
     try:
         role = StaffRole(role_name)
     except ValueError:
         raise _invalid("role", _("Choose moderator or researcher.")) from None
-    member = db.session.scalar(select(User).where(User.email == email))
-    if member is None:
-        raise _invalid("email", _("No member has this email address."))
+    member = _member(email)
     rounds.assign_staff(study, member, role, actor=user)
     return {"email": member.email, "role": role.value}, 201
 
@@ -277,10 +283,7 @@ def add_panellist(study_id: int):
     user = _user()
     require(can_moderate(user, study))
     data = json_body()
-    email = field(data, "email", str).strip().lower()
-    member = db.session.scalar(select(User).where(User.email == email))
-    if member is None:
-        raise _invalid("email", _("No member has this email address."))
+    member = _member(field(data, "email", str))
     panellist = rounds.add_panellist(study, member, actor=user)
     db.session.flush()
     return {"pseudonym": panellist.pseudonym, "status": panellist.status.value}, 201

@@ -46,6 +46,11 @@ def normalise_email(email: str) -> str:
         raise InvalidInput(_("Invalid input."), fields={"email": _("Enter a valid email address.")})
 
 
+def member_by_email(email: str | None) -> User | None:
+    """The user with this email address (trimmed, lower case), or None."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
 def password_problem(password: str) -> str | None:
     """What is wrong with a new password, or None (length only, as ASVS 2.1 asks)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:

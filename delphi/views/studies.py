@@ -37,6 +37,7 @@ from delphi.forms_studies import (
     parse_criteria,
 )
 from delphi.i18n import current_language
+from delphi.services.accounts import member_by_email
 from delphi.models import (
     Amendment,
     Item,
@@ -100,8 +101,22 @@ def _form_errors(form) -> None:
             flash(f"{label.text if label else name}: {message}", "error")
 
 
-def _user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+def _with_member(study: Study, form, act):
+    """The panel and staff forms: validate ``form``, find the member by its email,
+    then ``act(user)`` (a service call that returns the success message); flash
+    and redirect (303) to the study page."""
+    if not form.validate_on_submit():
+        _form_errors(form)
+        return redirect(url_for("studies.show", study_id=study.id), 303)
+    user = member_by_email(form.email.data)
+    if user is None:
+        flash(_("No member has this email address."), "error")
+        return redirect(url_for("studies.show", study_id=study.id), 303)
+    try:
+        message = act(user)
+    except DomainError as error:
+        return _failed(error, "studies.show", study_id=study.id)
+    return _done(message, "studies.show", study_id=study.id)
 
 
 def _cutoff(value) -> datetime | None:
@@ -214,19 +229,12 @@ def show(study_id: int):
 def assign_staff(study_id: int):
     study = get_study(study_id)
     form = StaffForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("studies.show", study_id=study.id), 303)
-    user = _user_by_email(form.email.data)
-    if user is None:
-        flash(_("No member has this email address."), "error")
-        return redirect(url_for("studies.show", study_id=study.id), 303)
-    try:
+
+    def assign(user: User) -> str:
         rounds.assign_staff(study, user, StaffRole(form.role.data), actor=current_user)
-    except DomainError as error:
-        return _failed(error, "studies.show", study_id=study.id)
-    return _done(_("%(name)s is now %(role)s of this study.", name=user.name, role=form.role.data),
-                 "studies.show", study_id=study.id)
+        return _("%(name)s is now %(role)s of this study.", name=user.name, role=form.role.data)
+
+    return _with_member(study, form, assign)
 
 
 @bp.post("/<int:study_id>/staff/<int:staff_id>/remove")
@@ -298,21 +306,14 @@ def end(study_id: int):
 @login_required
 def add_panellist(study_id: int):
     study = _moderated(study_id)
-    form = PanellistForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("studies.show", study_id=study.id), 303)
-    user = _user_by_email(form.email.data)
-    if user is None:
-        flash(_("No member has this email address."), "error")
-        return redirect(url_for("studies.show", study_id=study.id), 303)
-    try:
+
+    def add(user: User) -> str:
         panellist = rounds.add_panellist(study, user, actor=current_user)
         db.session.flush()
-    except DomainError as error:
-        return _failed(error, "studies.show", study_id=study.id)
-    return _done(_("%(name)s is on the panel as %(pseudonym)s.", name=user.name,
-                   pseudonym=panellist.pseudonym), "studies.show", study_id=study.id)
+        return _("%(name)s is on the panel as %(pseudonym)s.", name=user.name,
+                 pseudonym=panellist.pseudonym)
+
+    return _with_member(study, PanellistForm(), add)
 
 
 @bp.post("/<int:study_id>/panellists/<pseudonym>/withdraw")
