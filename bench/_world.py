@@ -16,6 +16,26 @@ import numpy as np
 FIXED_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
 
 
+def open_app(path):
+    """The app on the SQLite file ``path`` (cheap password hashing) and whether the
+    file existed; a new file gets the schema and the plan."""
+    from flask_migrate import upgrade
+
+    from delphi import create_app
+    from delphi.extensions import db
+    from delphi.services.plan import load_plan
+
+    reuse = path.exists()
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                      "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+    if not reuse:
+        with app.app_context():
+            upgrade()
+            load_plan()
+            db.session.commit()
+    return app, reuse
+
+
 def insert_ratings(db, rnd, panellist_ids, item_ids, criteria, rng, now) -> None:
     """One submitted response per panellist with a seeded rating of every item × criterion."""
     from sqlalchemy import insert, select

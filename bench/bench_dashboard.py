@@ -68,20 +68,15 @@ def main() -> None:
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from _world import build_study
-    from delphi import create_app
+    from _world import build_study, open_app
     from delphi.extensions import db
     from delphi.models import Round, User
-    from delphi.services.plan import load_plan
 
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(args.database) if args.database else pathlib.Path(tmp) / "bench.sqlite"
-        reuse = path.exists()
-        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
-                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        app, reuse = open_app(path)
         if reuse:
             with app.app_context():
                 rnd = db.session.scalar(select(Round).order_by(Round.id.desc()))
@@ -90,10 +85,6 @@ def main() -> None:
                 admin_identity = admin.get_id()
             print(f"reusing {path} (study {study_id})")
         else:
-            with app.app_context():
-                upgrade()
-                load_plan()
-                db.session.commit()
             t = time.perf_counter()
             study_id, (report,) = build_study(app, args.panellists, args.items, criteria,
                                               member=member)

@@ -56,30 +56,22 @@ def main() -> None:
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from delphi import create_app
+    from _world import open_app
     from delphi.exports.package import build_package
     from delphi.exports.report import render_report
     from delphi.extensions import db
     from delphi.models import Study
-    from delphi.services.plan import load_plan
 
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(args.database) if args.database else pathlib.Path(tmp) / "bench.sqlite"
-        reuse = path.exists()
-        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
-                          "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
+        app, reuse = open_app(path)
         if reuse:
             with app.app_context():
                 study_id = db.session.scalar(select(Study.id).where(Study.title == "Bench study"))
             print(f"reusing {path} (study {study_id})")
         else:
-            with app.app_context():
-                upgrade()
-                load_plan()
-                db.session.commit()
             t = time.perf_counter()
             study_id = build(app, args.panellists, args.items, args.rounds, criteria)
             n = args.panellists * args.items * len(criteria) * args.rounds
