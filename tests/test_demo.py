@@ -1,13 +1,17 @@
 """The demo a newcomer sees: ``flask --app delphi demo``."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import zipfile
+
 from sqlalchemy import func, select
 
 from delphi.extensions import db
 from delphi.models import ItemStatistics, Membership, Round, RoundStatus, Study, User
 
 
-def test_demo_loads_a_living_study_and_prints_logins(app, runner, client):
+def test_demo_loads_a_living_study_and_prints_logins(app, runner, client, tmp_path):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     for role in ("admin", "moderator", "panellist", "researcher"):
@@ -39,3 +43,20 @@ def test_demo_loads_a_living_study_and_prints_logins(app, runner, client):
     assert again.exit_code == 0 and "already" in again.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Study)) == 1
+
+    # A researcher's export of the demo: its reproduction script re-derives
+    # every exported statistic exactly (issue: exports).
+    archive_path = tmp_path / "demo.zip"
+    with app.app_context():
+        study_id = db.session.scalar(select(Study.id))
+    exported = runner.invoke(args=["export", str(study_id), "--tier", "deidentified", "--format",
+                                   "csv", "-o", str(archive_path), "--no-report"])
+    assert exported.exit_code == 0, exported.output
+    folder = tmp_path / "demo-export"
+    with zipfile.ZipFile(archive_path) as archive:
+        archive.extractall(folder)
+    result = subprocess.run([sys.executable, str(folder / "reproduce.py"), str(folder)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith(("match", "MISMATCH"))]
+    assert verdicts and all(line.startswith("match") for line in verdicts)
