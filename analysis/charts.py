@@ -978,7 +978,8 @@ def _draw_convergence(title, _, *, rounds, labels, agree, threshold, medians) ->
             ax.plot(x, row, color=_SERIES_COLOURS[i], marker=_SERIES_MARKERS[i],
                     markersize=5, linewidth=1.6, label=_truncate(lab, 34), zorder=2)
         handles, names = ax.get_legend_handles_labels()
-        _legend(ax, handles, names, ncols=4)
+        # Two columns of labels of up to 34 characters fit in 640 px; more are cut off.
+        _legend(ax, handles, names, ncols=2)
     _round_axis(ax, rounds, _("Round"))
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(_mpl().PercentFormatter(xmax=1.0))
