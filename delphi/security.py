@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,6 @@ from delphi import database
 from delphi.extensions import db, login_manager
 from delphi.models import LoginAttempt, User, utcnow
 
-from functools import lru_cache
 
 #: argon2id with the OWASP parameters (m = 19 MiB, t = 2, p = 1); tests set
 #: cheaper ones through ``ARGON2_PARAMETERS``.
@@ -117,10 +117,14 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
 
 
 def _dummy_hash() -> str:
-    return _DUMMY.setdefault(password_hasher(), password_hasher().hash("only for timing"))
+    """A hash to verify against when the account does not exist, made once per
+    set of argon2 parameters, so an unknown email costs one verify like a real one."""
+    return _dummy_for(password_hasher())
 
 
-_DUMMY: dict = {}
+@lru_cache(maxsize=4)
+def _dummy_for(hasher: PasswordHasher) -> str:
+    return hasher.hash("only for timing")
 
 
 @login_manager.user_loader

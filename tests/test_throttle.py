@@ -159,3 +159,17 @@ def test_web_and_api_failures_add_up(app, make_user):
     fail(client, "ada@example.org", limit - 1)
     client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": WRONG})
     assert login(client, "ada@example.org").status_code == 429
+
+
+def test_a_login_for_an_unknown_email_costs_one_verify_and_no_fresh_hash(client, monkeypatch):
+    """The dummy hash that hides whether an account exists is made once, not per login:
+    otherwise an unknown email would cost a hash and a verify, twice a real account's check."""
+    from argon2 import PasswordHasher
+
+    made = []
+    original = PasswordHasher.hash
+    monkeypatch.setattr(PasswordHasher, "hash", lambda self, pw, **kw: made.append(1) or original(self, pw, **kw))
+    for _ in range(3):
+        response = client.post("/login", data={"email": "nobody@example.org", "password": "not the password"})
+        assert response.status_code == 401
+    assert len(made) <= 1
