@@ -108,7 +108,7 @@ def _configure_secret_key(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from delphi.views import BLUEPRINTS
+    from delphi.views import blueprints
 
-    for blueprint in BLUEPRINTS:
+    for blueprint in blueprints():
         app.register_blueprint(blueprint)

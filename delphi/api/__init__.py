@@ -78,9 +78,9 @@ def field(data: dict, name: str, kind: type | tuple, *, required: bool = True, d
             raise ApiError(422, "invalid", _("Invalid input."), {name: _("This field is required.")})
         return default
     value = data[name]
-    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise ApiError(422, "invalid", _("Invalid input."), {name: _("Wrong type.")})
-    if not isinstance(value, kind):
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # bool is an int in Python, but true is not a number in JSON.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise ApiError(422, "invalid", _("Invalid input."), {name: _("Wrong type.")})
     return value
 

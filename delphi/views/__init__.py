@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request
 from flask_login import current_user, login_required
-
-from delphi.extensions import db
 
 
 def admin_required(view):
@@ -28,17 +26,8 @@ def safe_next(default: str) -> str:
     return default
 
 
-def flash_field_errors(error) -> None:
-    flash(error.message, "error")
-    for name, message in (error.fields or {}).items():
-        flash(f"{name}: {message}", "error")
-
-
-def commit() -> None:
-    db.session.commit()
-
-
-def _blueprints():
+def blueprints() -> list:
+    """Every blueprint of the app, in registration order."""
     from delphi.api import bp as api
     from delphi.views.admin import bp as admin
     from delphi.views.auth import bp as auth
@@ -50,11 +39,3 @@ def _blueprints():
     from delphi.views.extra import blueprints as extra
 
     return blueprints + extra()
-
-
-class _Lazy(list):
-    def __iter__(self):
-        return iter(_blueprints())
-
-
-BLUEPRINTS = _Lazy()
