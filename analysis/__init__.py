@@ -12,6 +12,7 @@ from .descriptive import QUANTILE_METHODS, summarize_items
 from .rand_ucla import rand_ucla
 from .stability import STABLE_PCT_CHANGE, stability
 from .subgroups import SubgroupResult, subgroups
+from .suppression import suppression_masks
 
 __all__ = [
     "ConsensusRule",
@@ -28,4 +29,5 @@ __all__ = [
     "stability",
     "subgroups",
     "summarize_items",
+    "suppression_masks",
 ]

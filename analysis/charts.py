@@ -49,7 +49,6 @@ import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 

@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._validation import as_matrix, check_band, check_items, check_on_scale, check_quantiles, check_scale
+from ._validation import (
+    as_matrix,
+    check_band,
+    check_items,
+    check_on_scale,
+    check_quantiles,
+    check_scale,
+)
 from .consensus import ConsensusRule
 from .descriptive import summarize_items
+from .suppression import suppression_masks
 
 __all__ = ["SubgroupResult", "subgroups"]
 
@@ -142,13 +150,7 @@ def subgroups(
                  for gi in range(g)]
 
     n_cell = np.stack([s["n"].to_numpy() for s in summaries]) if g else np.zeros((0, k), int)
-    primary = n_cell < min_cell
-    complementary = np.zeros_like(primary)
-    for j in np.flatnonzero(primary.sum(axis=0) == 1):
-        open_cells = np.flatnonzero(~primary[:, j])
-        if open_cells.size:
-            complementary[open_cells[np.argmin(n_cell[open_cells, j])], j] = True
-    suppressed = primary | complementary
+    primary, suppressed = suppression_masks(n_cell, min_cell)
 
     cells = _cells_frame(uniques, labels, summaries, n_cell, primary, suppressed, min_cell)
 

@@ -22,7 +22,7 @@ def open_app(path):
     from flask_migrate import upgrade
 
     from delphi import create_app
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.services.plan import load_plan
 
     reuse = path.exists()
@@ -40,7 +40,7 @@ def insert_ratings(db, rnd, panellist_ids, item_ids, criteria, rng, now) -> None
     """One submitted response per panellist with a seeded rating of every item × criterion."""
     from sqlalchemy import insert, select
 
-    from delphi.models import Rating, Response
+    from delphi.core.models import Rating, Response
 
     db.session.execute(insert(Response), [
         {"round_id": rnd.id, "panellist_id": p, "status": "submitted", "draft": {},
@@ -76,9 +76,17 @@ def build_study(app, n_panellists: int, n_items: int, criteria, *, n_rounds: int
     from sqlalchemy import insert, select
 
     import rounds
-    from delphi.models import (ApprovalStatus, Membership, Organisation, Panellist, Region,
-                               Round, TaskForce, User)
-    from delphi.extensions import db
+    from delphi.core.database import db
+    from delphi.core.models import (
+        ApprovalStatus,
+        Membership,
+        Organisation,
+        Panellist,
+        Region,
+        Round,
+        TaskForce,
+        User,
+    )
 
     now = datetime.now(timezone.utc)
     rng = np.random.default_rng(seed)
@@ -106,8 +114,8 @@ def build_study(app, n_panellists: int, n_items: int, criteria, *, n_rounds: int
             for i, u in enumerate(user_ids)])
         study = rounds.create_study(tf, "Bench study", actor=admin, criteria=tuple(criteria),
                                     **study_options)
-        items = [rounds.add_item(study, item_text(j)) for j in range(n_items)]
-        rounds.draft_round(study, items=items)
+        items = [rounds.add_item(study, item_text(j), actor=admin) for j in range(n_items)]
+        rounds.draft_round(study, items=items, actor=admin)
         db.session.commit()
         study_id = study.id
         reports = []

@@ -55,8 +55,8 @@ def build(app, n_panellists: int, n_items: int, criteria: tuple[str, ...], seed:
     from sqlalchemy import insert, select
 
     import rounds
-    from delphi.extensions import db
-    from delphi.models import (
+    from delphi.core.database import db
+    from delphi.core.models import (
         ApprovalStatus,
         Membership,
         Organisation,
@@ -85,8 +85,8 @@ def build(app, n_panellists: int, n_items: int, criteria: tuple[str, ...], seed:
             {"user_id": u, "task_force_id": tf.id, "role": "team_member",
              "status": ApprovalStatus.approved, "joined_at": joined} for u in user_ids])
         study = rounds.create_study(tf, "Bench study", actor=admin, criteria=criteria)
-        items = [rounds.add_item(study, f"Item {j}") for j in range(n_items)]
-        rnd = rounds.draft_round(study, items=items)
+        items = [rounds.add_item(study, f"Item {j}", actor=admin) for j in range(n_items)]
+        rnd = rounds.draft_round(study, items=items, actor=admin)
         rounds.open_round(rnd, actor=admin)  # enrols the 2,000 members
         panellist_ids = list(db.session.scalars(select(Panellist.id).where(Panellist.study_id == study.id)
                                                 .order_by(Panellist.id)))
@@ -129,8 +129,8 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from delphi import create_app
-    from delphi.extensions import db
-    from delphi.models import Round
+    from delphi.core.database import db
+    from delphi.core.models import Round
     from delphi.services.plan import load_plan
 
     with tempfile.TemporaryDirectory() as tmp:

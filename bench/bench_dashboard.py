@@ -44,7 +44,7 @@ def member(i: int, region_ids: list) -> dict:
     """Spread the panellists over stakeholder groups and regions. Uneven shares:
     "funder" has 5 panellists, so with "cannot rate" some of its cells fall under
     5 and are suppressed."""
-    from delphi.models import STAKEHOLDER_GROUPS
+    from delphi.core.models import STAKEHOLDER_GROUPS
 
     groups = STAKEHOLDER_GROUPS[:6]
     group = groups[0] if i % 100 < 40 else groups[1 + (i % 5)] if i % 400 else "funder"
@@ -68,11 +68,11 @@ def main() -> None:
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
+    from _world import build_study, open_app
     from sqlalchemy import select
 
-    from _world import build_study, open_app
-    from delphi.extensions import db
-    from delphi.models import Round, User
+    from delphi.core.database import db
+    from delphi.core.models import Round, User
 
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(args.database) if args.database else pathlib.Path(tmp) / "bench.sqlite"

@@ -56,13 +56,13 @@ def main() -> None:
     args = parser.parse_args()
     criteria = ("importance", "feasibility")
 
+    from _world import open_app
     from sqlalchemy import select
 
-    from _world import open_app
+    from delphi.core.database import db
+    from delphi.core.models import Study
     from delphi.exports.package import build_package
     from delphi.exports.report import render_report
-    from delphi.extensions import db
-    from delphi.models import Study
 
     with tempfile.TemporaryDirectory() as tmp:
         path = pathlib.Path(args.database) if args.database else pathlib.Path(tmp) / "bench.sqlite"

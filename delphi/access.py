@@ -1,17 +1,24 @@
 """Who may see and do what, checked on the server for every object.
 
 Deny by default: every view and API route asks one of these functions about
-the object it serves, and raises :class:`delphi.domain.Forbidden` (403) or
-:class:`delphi.domain.NotFound` (404) when the answer is no.
+the object it serves, and raises :class:`delphi.core.errors.Forbidden` (403) or
+:class:`delphi.core.errors.NotFound` (404) when the answer is no.
 """
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi.domain import Forbidden, NotFound
-from delphi.extensions import db
-from delphi.models import Panellist, PanellistStatus, StaffRole, Study, StudyStaff, User
+from delphi.core.database import db
+from delphi.core.errors import Forbidden, NotFound
+from delphi.core.models import (
+    Panellist,
+    PanellistStatus,
+    StaffRole,
+    Study,
+    StudyStaff,
+    User,
+)
 
 
 def staff_roles(user: User | None, study: Study) -> set[StaffRole]:

@@ -8,6 +8,10 @@ mapping a test passes in.
 from datetime import timedelta
 from pathlib import Path
 
+from flask import current_app
+
+from delphi.core.policy import DEFAULT_POLICY, Policy
+
 
 class Defaults:
     #: SQLAlchemy URL; ``None`` means SQLite in the instance folder.
@@ -44,14 +48,14 @@ class Defaults:
     API_TOKEN_LIFETIME = timedelta(days=30)
 
     # Languages.
-    LANGUAGES = ("en", "fr")
+    LANGUAGES = DEFAULT_POLICY.languages
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: Absolute, so the catalogs are found whatever the working directory.
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
 
     #: Version of the privacy notice the consent refers to.
-    PRIVACY_NOTICE_VERSION = "2026-11"
+    PRIVACY_NOTICE_VERSION = DEFAULT_POLICY.privacy_notice_version
 
     # Mail (issue: invitations and reminders).
     MAIL_SERVER = None
@@ -63,6 +67,16 @@ class Defaults:
     BASE_URL = "http://127.0.0.1:5000"
 
     # Exports: every quasi-identifier combination is shared by at least k panellists.
-    EXPORT_K_ANONYMITY = 5
+    EXPORT_K_ANONYMITY = DEFAULT_POLICY.k_anonymity
     # Subgroup and feedback cells with fewer answers than this are suppressed.
-    MIN_CELL = 5
+    MIN_CELL = DEFAULT_POLICY.min_cell
+
+
+def current_policy() -> Policy:
+    """The running application's :class:`delphi.core.policy.Policy` (read from
+    its configuration once, then kept in ``app.extensions``)."""
+    app = current_app._get_current_object()
+    policy = app.extensions.get("delphi_policy")
+    if policy is None:
+        policy = app.extensions["delphi_policy"] = Policy.from_config(app.config)
+    return policy

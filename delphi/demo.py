@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import select
 
-from delphi.extensions import db
-from delphi.models import (
+import rounds
+from delphi.core.database import db
+from delphi.core.models import (
     ApprovalStatus,
     Membership,
     MembershipStatus,
@@ -30,7 +31,7 @@ from delphi.models import (
     User,
     utcnow,
 )
-from delphi.security import hash_password
+from delphi.core.passwords import hash_password
 from delphi.services.accounts import Registration, organisation_named, register
 from delphi.services.membership import task_force_by_code
 
@@ -136,8 +137,6 @@ def _user(email, name, organisation, region, group, language="en", admin=False) 
 
 def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
     """Create the demo (the caller commits). Returns the logins to print."""
-    import rounds
-
     now = now or utcnow()
     rng = np.random.default_rng(seed)
     who = logins()
@@ -189,10 +188,11 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
     rounds.assign_staff(study, researcher, StaffRole.researcher, actor=admin, now=start)
     items = []
     for text, french, target, *_ in ITEMS:
-        items.append(rounds.add_item(study, text, target=target, translations={"fr": {"text": french}}))
+        items.append(rounds.add_item(study, text, actor=moderator, target=target,
+                                     translations={"fr": {"text": french}}))
     latent = {item.id: spec for item, spec in zip(items, ITEMS)}
 
-    round_ = rounds.draft_round(study, items=items, now=start)
+    round_ = rounds.draft_round(study, actor=moderator, items=items, now=start)
     previous: dict[tuple[int, int, str], int] = {}
     response_rates = [0.92, 0.86, 0.80, 0.45]
     for number in range(1, 5):
@@ -220,8 +220,6 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
 
 def _simulate(rng, round_, panellist, latent, previous, number, criteria):
     """Ratings that drift towards the group's previous median, contested items excepted."""
-    import rounds
-
     ratings = []
     comments = {}
     for round_item in round_.round_items:

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from delphi.domain import DomainError
-from delphi.extensions import db
+from delphi.core.database import db
+from delphi.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from delphi.models import STAKEHOLDER_GROUPS
+from delphi.core.models import STAKEHOLDER_GROUPS
 
 STAKEHOLDER_LABELS = {
     "research": _l("Research and academia"),

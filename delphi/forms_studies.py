@@ -18,7 +18,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+import rounds
 
 SCALE_CHOICES = [("5", _l("5 points")), ("7", _l("7 points")), ("9", _l("9 points"))]
 CARRY_CHOICES = [("no_consensus", _l("Items without consensus")), ("all", _l("All items"))]
@@ -153,8 +162,6 @@ def answers_from_form(formdata, item_ids, criteria):
     Returns ``(answers, posted)`` where ``posted`` keeps the raw values to show
     the form again.
     """
-    import rounds
-
     ratings, comments, posted = [], {}, {}
     for item_id in item_ids:
         for criterion in criteria:

@@ -1,11 +1,21 @@
-"""Language selection: the user's preference, else the browser's."""
+"""Language selection and the template helpers that translate coded values."""
 from __future__ import annotations
 
 from flask import current_app, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
+
+STATUS_LABELS = {
+    "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
+    "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
+}
 
 
 def select_locale() -> str | None:
+    """The user's preference, else the browser's."""
     languages = current_app.config["LANGUAGES"]
     try:
         preferred = current_user.language if current_user.is_authenticated else None
@@ -19,8 +29,6 @@ def select_locale() -> str | None:
 
 
 def current_language() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
 
 
@@ -33,27 +41,12 @@ def region_label(region) -> str:
 
 
 def init_app(app) -> None:
-    """Template helpers that translate coded values."""
-    from flask_babel import lazy_gettext as _l
-
-    from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
-
-    statuses = {
-        "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
-        "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
-    }
-
     @app.context_processor
     def _helpers():
-        from delphi.views.extra import admin_links
-
-        from flask_babel import get_locale
-
         return {
             "get_locale": get_locale,
             "role_label": lambda v: ROLE_LABELS.get(v, v),
             "stakeholder_label": lambda v: STAKEHOLDER_LABELS.get(v, v),
-            "status_label": lambda v: statuses.get(v, v),
+            "status_label": lambda v: STATUS_LABELS.get(v, v),
             "region_label": region_label,
-            "admin_links": admin_links,
         }

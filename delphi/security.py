@@ -1,59 +1,23 @@
-"""Passwords, sessions, login throttling and HTTP security headers."""
+"""Logins, sessions, login throttling and HTTP security headers.
+
+The passwords themselves (argon2id) are :mod:`delphi.core.passwords`.
+"""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from delphi import database
-from delphi.extensions import db, login_manager
-from delphi.models import LoginAttempt, User, utcnow
-
-
-#: argon2id with the OWASP parameters (m = 19 MiB, t = 2, p = 1); tests set
-#: cheaper ones through ``ARGON2_PARAMETERS``.
-DEFAULT_ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
-
-
-@lru_cache(maxsize=4)
-def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
-
-
-def password_hasher() -> PasswordHasher:
-    params = {**DEFAULT_ARGON2, **current_app.config.get("ARGON2_PARAMETERS", {})}
-    return _hasher(params["time_cost"], params["memory_cost"], params["parallelism"])
-
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
+from delphi.core import database, passwords
+from delphi.core.database import db
+from delphi.core.models import LoginAttempt, User, utcnow
+from delphi.extensions import login_manager
 
 #: Safe methods read only: their SQLite transactions begin DEFERRED.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def hash_password(password: str) -> str:
-    return password_hasher().hash(password)
-
-
-def check_password(user: User, password: str) -> bool:
-    """Verify, and rehash in place when the parameters have changed."""
-    hasher = password_hasher()
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    return True
-
-
-def end_sessions(user: User) -> None:
-    """Invalidate every session cookie of ``user`` (logout, password change)."""
-    user.session_version += 1
 
 
 # -- Login throttling, counted in the database so it holds across workers ----
@@ -104,27 +68,13 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         # Spend the same time as a real check, so timing does not reveal accounts.
-        try:
-            password_hasher().verify(_dummy_hash(), password or "")
-        except VerificationError:
-            pass
+        passwords.verify_dummy(password or "")
         record_failed_login(email, client)
         return None, "invalid"
-    if not check_password(user, password or ""):
+    if not passwords.check_password(user, password or ""):
         record_failed_login(email, client)
         return None, "invalid"
     return user, None
-
-
-def _dummy_hash() -> str:
-    """A hash to verify against when the account does not exist, made once per
-    set of argon2 parameters, so an unknown email costs one verify like a real one."""
-    return _dummy_for(password_hasher())
-
-
-@lru_cache(maxsize=4)
-def _dummy_for(hasher: PasswordHasher) -> str:
-    return hasher.hash("only for timing")
 
 
 @login_manager.user_loader
@@ -148,12 +98,10 @@ CSP = (
 
 
 def init_app(app: Flask) -> None:
+    passwords.configure(app.config.get("ARGON2_PARAMETERS"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
-
-    from flask_babel import lazy_gettext
-
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
 
     @app.before_request
@@ -186,8 +134,6 @@ def init_app(app: Flask) -> None:
 
 
 def _is_logged_in() -> bool:
-    from flask_login import current_user
-
     try:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # pragma: no cover - outside a request with a user

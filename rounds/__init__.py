@@ -1,9 +1,11 @@
 """The Delphi process as plain service functions on the models.
 
 See ``rounds/CONTRACT.md``. Every function flushes but never commits, takes
-time as ``now=``, and raises :mod:`delphi.domain` errors.
+time as ``now=``, takes settings as arguments (a
+:class:`delphi.core.policy.Policy`), writes its own audit rows with the
+actor passed in, and raises :mod:`delphi.core.errors` errors.
 """
-from rounds.adapter import RoundData, round_matrices
+from rounds.adapter import COUNTED, RoundData, mark_counted, round_matrices
 from rounds.answering import (
     AnswerSet,
     IncompleteSubmission,
@@ -15,8 +17,8 @@ from rounds.answering import (
     save_answers,
     submit_proposals,
 )
-from rounds.feedback import snapshot_feedback, stopping_reason_text
-from rounds.items import add_item, item_from_proposals, update_item
+from rounds.feedback import snapshot_feedback
+from rounds.items import add_item, item_from_proposals, reword_item, update_item
 from rounds.lifecycle import (
     CloseReport,
     close_due_rounds,
@@ -24,10 +26,23 @@ from rounds.lifecycle import (
     draft_round,
     open_round,
     set_round_items,
-    stopping_verdict,
 )
-from rounds.panel import add_panellist, enrol_panel, panellist_by_pseudonym, withdraw_panellist
-from rounds.results import participation, round_results
+from rounds.panel import (
+    add_panellist,
+    enrol_panel,
+    panellist_by_pseudonym,
+    withdraw_panellist,
+)
+from rounds.panel_attributes import composition, non_responders, panel_attributes
+from rounds.results import (
+    ItemRow,
+    get_round,
+    item_rows,
+    participation,
+    round_results,
+    stopping_in_words,
+)
+from rounds.stopping import stopping_reason_text, stopping_verdict
 from rounds.studies import (
     agree_band,
     assign_staff,
@@ -39,13 +54,17 @@ from rounds.studies import (
     scale_labels_in,
     update_protocol,
 )
+from rounds.subgroups import subgroup_tables
 
 __all__ = [
-    "AnswerSet", "CloseReport", "IncompleteSubmission", "Questionnaire", "QuestionnaireItem", "RatingInput", "RoundData",
+    "COUNTED", "AnswerSet", "CloseReport", "IncompleteSubmission", "ItemRow", "Questionnaire",
+    "QuestionnaireItem", "RatingInput", "RoundData",
     "add_item", "add_panellist", "agree_band", "assign_staff", "close_due_rounds", "close_round",
-    "consensus_rule", "create_study", "default_scale_labels", "draft_key", "draft_round",
-    "end_study", "enrol_panel", "item_from_proposals", "open_round", "panellist_by_pseudonym",
-    "participation", "questionnaire", "remove_staff", "round_matrices", "round_results",
-    "save_answers", "scale_labels_in", "set_round_items", "snapshot_feedback", "stopping_reason_text",
-    "stopping_verdict", "submit_proposals", "update_item", "update_protocol", "withdraw_panellist",
+    "composition", "consensus_rule", "create_study", "default_scale_labels", "draft_key",
+    "draft_round", "end_study", "enrol_panel", "get_round", "item_from_proposals", "item_rows",
+    "mark_counted", "non_responders", "open_round", "panel_attributes", "panellist_by_pseudonym",
+    "participation", "questionnaire", "remove_staff", "reword_item", "round_matrices",
+    "round_results", "save_answers", "scale_labels_in", "set_round_items", "snapshot_feedback",
+    "stopping_in_words", "stopping_reason_text", "stopping_verdict", "subgroup_tables",
+    "submit_proposals", "update_item", "update_protocol", "withdraw_panellist",
 ]

@@ -1,7 +1,10 @@
-"""The adapter: a round's submitted ratings as the arrays ``analysis`` takes.
+"""The adapter: a round's counted ratings as the arrays ``analysis`` takes.
 
 This is the only place that turns answers into arrays (closing a round, the
-dashboard's subgroups and every other reader use it). The ratings are read with
+dashboard's subgroups and every other reader use it), and it holds the one
+definition of a counted answer: a response that was submitted, by a
+panellist on the panel, when its round closed (:func:`mark_counted`, called
+by ``close_round``; ``Response.counted``). The ratings are read with
 one query that returns one packed string of ratings per response (no ORM
 objects, no row per rating), and the matrices are built with numpy index
 arithmetic, with no Python loop per rating.
@@ -11,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import BigInteger, String, case, cast, func, select
+from sqlalchemy import BigInteger, String, case, cast, func, select, update
 
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core.database import db
+from delphi.core.models import (
     Panellist,
     PanellistStatus,
     Rating,
@@ -45,6 +48,24 @@ class RoundData:
         return int(self.panellist_ids.shape[0])
 
 
+def mark_counted(round: Round) -> int:
+    """Mark the responses that count in ``round`` as it closes: submitted, by a
+    panellist active now. Returns how many. Readers of closed rounds take only
+    these (:data:`COUNTED`), so withdrawals after the close change nothing."""
+    active = select(Panellist.id).where(Panellist.study_id == round.study_id,
+                                       Panellist.status == PanellistStatus.active)
+    result = db.session.execute(
+        update(Response)
+        .where(Response.round_id == round.id, Response.status == ResponseStatus.submitted,
+               Response.panellist_id.in_(active))
+        .values(counted=True).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+#: The condition on ``Response`` of a counted answer (see :func:`mark_counted`).
+COUNTED = Response.counted.is_(True)
+
+
 def round_item_ids(round_id: int) -> list[int]:
     return list(db.session.scalars(
         select(RoundItem.item_id).where(RoundItem.round_id == round_id).order_by(RoundItem.position,
@@ -58,7 +79,7 @@ _NO_VALUE = _VALUE_SLOTS - 1  # "cannot rate" (NULL)
 
 
 def ratings_query(round_ids, criteria):
-    """The one query of the submitted ratings: one row per submitted response,
+    """The one query of the counted ratings: one row per counted response,
     ``(round_id, panellist_id, packed)`` where the database packs the response's
     ratings into one string of integers (see :func:`read_ratings`). The criterion
     is its index in ``criteria`` (a SQL ``CASE``; ``len(criteria)`` for any other).
@@ -72,8 +93,7 @@ def ratings_query(round_ids, criteria):
         select(Response.round_id, Response.panellist_id,
                func.aggregate_strings(cast(packed, String), ","))
         .join(Rating, Rating.response_id == Response.id)
-        .where(Response.round_id.in_(list(round_ids)),
-               Response.status == ResponseStatus.submitted)
+        .where(Response.round_id.in_(list(round_ids)), COUNTED)
         .group_by(Response.id, Response.round_id, Response.panellist_id)
     )
 
@@ -111,16 +131,10 @@ def read_ratings(round_ids, criteria) -> np.ndarray:
 
 
 def load_rounds(specs: dict[int, list[int]], criteria: list[str]) -> dict[int, RoundData]:
-    """Matrices of several rounds (``{round_id: item_ids}``) from one query of the
-    ratings (plus one small query of the study's withdrawn panellists)."""
+    """Matrices of several rounds (``{round_id: item_ids}``) from one query of
+    their counted ratings."""
     criteria = list(criteria)
-    rows = read_ratings(specs.keys(), criteria)
-    withdrawn = []
-    if rows.shape[0]:
-        study_id = select(Round.study_id).where(Round.id == next(iter(specs))).scalar_subquery()
-        withdrawn = list(db.session.scalars(select(Panellist.id).where(
-            Panellist.study_id == study_id, Panellist.status != PanellistStatus.active)))
-    return build_round_data(rows, specs, criteria, exclude_panellists=withdrawn)
+    return build_round_data(read_ratings(specs.keys(), criteria), specs, criteria)
 
 
 def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str], *,
@@ -168,6 +182,7 @@ def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str], *,
 
 
 def round_matrices(round: Round) -> RoundData:
-    """The round's submitted ratings, one matrix per criterion of the study."""
+    """The round's counted ratings, one matrix per criterion of the study
+    (empty before the round closes)."""
     return load_rounds({round.id: round_item_ids(round.id)},
                        list(round.study.criteria or []))[round.id]

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from delphi.domain import Forbidden, InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core.clock import now_or
+from delphi.core.database import db
+from delphi.core.errors import Forbidden, InvalidInput, StateError
+from delphi.core.models import (
     Item,
     ItemComment,
     Panellist,
@@ -25,7 +26,6 @@ from delphi.models import (
     RoundStatus,
 )
 from rounds import signals
-from rounds._util import now_or
 from rounds.lifecycle import _lock_round
 from rounds.studies import scale_labels_in
 

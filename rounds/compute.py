@@ -5,15 +5,18 @@ from dataclasses import asdict
 
 import numpy as np
 
-from analysis import interpret_w, kendall_w, rand_ucla, rand_ucla_verdicts, stability, summarize_items
-from delphi.models import Study
-from rounds._util import jsonable, to_float
+from analysis import (
+    interpret_w,
+    kendall_w,
+    rand_ucla,
+    rand_ucla_verdicts,
+    stability,
+    summarize_items,
+)
+from delphi.core.jsonable import jsonable, to_float
+from delphi.core.models import Study
 from rounds.adapter import RoundData
 from rounds.studies import agree_band, consensus_rule
-
-SETTLED = ("consensus_in", "consensus_out")
-#: Share of item × criterion pairs that must be stable for a round to count as stable.
-STABLE_SHARE = 0.8
 
 _RULE_CONDITIONS = ("n_ok", "iqr_ok", "agreement_ok", "disagreement_ok", "median_ok")
 _RAND_FIGURES = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di", "disagreement",
@@ -96,11 +99,3 @@ def round_stability(study: Study, before: RoundData, after: RoundData) -> dict:
         for item_id, record in records.items():
             out[f"{int(item_id)}:{criterion}"] = jsonable(record)
     return out
-
-
-def stable_share(stability_map: dict) -> float | None:
-    """Share of item × criterion pairs (with pairs) that are stable; None if none."""
-    flags = [v.get("stable") for v in stability_map.values() if v.get("stable") is not None]
-    if not flags:
-        return None
-    return sum(1 for f in flags if f) / len(flags)

@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import random
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi.extensions import db
-from delphi.models import (
-    ItemComment,
-    ItemStatistics,
-    Panellist,
-    PanellistStatus,
-    Response,
-    ResponseStatus,
-    Round,
-)
+from delphi.core.database import db
+from delphi.core.models import ItemComment, Response, Round
+from delphi.core.policy import DEFAULT_POLICY
+from rounds.results import item_rows
 
 FEEDBACK_FIELDS = ("n", "median", "q1", "q3", "iqr", "counts", "agreement")
 
@@ -29,35 +21,30 @@ def shuffled_comments(round_id: int, item_id: int, texts_by_id: list[tuple[int, 
     return texts
 
 
-def snapshot_feedback(source: Round, item_ids) -> dict[int, dict]:
+def snapshot_feedback(source: Round, item_ids, *,
+                      min_cell: int = DEFAULT_POLICY.min_cell) -> dict[int, dict]:
     """``{item_id: feedback}`` from the frozen statistics of the closed round
     ``source``: ``{"round", "round_id", "criteria": {c: {n, median, q1, q3, iqr,
     counts, agreement}}, "comments": [texts]}``. Never a name. Items that were
     not in ``source`` get no entry.
 
-    A criterion with fewer than ``MIN_CELL`` ratings (app config, default 5)
-    is fed back as ``{"n": n, "suppressed": True}`` with every figure None:
-    with so few answers the distribution would tell panellists what the
+    A criterion with fewer than ``min_cell`` ratings (the policy's
+    ``min_cell``, default 5) is fed back as ``{"n": n, "suppressed": True}``
+    with every figure None: with so few answers the distribution would tell panellists what the
     others rated. The frozen statistics themselves are kept whole for the
     moderators, and no outside-IQR reason is asked for such an item.
     """
-    min_cell = int(current_app.config.get("MIN_CELL", 5))
     item_ids = [int(i) for i in item_ids]
     if not item_ids:
         return {}
-    stats = db.session.execute(
-        select(ItemStatistics.item_id, ItemStatistics.criterion, ItemStatistics.n,
-               ItemStatistics.median, ItemStatistics.q1, ItemStatistics.q3, ItemStatistics.iqr,
-               ItemStatistics.counts, ItemStatistics.agreement)
-        .where(ItemStatistics.round_id == source.id, ItemStatistics.item_id.in_(item_ids))
-    ).all()
+    wanted = set(item_ids)
+    stats = [row for row in item_rows(source) if row.item_id in wanted]
     comments: dict[int, list[tuple[int, str]]] = {}
     for comment_id, item_id, text in db.session.execute(
         select(ItemComment.id, ItemComment.item_id, ItemComment.text)
         .join(Response, Response.id == ItemComment.response_id)
-        .join(Panellist, Panellist.id == Response.panellist_id)
-        .where(Response.round_id == source.id, Response.status == ResponseStatus.submitted,
-               Panellist.status == PanellistStatus.active, ItemComment.item_id.in_(item_ids))
+        .where(Response.round_id == source.id, Response.counted.is_(True),
+               ItemComment.item_id.in_(item_ids))
     ):
         comments.setdefault(item_id, []).append((comment_id, text))
     out: dict[int, dict] = {}
@@ -77,23 +64,3 @@ def snapshot_feedback(source: Round, item_ids) -> dict[int, dict]:
             "counts": list(row.counts), "agreement": row.agreement,
         }
     return out
-
-
-STOPPING_CODES = ("max_rounds", "all_settled", "w_and_stable", "nothing_to_carry")
-
-
-def stopping_reason_text(reason: dict) -> str:
-    """The reason of a stopping verdict in the current language (by its ``code``)."""
-    code = reason.get("code")
-    d = reason.get("details") or {}
-    if code == "max_rounds":
-        return _("The study has reached its maximum of %(n)d rounds.", n=d.get("max_rounds", 0))
-    if code == "all_settled":
-        return _("Every item has a settled verdict (consensus in or out).")
-    if code == "w_and_stable":
-        return _("Kendall's W is at or above %(t)s on every criterion and the round was stable "
-                 "(%(share)d%% of items stable).", t=d.get("threshold"),
-                 share=round(100 * (d.get("stable_share") or 0)))
-    if code == "nothing_to_carry":
-        return _("No item is left to carry into another round.")
-    return str(code)

@@ -1,13 +1,26 @@
-"""Items: statements to rate, their translations, targets and lineage."""
+"""Items: statements to rate, their translations, targets and lineage.
+
+Every change is audited here, with the actor the caller passes in, so the
+web, the API and the CLI write the same rows.
+"""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from delphi.domain import InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import Item, Proposal, Round, RoundItem, RoundStatus, Study, StudyStatus
-from rounds._util import now_or
+from delphi.core import audit
+from delphi.core.clock import now_or
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput, StateError
+from delphi.core.models import (
+    Item,
+    Proposal,
+    Round,
+    RoundItem,
+    RoundStatus,
+    Study,
+    StudyStatus,
+)
 
 TARGETS = (None, "2030", "2050")
 
@@ -52,9 +65,8 @@ def _next_code(study: Study) -> str:
     return f"I{number:02d}"
 
 
-def add_item(study: Study, text, *, background="", target=None, translations=None, lineage=None,
-             now=None) -> Item:
-    """A new item, coded ``I01``, ``I02``, … in order of creation."""
+def _new_item(study: Study, text, *, background="", target=None, translations=None, lineage=None,
+              now=None) -> Item:
     if study.status is StudyStatus.ended:
         raise StateError(_("This study has ended."))
     values = _check(text, background or "", target if target is not None else "", translations or {})
@@ -66,29 +78,65 @@ def add_item(study: Study, text, *, background="", target=None, translations=Non
     return item
 
 
+def add_item(study: Study, text, *, actor, background="", target=None, translations=None,
+             lineage=None, now=None) -> Item:
+    """A new item, coded ``I01``, ``I02``, … in order of creation. Audited
+    (``item.added``)."""
+    item = _new_item(study, text, background=background, target=target,
+                     translations=translations, lineage=lineage, now=now)
+    audit.record(actor, "item.added", item, details={"study_id": study.id, "code": item.code},
+                 now=now_or(now))
+    return item
+
+
 def item_in_opened_round(item: Item) -> bool:
     return db.session.scalar(
         select(func.count(RoundItem.id)).join(Round, RoundItem.round_id == Round.id)
         .where(RoundItem.item_id == item.id, Round.status != RoundStatus.draft)) > 0
 
 
-def update_item(item: Item, *, text=None, background=None, target=None, translations=None) -> Item:
-    """Edit an item that is in no opened round (``StateError`` otherwise: create a
-    new item with ``lineage`` instead, so that answers keep their meaning).
-    ``target=""`` clears the target."""
+def update_item(item: Item, *, actor, text=None, background=None, target=None, translations=None,
+                now=None) -> Item:
+    """Edit an item that is in no opened round (``StateError`` otherwise: reword
+    it with :func:`reword_item` instead, so that answers keep their meaning).
+    ``target=""`` clears the target. Audited (``item.updated``) when anything
+    changed."""
     if item_in_opened_round(item):
         raise StateError(_("This item has been rated already; add a reworded item instead."))
     values = _check(text, background, target, translations, text_required=False)
-    for name, value in values.items():
-        setattr(item, name, value)
+    changed = sorted(name for name, value in values.items() if getattr(item, name) != value)
+    for name in changed:
+        setattr(item, name, values[name])
     db.session.flush()
+    if changed:
+        audit.record(actor, "item.updated", item, details={"fields": changed}, now=now_or(now))
     return item
 
 
-def item_from_proposals(study: Study, text, proposal_ids, *, from_items=(), background="",
-                        target=None, translations=None) -> Item:
+def reword_item(item: Item, text, *, actor, now=None) -> Item:
+    """A new item that rewords ``item`` (its lineage names it); in the draft
+    round, if there is one, it takes the old item's place. Audited
+    (``item.reworded``)."""
+    study = db.session.get(Study, item.study_id)
+    new = _new_item(study, text, lineage={"proposals": [], "items": [item.id]}, now=now)
+    in_draft = db.session.scalar(
+        select(RoundItem).join(Round, Round.id == RoundItem.round_id)
+        .where(Round.study_id == study.id, Round.status == RoundStatus.draft,
+               RoundItem.item_id == item.id))
+    if in_draft is not None:
+        # The new wording was never rated: it takes the old one's place without feedback.
+        in_draft.item_id = new.id
+        in_draft.feedback = None
+        db.session.flush()
+    audit.record(actor, "item.reworded", new, details={"from": item.id, "code": new.code},
+                 now=now_or(now))
+    return new
+
+
+def item_from_proposals(study: Study, text, proposal_ids, *, actor, from_items=(), background="",
+                        target=None, translations=None, now=None) -> Item:
     """An item made from proposals (merged, split or reworded) and/or earlier items;
-    its lineage keeps their ids."""
+    its lineage keeps their ids. Audited (``item.merged``)."""
     proposal_ids = sorted({int(p) for p in proposal_ids or ()})
     item_ids = sorted({int(getattr(i, "id", i)) for i in from_items or ()})
     if proposal_ids:
@@ -108,5 +156,9 @@ def item_from_proposals(study: Study, text, proposal_ids, *, from_items=(), back
             raise InvalidInput(_("Invalid input."),
                                fields={"from_items": _("Unknown items: %(ids)s",
                                                        ids=", ".join(map(str, missing)))})
-    return add_item(study, text, background=background, target=target, translations=translations,
-                    lineage={"proposals": proposal_ids, "items": item_ids})
+    item = _new_item(study, text, background=background, target=target, translations=translations,
+                     lineage={"proposals": proposal_ids, "items": item_ids}, now=now)
+    audit.record(actor, "item.merged", item,
+                 details={"proposals": proposal_ids, "items": item_ids, "code": item.code},
+                 now=now_or(now))
+    return item

@@ -8,11 +8,11 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select
 
-from delphi import audit
-from delphi.domain import InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import (
-    CarryForward,
+from delphi.core import audit
+from delphi.core.clock import now_or
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput, StateError
+from delphi.core.models import (
     Item,
     ItemStatistics,
     Panellist,
@@ -28,12 +28,14 @@ from delphi.models import (
     Study,
     StudyStatus,
 )
+from delphi.core.policy import DEFAULT_POLICY, Policy
 from rounds import signals
-from rounds._util import now_or
-from rounds.adapter import load_rounds, round_item_ids
-from rounds.compute import SETTLED, STABLE_SHARE, concordance, item_statistics, round_stability, stable_share
-from rounds.feedback import snapshot_feedback, stopping_reason_text
+from rounds.adapter import load_rounds, mark_counted, round_item_ids
+from rounds.compute import concordance, item_statistics, round_stability
+from rounds.feedback import snapshot_feedback
 from rounds.panel import enrol_panel
+from rounds.results import stopping_in_words
+from rounds.stopping import carried_items, stopping_verdict
 from rounds.studies import lock_protocol
 
 
@@ -81,10 +83,12 @@ def _check_items(study: Study, items) -> list[Item]:
     return [found[i] for i in ids]
 
 
-def _set_items(round: Round, items: list[Item], feedback: dict[int, dict] | None = None) -> None:
+def _set_items(round: Round, items: list[Item], feedback: dict[int, dict] | None = None, *,
+               min_cell: int) -> None:
     if feedback is None:
         source = last_closed_round(round.study, before=round.number)
-        feedback = snapshot_feedback(source, [i.id for i in items]) if source is not None else {}
+        feedback = snapshot_feedback(source, [i.id for i in items], min_cell=min_cell) \
+            if source is not None else {}
     kept = {ri.item_id: ri for ri in round.round_items}
     wanted = {i.id for i in items}
     for ri in list(round.round_items):
@@ -100,10 +104,12 @@ def _set_items(round: Round, items: list[Item], feedback: dict[int, dict] | None
     db.session.flush()
 
 
-def draft_round(study: Study, *, items=None, kind=RoundKind.rating, closes_at=None, now=None) -> Round:
+def draft_round(study: Study, *, actor, items=None, kind=RoundKind.rating, closes_at=None,
+                policy: Policy = DEFAULT_POLICY, now=None) -> Round:
     """Draft the study's next round (``items``: Item objects or ids, in order; each
-    gets its feedback from the last closed round). ``StateError`` if a draft or
-    open round exists or the study has ended."""
+    gets its feedback from the last closed round, cells under ``policy.min_cell``
+    suppressed). ``StateError`` if a draft or open round exists or the study has
+    ended. Audited (``round.drafted``)."""
     now = now_or(now)
     if study.status is StudyStatus.ended:
         raise StateError(_("This study has ended."))
@@ -119,15 +125,24 @@ def draft_round(study: Study, *, items=None, kind=RoundKind.rating, closes_at=No
     round.study = study
     db.session.add(round)
     db.session.flush()
-    _set_items(round, item_list)
+    _set_items(round, item_list, min_cell=policy.min_cell)
+    audit.record(actor, "round.drafted", round,
+                 details={"study_id": study.id, "number": number, "kind": kind.value,
+                          "items": [i.id for i in item_list]}, now=now)
     return round
 
 
-def set_round_items(round: Round, items) -> Round:
-    """Replace a draft round's items (Item objects or ids, in order)."""
+def set_round_items(round: Round, items, *, actor, policy: Policy = DEFAULT_POLICY,
+                    now=None) -> Round:
+    """Replace a draft round's items (Item objects or ids, in order). Audited
+    (``round.items_set``)."""
     if round.status is not RoundStatus.draft:
         raise StateError(_("Only a draft round can be edited."))
-    _set_items(round, _check_items(round.study, items))
+    item_list = _check_items(round.study, items)
+    _set_items(round, item_list, min_cell=policy.min_cell)
+    audit.record(actor, "round.items_set", round,
+                 details={"study_id": round.study_id, "number": round.number,
+                          "items": [i.id for i in item_list]}, now=now_or(now))
     return round
 
 
@@ -184,66 +199,14 @@ def _participation_counts(round: Round) -> tuple[int, int, int]:
     return invited, started, submitted
 
 
-def carried_items(study: Study, item_ids: list[int], rows: list[dict]) -> list[int]:
-    """The items the next round carries: all, or those with a criterion not settled
-    (``no_consensus`` or ``insufficient_n``) under the default policy."""
-    if study.carry_forward is CarryForward.all:
-        return list(item_ids)
-    unsettled = {r["item_id"] for r in rows if r["verdict"] not in SETTLED}
-    return [i for i in item_ids if i in unsettled]
-
-
-def stopping_verdict(study: Study, round: Round, rows: list[dict], concordance_map: dict,
-                     stability_map: dict, carry: list[int]) -> dict:
-    """The stopping rule's verdict: ``{"stop", "reasons": [{code, message, details}],
-    "checks": {...}}``. Stop when any of:
-
-    * ``max_rounds``: this round's number reached ``study.max_rounds``;
-    * ``all_settled`` (when ``stop_when_settled``): every item × criterion has the
-      verdict ``consensus_in`` or ``consensus_out``;
-    * ``w_and_stable`` (when ``stop_w_threshold`` is set): W ≥ the threshold on every
-      criterion **and** the round was stable against the previous one, i.e. at least
-      ``STABLE_SHARE`` (80 %) of the item × criterion pairs compared have
-      ``stable`` = True (Scheibe's change < 15 %);
-    * ``nothing_to_carry``: the carry-forward policy leaves no item.
-    """
-    reasons = []
-    settled = sum(1 for r in rows if r["verdict"] in SETTLED)
-    ws = {c: v.get("w") for c, v in concordance_map.items()}
-    share = stable_share(stability_map)
-    checks = {
-        "round": round.number, "max_rounds": study.max_rounds,
-        "settled": settled, "pairs": len(rows), "stop_when_settled": study.stop_when_settled,
-        "w": ws, "w_threshold": study.stop_w_threshold,
-        "stable_share": share, "stable_share_min": STABLE_SHARE,
-        "carry_forward": list(carry),
-    }
-
-    def add(code, **details):
-        reason = {"code": code, "details": details}
-        reason["message"] = stopping_reason_text(reason)
-        reasons.append(reason)
-
-    if round.number >= study.max_rounds:
-        add("max_rounds", max_rounds=study.max_rounds)
-    if study.stop_when_settled and rows and settled == len(rows):
-        add("all_settled", settled=settled)
-    threshold = study.stop_w_threshold
-    if threshold is not None and ws and all(w is not None and w >= threshold for w in ws.values()) \
-            and share is not None and share >= STABLE_SHARE:
-        add("w_and_stable", threshold=threshold, stable_share=share)
-    if not carry:
-        add("nothing_to_carry")
-    return {"stop": bool(reasons), "reasons": reasons, "checks": checks}
-
-
-def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
+def close_round(round: Round, *, actor=None, policy: Policy = DEFAULT_POLICY, now=None) -> CloseReport:
     """open → closed, in the caller's one transaction.
 
     Takes the round row ``FOR UPDATE`` first (PostgreSQL; on SQLite the write
-    transaction is ``BEGIN IMMEDIATE``), re-checks the round is open, reads
-    the submitted ratings of active panellists (this round and the previous
-    one, one query), freezes ``ItemStatistics`` for every item × criterion
+    transaction is ``BEGIN IMMEDIATE``), re-checks the round is open, marks
+    the responses that count (submitted, by panellists on the panel now:
+    ``Response.counted``, which every later reader of the round uses), reads
+    the counted ratings (this round and the previous one, one query), freezes ``ItemStatistics`` for every item × criterion
     and the ``RoundStatistics``, and drafts the next round with each carried
     item's feedback unless the stopping rule says stop. Audited (actor None =
     the deadline); sends ``round_closed``.
@@ -259,6 +222,7 @@ def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
         return _close_open_ended(round, actor=actor, now=now, t0=t0)
 
     # -- read -------------------------------------------------------------
+    mark_counted(round)
     item_ids = round_item_ids(round.id)
     specs = {round.id: item_ids}
     previous = last_closed_round(study, before=round.number)
@@ -295,7 +259,8 @@ def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
         db.session.add(next_round)
         db.session.flush()
         items = _check_items(study, carry)
-        _set_items(next_round, items, snapshot_feedback(round, carry))
+        _set_items(next_round, items, snapshot_feedback(round, carry, min_cell=policy.min_cell),
+                   min_cell=policy.min_cell)
     audit.record(actor, "round.close", round,
                  details={"study_id": study.id, "number": round.number, "submitted": submitted,
                           "invited": invited, "stop": stopping["stop"],
@@ -306,12 +271,14 @@ def close_round(round: Round, *, actor=None, now=None) -> CloseReport:
     t4 = time.perf_counter()
     timings = {"read": t1 - t0, "statistics": t2 - t1, "write": t3 - t2, "signals": t4 - t3,
                "total": t4 - t0}
-    return CloseReport(round=round, next_round=next_round, stopping=stopping, timings=timings)
+    return CloseReport(round=round, next_round=next_round, stopping=stopping_in_words(stopping),
+                       timings=timings)
 
 
 def _close_open_ended(round: Round, *, actor, now, t0) -> CloseReport:
     """Close an open-ended round: count who proposed; the moderator then turns
     the proposals into items and drafts the next round."""
+    mark_counted(round)
     invited = db.session.scalar(select(func.count(Panellist.id)).where(
         Panellist.study_id == round.study_id, Panellist.status == PanellistStatus.active)) or 0
     proposers = db.session.scalar(
@@ -338,7 +305,7 @@ def _close_open_ended(round: Round, *, actor, now, t0) -> CloseReport:
                                 "total": t2 - t0})
 
 
-def close_due_rounds(*, now=None) -> list[Round]:
+def close_due_rounds(*, policy: Policy = DEFAULT_POLICY, now=None) -> list[Round]:
     """Close every open round whose deadline has passed (``closes_at <= now``).
     Idempotent: a second call finds nothing to close."""
     now = now_or(now)
@@ -348,7 +315,7 @@ def close_due_rounds(*, now=None) -> list[Round]:
     closed = []
     for round in due:
         try:
-            close_round(round, actor=None, now=now)
+            close_round(round, actor=None, policy=policy, now=now)
         except StateError:  # closed meanwhile by a moderator
             continue
         closed.append(round)

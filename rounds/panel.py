@@ -7,10 +7,11 @@ import secrets
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi import audit
-from delphi.domain import Conflict, StateError
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core import audit
+from delphi.core.clock import now_or
+from delphi.core.database import db
+from delphi.core.errors import Conflict, StateError
+from delphi.core.models import (
     ApprovalStatus,
     Membership,
     Panellist,
@@ -19,7 +20,6 @@ from delphi.models import (
     StudyStatus,
     User,
 )
-from rounds._util import now_or
 
 #: Pseudonym alphabet: upper-case letters and digits without look-alikes (0/O, 1/I/L).
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis import QUANTILE_METHODS, ConsensusRule
-from delphi import audit
-from delphi.domain import Conflict, Forbidden, InvalidInput, NotFound, StateError
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core import audit
+from delphi.core.clock import now_or
+from delphi.core.database import db
+from delphi.core.errors import Conflict, Forbidden, InvalidInput, NotFound, StateError
+from delphi.core.jsonable import jsonable
+from delphi.core.models import (
     Amendment,
     CarryForward,
     Round,
@@ -25,7 +27,6 @@ from delphi.models import (
     TaskForce,
     User,
 )
-from rounds._util import jsonable, now_or
 
 SCALES = (5, 7, 9)
 MAX_CRITERIA = 3

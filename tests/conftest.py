@@ -75,7 +75,7 @@ def _migrate(database_url: str) -> None:
     from flask_migrate import upgrade
 
     from delphi import create_app
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.services.plan import load_plan
 
     app = create_app(base_config(database_url))
@@ -120,7 +120,7 @@ def database_url(_template_database, tmp_path) -> str:
 @pytest.fixture
 def app(request, database_url, tmp_path):
     from delphi import create_app
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     config = base_config(database_url)
     if request.node.get_closest_marker("csrf"):
@@ -137,8 +137,8 @@ def app(request, database_url, tmp_path):
 
 
 def _truncate(app) -> None:
-    from delphi.extensions import db
-    from delphi.models import Base
+    from delphi.core.database import db
+    from delphi.core.models import Base
     from delphi.services.plan import load_plan
 
     with app.app_context():
@@ -164,8 +164,8 @@ def make_user(app):
     """``make_user(email=None, *, admin=False, organisation="Independent",
     status="none", name=None, region="Europe", stakeholder_group="research",
     language="en")`` → the new User (password: ``PASSWORD``)."""
-    from delphi.extensions import db
-    from delphi.models import MembershipStatus
+    from delphi.core.database import db
+    from delphi.core.models import MembershipStatus
     from delphi.services.accounts import Registration, register
 
     counter = iter(range(1, 100_000))

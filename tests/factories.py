@@ -65,8 +65,14 @@ def build_study(app, *, task_force="A5", n_panellists=12, n_items=6, criteria=("
     the study (``protocol``: any other ``create_study`` keyword), assign the staff,
     add ``n_items`` items and draft round 1 with them (not opened)."""
     import rounds
-    from delphi.extensions import db
-    from delphi.models import ApprovalStatus, Membership, StaffRole, TaskForce, TaskForceRole
+    from delphi.core.database import db
+    from delphi.core.models import (
+        ApprovalStatus,
+        Membership,
+        StaffRole,
+        TaskForce,
+        TaskForceRole,
+    )
 
     tag = f"w{next(_COUNTER)}"
     with app.app_context():
@@ -93,9 +99,9 @@ def build_study(app, *, task_force="A5", n_panellists=12, n_items=6, criteria=("
         rounds.assign_staff(study, moderator, StaffRole.moderator, actor=admin)
         rounds.assign_staff(study, researcher, StaffRole.researcher, actor=admin)
         items = [rounds.add_item(study, f"Strategy {i}: measure soil organic carbon, option {i}",
-                                 background=f"Background of strategy {i}.")
+                                 background=f"Background of strategy {i}.", actor=admin)
                  for i in range(1, n_items + 1)]
-        rounds.draft_round(study, items=items)
+        rounds.draft_round(study, items=items, actor=admin)
         db.session.commit()
         return World(study_id=study.id, admin=admin.email, moderator=moderator.email,
                      researcher=researcher.email, panellists=panellists,
@@ -105,16 +111,16 @@ def build_study(app, *, task_force="A5", n_panellists=12, n_items=6, criteria=("
 
 
 def user_by_email(email: str):
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     return db.session.scalar(select(User).where(User.email == email))
 
 
 def get_round(world: World, number: int):
     """The Round ``number`` of the world's study (inside an app context)."""
-    from delphi.extensions import db
-    from delphi.models import Round
+    from delphi.core.database import db
+    from delphi.core.models import Round
 
     found = db.session.scalar(select(Round).where(Round.study_id == world.study_id,
                                                   Round.number == number))
@@ -123,8 +129,8 @@ def get_round(world: World, number: int):
 
 
 def panellist_of(world: World, email: str):
-    from delphi.extensions import db
-    from delphi.models import Panellist, User
+    from delphi.core.database import db
+    from delphi.core.models import Panellist, User
 
     return db.session.scalar(select(Panellist).join(User, User.id == Panellist.user_id)
                              .where(Panellist.study_id == world.study_id, User.email == email))
@@ -133,7 +139,7 @@ def panellist_of(world: World, email: str):
 def open_round_of(app, world: World, number: int, *, closes_at=None, now=None):
     """Open round ``number`` (a draft) as the moderator; returns its id."""
     import rounds
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         rnd = get_round(world, number)
@@ -159,8 +165,8 @@ def answer_round(app, world: World, number: int, values: Values = None, *, seed=
     Returns the answers given: ``{email: {item_id: {criterion: value}}}``.
     """
     import rounds
-    from delphi.extensions import db
-    from delphi.models import RoundStatus
+    from delphi.core.database import db
+    from delphi.core.models import RoundStatus
     from rounds.answering import _outside_iqr
 
     rng = np.random.default_rng(seed)
@@ -204,7 +210,7 @@ def close(app, world: World, number: int, *, now=None):
     """Close round ``number`` as the moderator; returns the ``CloseReport`` (its
     rounds are detached but loaded: ``report.round.id``, ``report.next_round.number``)."""
     import rounds
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         rnd = get_round(world, number)

@@ -27,8 +27,8 @@ def api_registration(**changes) -> dict:
 
 
 def stored_user(app, email):
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
@@ -40,8 +40,8 @@ def stored_user(app, email):
 
 
 def organisation(app, name):
-    from delphi.extensions import db
-    from delphi.models import Organisation
+    from delphi.core.database import db
+    from delphi.core.models import Organisation
 
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))
@@ -51,8 +51,8 @@ def organisation(app, name):
 
 
 def user_count(app) -> int:
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(User))
@@ -84,7 +84,7 @@ def test_web_registration_creates_the_account_and_logs_in(app, client):
 
 
 def test_web_registration_records_consent_time_and_notice_version(app, client):
-    from delphi.models import utcnow
+    from delphi.core.models import utcnow
 
     before = utcnow()
     client.post("/register", data=REGISTRATION)

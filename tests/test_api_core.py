@@ -62,8 +62,8 @@ def test_an_unknown_task_force_is_a_json_404(client, code):
 def test_a_token_is_201_with_an_expiry_and_stored_hashed(app, client, make_user):
     from datetime import datetime
 
-    from delphi.extensions import db
-    from delphi.models import ApiToken
+    from delphi.core.database import db
+    from delphi.core.models import ApiToken
 
     make_user("ada@example.org")
     response = client.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD})
@@ -101,8 +101,8 @@ def test_calls_without_a_valid_token_are_401(client, header):
 
 
 def test_an_expired_token_is_401(app, client, make_user, auth):
-    from delphi.extensions import db
-    from delphi.models import ApiToken, utcnow
+    from delphi.core.database import db
+    from delphi.core.models import ApiToken, utcnow
 
     make_user("ada@example.org")
     headers = auth.token("ada@example.org")

@@ -327,8 +327,8 @@ def test_openapi_lists_the_study_paths(client):
 def test_an_incomplete_submission_keeps_the_answers_given_as_a_draft(app, client, tokens, world):
     from sqlalchemy import select
 
-    from delphi.extensions import db
-    from delphi.models import Response, ResponseStatus
+    from delphi.core.database import db
+    from delphi.core.models import Response, ResponseStatus
 
     sid = create_study(client, tokens, world)["id"]
     item_ids = draft_and_open(client, tokens, world, sid)

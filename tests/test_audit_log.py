@@ -7,9 +7,9 @@ from sqlalchemy import exc, select, text
 
 @pytest.fixture
 def event_id(app, make_user):
-    from delphi import audit
-    from delphi.extensions import db
-    from delphi.models import Organisation
+    from delphi.core import audit
+    from delphi.core.database import db
+    from delphi.core.models import Organisation
 
     admin = make_user("sam@example.org", admin=True)
     with app.app_context():
@@ -20,7 +20,7 @@ def event_id(app, make_user):
 
 
 def stored(app, event_id):
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         return db.session.execute(
@@ -29,8 +29,8 @@ def stored(app, event_id):
 
 
 def test_an_event_carries_actor_time_action_object_and_details(app, event_id):
-    from delphi.extensions import db
-    from delphi.models import AuditEvent, User, utcnow
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent, User, utcnow
 
     with app.app_context():
         event = db.session.get(AuditEvent, event_id)
@@ -50,7 +50,7 @@ def test_an_event_carries_actor_time_action_object_and_details(app, event_id):
     "DELETE FROM audit_event",
 ])
 def test_the_database_refuses_to_change_or_delete_an_event(app, event_id, statement):
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         with pytest.raises(exc.DBAPIError, match="append-only"):
@@ -61,9 +61,9 @@ def test_the_database_refuses_to_change_or_delete_an_event(app, event_id, statem
 
 
 def test_the_orm_refuses_too(app, event_id):
-    from delphi.extensions import db
-    from delphi.models import AuditEvent
-    from delphi.models.audit import AuditLogIsAppendOnly
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent
+    from delphi.core.models.audit import AuditLogIsAppendOnly
 
     with app.app_context():
         event = db.session.get(AuditEvent, event_id)
@@ -80,8 +80,8 @@ def test_the_orm_refuses_too(app, event_id):
 
 
 def test_appending_still_works(app, event_id):
-    from delphi import audit
-    from delphi.extensions import db
+    from delphi.core import audit
+    from delphi.core.database import db
 
     with app.app_context():
         audit.record(None, "test.append", ("Thing", 7))
@@ -91,9 +91,9 @@ def test_appending_still_works(app, event_id):
 
 
 def test_secrets_and_answers_never_reach_the_log(app):
-    from delphi import audit
-    from delphi.extensions import db
-    from delphi.models import AuditEvent
+    from delphi.core import audit
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent
 
     with app.app_context():
         event = audit.record(None, "test.secret", ("Thing", 1), details={

@@ -103,7 +103,7 @@ def test_only_staff_and_admins_get_charts(app, client, auth, world, make_user):
 
 
 def test_a_closed_rounds_chart_comes_from_the_cache_the_second_time(app, client, auth, world):
-    from delphi.chart_cache import cache_for
+    from delphi.charts.cache import cache_for
 
     headers = auth.token(world.moderator)
     url = f"/api/v1/studies/{world.study_id}/rounds/2/charts/convergence.png"
@@ -124,7 +124,7 @@ def test_a_closed_rounds_chart_comes_from_the_cache_the_second_time(app, client,
 
 
 def test_an_open_rounds_participation_is_drawn_live_and_not_cached(app, client, auth):
-    from delphi.chart_cache import cache_for
+    from delphi.charts.cache import cache_for
 
     world = build_closed(app, open_third=True, answering=range(3))
     headers = auth.token(world.moderator)

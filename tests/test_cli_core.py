@@ -17,15 +17,15 @@ GOOD_ROWS = [
 
 
 def count(app, model) -> int:
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model))
 
 
 def user(app, email):
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     with app.app_context():
         row = db.session.scalar(select(User).where(User.email == email))
@@ -40,7 +40,7 @@ def user(app, email):
 # -- init-db --------------------------------------------------------------------
 
 def test_init_db_is_idempotent(app, runner):
-    from delphi.models import Goal, Region, TaskForce
+    from delphi.core.models import Goal, Region, TaskForce
 
     for _ in range(2):
         result = runner.invoke(args=["init-db"])
@@ -50,8 +50,8 @@ def test_init_db_is_idempotent(app, runner):
 
 
 def test_init_db_keeps_the_secretariat_edits_of_regions(app, runner):
-    from delphi.extensions import db
-    from delphi.models import Region
+    from delphi.core.database import db
+    from delphi.core.models import Region
 
     with app.app_context():
         db.session.scalar(select(Region).where(Region.name == "Europe")).name = "Europe & Central Asia"
@@ -64,7 +64,7 @@ def test_init_db_keeps_the_secretariat_edits_of_regions(app, runner):
 
 def test_init_db_creates_a_fresh_database_and_a_secret_key(tmp_path, monkeypatch):
     from delphi import create_app
-    from delphi.models import TaskForce
+    from delphi.core.models import TaskForce
 
     instance = tmp_path / "instance"
     monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(instance))
@@ -90,7 +90,7 @@ def test_init_db_creates_a_fresh_database_and_a_secret_key(tmp_path, monkeypatch
     assert key_file.read_text().strip() == key
     for each in (app, again):
         with each.app_context():
-            from delphi.extensions import db
+            from delphi.core.database import db
 
             db.engine.dispose()
 
@@ -108,7 +108,7 @@ def test_a_configured_secret_key_is_never_overwritten(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "instance" / "secret_key").exists()
     with app.app_context():
-        from delphi.extensions import db
+        from delphi.core.database import db
 
         db.engine.dispose()
 
@@ -157,7 +157,7 @@ def test_create_user_joins_an_existing_organisation(app, runner, make_user):
 
 
 def test_create_user_status_change_is_audited(app, runner, make_user):
-    from delphi.models import AuditEvent
+    from delphi.core.models import AuditEvent
 
     make_user(organisation="Soil Lab")
     result = runner.invoke(args=["create-user", "ada@example.org", "--password", PASSWORD,
@@ -173,7 +173,7 @@ def test_create_user_status_change_is_audited(app, runner, make_user):
     (["create-user", "ada@example.org"], "--password"),
 ])
 def test_create_user_refuses_bad_input(app, runner, args, message):
-    from delphi.models import User
+    from delphi.core.models import User
 
     result = runner.invoke(args=args)
     assert result.exit_code != 0
@@ -182,7 +182,7 @@ def test_create_user_refuses_bad_input(app, runner, args, message):
 
 
 def test_create_user_refuses_a_taken_email(app, runner, make_user):
-    from delphi.models import User
+    from delphi.core.models import User
 
     make_user("ada@example.org")
     result = runner.invoke(args=["create-user", "ada@example.org", "--password", PASSWORD])
@@ -200,7 +200,7 @@ def write(tmp_path, rows, header=HEADER):
 
 
 def test_import_users_imports_a_good_file(app, runner, tmp_path):
-    from delphi.models import User
+    from delphi.core.models import User
 
     result = runner.invoke(args=["import-users", write(tmp_path, GOOD_ROWS)])
     assert result.exit_code == 0, result.output
@@ -224,7 +224,7 @@ def test_import_users_imports_a_good_file(app, runner, tmp_path):
     (f"ana@example.org,{PASSWORD},Twice,Org,France,Europe,research,en\n", "email"),
 ])
 def test_one_bad_row_imports_nothing_and_names_the_row(app, runner, tmp_path, bad_row, field):
-    from delphi.models import Organisation, User
+    from delphi.core.models import Organisation, User
 
     organisations_before = count(app, Organisation)
     rows = [GOOD_ROWS[0], bad_row, GOOD_ROWS[1], GOOD_ROWS[2]]
@@ -238,7 +238,7 @@ def test_one_bad_row_imports_nothing_and_names_the_row(app, runner, tmp_path, ba
 
 
 def test_every_bad_row_is_reported(app, runner, tmp_path):
-    from delphi.models import User
+    from delphi.core.models import User
 
     rows = ["x,short,,Org,France,Europe,research,en\n", GOOD_ROWS[0],
             f"y@example.org,{PASSWORD},Y,Org,France,Nowhere,research,en\n"]
@@ -250,7 +250,7 @@ def test_every_bad_row_is_reported(app, runner, tmp_path):
 
 
 def test_an_email_already_registered_fails_the_file(app, runner, tmp_path, make_user):
-    from delphi.models import User
+    from delphi.core.models import User
 
     make_user("li@example.org")
     result = runner.invoke(args=["import-users", write(tmp_path, GOOD_ROWS)])
@@ -260,7 +260,7 @@ def test_an_email_already_registered_fails_the_file(app, runner, tmp_path, make_
 
 
 def test_a_file_without_the_required_columns_is_refused(app, runner, tmp_path):
-    from delphi.models import User
+    from delphi.core.models import User
 
     result = runner.invoke(args=["import-users", write(tmp_path, ["a@b.org,x\n"], header="email,name\n")])
     assert result.exit_code == 1
@@ -269,7 +269,7 @@ def test_a_file_without_the_required_columns_is_refused(app, runner, tmp_path):
 
 
 def test_a_file_that_is_not_utf8_is_refused_cleanly(app, runner, tmp_path):
-    from delphi.models import User
+    from delphi.core.models import User
 
     path = tmp_path / "latin1.csv"
     path.write_bytes((HEADER + f"zoe@example.org,{PASSWORD},Zoé,Org,France,Europe,research,fr\n")

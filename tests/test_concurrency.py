@@ -29,7 +29,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import REPO_ROOT
-from tests.factories import answer_round, build_study, get_round, panellist_of, user_by_email
+from tests.factories import (
+    answer_round,
+    build_study,
+    get_round,
+    panellist_of,
+    user_by_email,
+)
 
 N_PANELLISTS = 36
 CRITERIA = ("importance", "feasibility")
@@ -76,8 +82,8 @@ def _wait_until_up(port: int, process: subprocess.Popen, attempts: int = 300) ->
 
 
 def _token(user_id: int) -> str:
-    from delphi.extensions import db
-    from delphi.models import ApiToken
+    from delphi.core.database import db
+    from delphi.core.models import ApiToken
 
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user_id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
@@ -88,7 +94,7 @@ def _token(user_id: int) -> str:
 @pytest.fixture
 def server(app, database_url, tmp_path):
     """A world with round 1 open, tokens, and a gunicorn server on its database."""
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)):
         pytest.skip("gunicorn is not installed")
@@ -128,8 +134,14 @@ def server(app, database_url, tmp_path):
 
 
 def test_submissions_racing_the_close_are_counted_or_refused(app, server):
-    from delphi.extensions import db
-    from delphi.models import ItemStatistics, Response, ResponseStatus, RoundStatistics, RoundStatus
+    from delphi.core.database import db
+    from delphi.core.models import (
+        ItemStatistics,
+        Response,
+        ResponseStatus,
+        RoundStatistics,
+        RoundStatus,
+    )
 
     world, tokens, port = server
     base = f"/api/v1/studies/{world.study_id}/rounds/1"

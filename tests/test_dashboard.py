@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+import rounds
 from tests.factories import answer_round, build_study, close, get_round, open_round_of
 
 GROUPS = ["research"] * 6 + ["ngo"] * 5 + ["farmers"] * 3
@@ -36,8 +37,8 @@ def _value(world, email, item_id, criterion, number):
 
 def build_closed(app, *, open_third=False, answering=()):
     """Two closed rounds; optionally round 3 open with ``answering`` indices submitted."""
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     world = build_study(app, n_panellists=len(GROUPS), n_items=4,
                         criteria=("importance", "feasibility"))
@@ -118,8 +119,8 @@ VERDICT_TEXT = {"consensus_in": "Consensus to include", "consensus_out": "Consen
 
 
 def frozen(app, world, number):
-    from delphi.extensions import db
-    from delphi.models import Item, ItemStatistics, RoundStatistics
+    from delphi.core.database import db
+    from delphi.core.models import Item, ItemStatistics, RoundStatistics
 
     with app.app_context():
         rnd = get_round(world, number)
@@ -247,13 +248,13 @@ def test_subgroup_cells_under_five_are_suppressed_with_no_total_to_subtract(app,
 
 
 def test_subgroups_read_the_ratings_that_were_given(app):
-    """The dashboard's arrays (the adapter's packed read) are the answers given:
-    "cannot rate" as NaN, 9-point values, a withdrawn panellist left out."""
+    """The subgroups' arrays (the adapter's packed read) are the answers given:
+    "cannot rate" as NaN, 9-point values; a panellist who withdraws after the
+    close stays in the closed round's arrays, whose figures never change."""
     import numpy as np
 
-    from delphi.extensions import db
-    from delphi.models import Panellist, PanellistStatus
-    from rounds import dashboard as read_model
+    from delphi.core.database import db
+    from delphi.core.models import Panellist, PanellistStatus
     from tests.factories import panellist_of
 
     world = build_study(app, n_panellists=9, n_items=5, criteria=("importance", "feasibility"),
@@ -266,25 +267,21 @@ def test_subgroups_read_the_ratings_that_were_given(app):
         gone = db.session.get(Panellist, panellist_of(world, world.panellists[2]).id)
         gone.status = PanellistStatus.withdrawn
         db.session.commit()
-        stayers = sorted((panellist_of(world, e).id, e) for e in world.panellists
-                         if e != world.panellists[2])
-        arrays = read_model.round_arrays(get_round(world, 1))
-        assert gone.id not in arrays.panellist_ids and len(arrays.panellist_ids) == 8
-        assert arrays.panellist_ids == [pid for pid, _e in stayers]
+        everyone = sorted((panellist_of(world, e).id, e) for e in world.panellists)
+        arrays = rounds.round_matrices(get_round(world, 1))
+        assert [int(p) for p in arrays.panellist_ids] == [pid for pid, _e in everyone]
         assert arrays.item_ids == world.item_ids
         for criterion in ("importance", "feasibility"):
             expected = np.array([[np.nan if given[e][i][criterion] is None
                                   else given[e][i][criterion] for i in world.item_ids]
-                                 for _pid, e in stayers], dtype=float)
-            assert np.array_equal(arrays.ratings[criterion], expected, equal_nan=True)
-        assert np.isnan(arrays.ratings["importance"]).any() or np.isnan(
-            arrays.ratings["feasibility"]).any()
-        assert np.nanmax(arrays.ratings["importance"]) <= 9
+                                 for _pid, e in everyone], dtype=float)
+            assert np.array_equal(arrays.matrices[criterion], expected, equal_nan=True)
+        assert np.nanmax(arrays.matrices["importance"]) <= 9
 
 
 def test_groups_that_diverge_while_the_panel_agrees_are_flagged(app, client, auth):
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     # 7 research rate item 1 at 5, 7 ngo at 4: the panel agrees (all in the top
     # two points, IQR 1) but the two groups differ (Kruskal-Wallis p < 0.05).
@@ -375,9 +372,9 @@ def test_remind_sends_only_to_chosen_non_responders(app, client, auth, monkeypat
         calls.append((rnd.number, sorted(p.id for p in panellists), actor.email))
         return type("Report", (), {"queued": list(panellists), "skipped": {}})()
 
-    monkeypatch.setattr(views, "remind_function", lambda: fake_remind)
-    from delphi.extensions import db
-    from delphi.models import Panellist, User
+    monkeypatch.setattr(views, "remind_panellists", fake_remind)
+    from delphi.core.database import db
+    from delphi.core.models import Panellist, User
 
     with app.app_context():
         ids = {e: db.session.scalar(select(Panellist.id).join(User, User.id == Panellist.user_id)
@@ -405,18 +402,6 @@ def test_remind_sends_only_to_chosen_non_responders(app, client, auth, monkeypat
     assert client.post(url, data={"panellist": "x"}).status_code == 422
     # A closed round cannot be reminded.
     assert client.post(f"/studies/{world.study_id}/dashboard/rounds/2/remind").status_code == 409
-
-
-def test_without_the_mail_feature_the_list_shows_without_the_button(app, client, auth, monkeypatch):
-    from delphi.views import dashboard as views
-
-    world = build_closed(app, open_third=True)
-    monkeypatch.setattr(views, "remind_function", lambda: None)
-    auth.login(world.moderator)
-    html = page(client, world, 3)
-    assert world.names[world.panellists[0]] in html
-    assert ">Remind</button>" not in html
-    assert "mail feature is not installed" in html
 
 
 # -- charts on the page -------------------------------------------------------
@@ -449,7 +434,7 @@ def _header_alt(alt: str) -> str:
 
 
 def test_the_page_draws_no_chart_and_shows_the_alt_text_of_each_image(app, client, auth):
-    from delphi.chart_cache import cache_for
+    from delphi.charts.cache import cache_for
 
     world = build_closed(app)
     auth.login(world.moderator)
@@ -478,7 +463,7 @@ def test_the_page_draws_no_chart_and_shows_the_alt_text_of_each_image(app, clien
 
 
 def test_a_closed_rounds_chart_is_served_from_the_cache(app, client, auth):
-    from delphi.chart_cache import cache_for
+    from delphi.charts.cache import cache_for
 
     world = build_closed(app)
     auth.login(world.moderator)

@@ -7,8 +7,15 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from delphi.extensions import db
-from delphi.models import ItemStatistics, Membership, Round, RoundStatus, Study, User
+from delphi.core.database import db
+from delphi.core.models import (
+    ItemStatistics,
+    Membership,
+    Round,
+    RoundStatus,
+    Study,
+    User,
+)
 
 
 def test_demo_loads_a_living_study_and_prints_logins(app, runner, client, tmp_path):

@@ -20,8 +20,8 @@ CONTACT = "reach me at {email} or +33 6 12 34 56 78, https://my-lab.example.net/
 
 def _vary_quasi_identifiers(app, world):
     """Give the panel varied roles, regions and stakeholder groups: 7 alike, 5 odd ones."""
-    from delphi.extensions import db
-    from delphi.models import Membership, Region, TaskForceRole
+    from delphi.core.database import db
+    from delphi.core.models import Membership, Region, TaskForceRole
 
     odd = [("Africa", "farmers", TaskForceRole.team_member),
            ("Africa", "ngo", TaskForceRole.team_member),
@@ -90,8 +90,8 @@ def test_deidentified_export_carries_no_name_email_or_organisation(app, client, 
     assert leaked == []
     assert "@example.org" not in text and "zyx" not in text
     with app.app_context():
-        from delphi.extensions import db
-        from delphi.models import Panellist
+        from delphi.core.database import db
+        from delphi.core.models import Panellist
 
         in_app = db.session.scalars(select(Panellist.pseudonym).where(
             Panellist.study_id == world.study_id)).all()
@@ -152,15 +152,15 @@ def test_k_is_configurable(app, client, auth, world):
 
 
 def test_pseudonyms_stable_within_a_study_and_different_across_studies(app, client, auth, world):
-    from delphi.extensions import db
-    from delphi.models import Round
+    from delphi.core.database import db
+    from delphi.core.models import Round
 
     other = build_study(app, n_panellists=6, n_items=3, title="Second study")
     shared = world.panellists[0]
     with app.app_context():
         import rounds
 
-        study = db.session.get(__import__("delphi.models", fromlist=["Study"]).Study, other.study_id)
+        study = db.session.get(__import__("delphi.core.models", fromlist=["Study"]).Study, other.study_id)
         rounds.add_panellist(study, user_by_email(shared), actor=user_by_email(other.admin))
         db.session.commit()
     other.panellists.append(shared)
@@ -194,8 +194,8 @@ def test_comments_tier_scrubs_contacts(client, auth, world):
 
 @pytest.mark.parametrize("fmt", ("csv", "xlsx"))
 def test_formula_cells_are_escaped(app, client, auth, world, fmt):
-    from delphi.extensions import db
-    from delphi.models import Item
+    from delphi.core.database import db
+    from delphi.core.models import Item
 
     texts = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "Plain item"]
     with app.app_context():
@@ -331,10 +331,10 @@ def test_report_shows_the_dashboards_charts_and_draws_them_once(app, client, aut
     text); a second report draws nothing: the charts of closed rounds are cached."""
     import html as html_module
 
-    from delphi.chart_cache import cache_for
-    from delphi.extensions import db
-    from delphi.models import Round, Study
-    from rounds import dashboard as read_model
+    from delphi.charts import specs
+    from delphi.charts.cache import cache_for
+    from delphi.core.database import db
+    from delphi.core.models import Round, Study
 
     auth.login(world.researcher)
     html = client.get(f"/studies/{world.study_id}/report").get_data(as_text=True)
@@ -344,9 +344,9 @@ def test_report_shows_the_dashboards_charts_and_draws_them_once(app, client, aut
         rnd = db.session.scalar(select(Round).where(Round.study_id == study.id,
                                                     Round.number == 2))
         for name, criterion in (("verdicts", "feasibility"), ("participation", None)):
-            table = read_model.chart_table(rnd if name == "verdicts" else study.rounds[2], name,
+            table = specs.chart_table(rnd if name == "verdicts" else study.rounds[2], name,
                                            criterion=criterion)
-            assert read_model.chart_alt(table) in alts, name
+            assert specs.chart_alt(table) in alts, name
         misses = cache_for(app).misses
     assert client.get(f"/studies/{world.study_id}/report").get_data(as_text=True) == html
     assert cache_for(app).misses == misses
@@ -402,8 +402,8 @@ def test_web_page_lists_tiers_and_downloads_with_a_form(client, auth, world):
 
 
 def test_every_export_is_audited(app, client, auth, world):
-    from delphi.extensions import db
-    from delphi.models import AuditEvent
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent
 
     _export(client, auth, world, "statistics", "json")
     auth.login(world.admin)
@@ -420,8 +420,8 @@ def test_every_export_is_audited(app, client, auth, world):
 
 
 def test_cli_writes_the_zip(app, runner, world, tmp_path):
-    from delphi.extensions import db
-    from delphi.models import AuditEvent
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent
 
     target = tmp_path / "out.zip"
     result = runner.invoke(args=["export", str(world.study_id), "--tier", "comments", "--format",

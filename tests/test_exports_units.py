@@ -14,7 +14,6 @@ from delphi.exports.formats import escape_formulas, to_csv, to_json, to_xlsx
 from delphi.exports.scrub import EMAIL_MARK, PHONE_MARK, URL_MARK, scrub
 from delphi.exports.tiers import SUPPRESSED, k_anonymise, pseudonym, secure_permutation
 
-
 # -- k-anonymity -------------------------------------------------------------------
 
 def _panel(rows):

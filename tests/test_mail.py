@@ -6,7 +6,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.factories import build_study, get_round, open_round_of, panellist_of, user_by_email
+from tests.factories import (
+    build_study,
+    get_round,
+    open_round_of,
+    panellist_of,
+    user_by_email,
+)
 from tests.mail_support import Inbox, SmtpServer, free_port
 
 
@@ -27,8 +33,8 @@ def send(app, now=None):
 
 
 def outbox(app, **where):
-    from delphi.extensions import db
-    from delphi.models import OutboxMessage
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
 
     with app.app_context():
         query = select(OutboxMessage).order_by(OutboxMessage.id)
@@ -41,7 +47,7 @@ def outbox(app, **where):
 
 
 def set_language(app, email, language):
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         user_by_email(email).language = language
@@ -108,7 +114,7 @@ def test_magic_link_reaches_the_questionnaire_without_a_password(app, client, sm
 
 
 def test_grant_is_for_one_questionnaire_only(app, smtp, world):
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail import links
 
     other = build_study(app, n_panellists=2, n_items=2, title="Another study")
@@ -143,7 +149,7 @@ def test_grant_is_for_one_questionnaire_only(app, smtp, world):
 
 
 def test_expired_and_unknown_links_are_refused_with_a_clear_page(app, client, world):
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail import links
 
     open_round_of(app, world, 1, closes_at=in_days(30))
@@ -171,10 +177,10 @@ def test_a_link_stops_working_when_the_round_closes(app, client, world):
     from tests.factories import close
 
     open_round_of(app, world, 1, closes_at=in_days(10))
-    from delphi.models import OutboxMessage
+    from delphi.core.models import OutboxMessage
 
     with app.app_context():
-        from delphi.extensions import db
+        from delphi.core.database import db
 
         body = db.session.scalars(select(OutboxMessage.body)).first()
     token = body.split("http://localhost/q/")[1].split()[0]
@@ -297,8 +303,8 @@ def test_without_a_server_messages_go_to_the_log(app, world, caplog):
 
 
 def test_a_stale_claim_is_released(app, world):
-    from delphi.extensions import db
-    from delphi.models import MessageStatus, OutboxMessage
+    from delphi.core.database import db
+    from delphi.core.models import MessageStatus, OutboxMessage
 
     open_round_of(app, world, 1, closes_at=in_days(10))
     now = datetime.now(timezone.utc)

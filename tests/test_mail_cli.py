@@ -10,8 +10,8 @@ from tests.test_mail import in_days, smtp  # noqa: F401  (fixture)
 
 
 def round_statuses(app, *worlds):
-    from delphi.extensions import db
-    from delphi.models import Round
+    from delphi.core.database import db
+    from delphi.core.models import Round
 
     with app.app_context():
         return {(w.study_id, r.number): r.status.value for w in worlds
@@ -44,8 +44,8 @@ def test_close_due_rounds_closes_exactly_the_due_rounds_and_is_idempotent(app, r
 
 
 def test_close_due_rounds_queues_the_closing_notices(app, runner):
-    from delphi.extensions import db
-    from delphi.models import OutboxMessage
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
 
     world = build_study(app, n_panellists=2, n_items=1)
     open_round_of(app, world, 1, closes_at=in_days(1))

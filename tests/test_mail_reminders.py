@@ -5,7 +5,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.factories import answer_round, build_study, get_round, open_round_of, panellist_of, user_by_email
+from tests.factories import (
+    answer_round,
+    build_study,
+    get_round,
+    open_round_of,
+    panellist_of,
+    user_by_email,
+)
 from tests.test_mail import in_days, outbox, send, smtp  # noqa: F401  (fixture)
 
 NOON = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -18,7 +25,7 @@ def world(app):
     open_round_of(app, world, 1, closes_at=NOON + timedelta(days=10), now=NOON - timedelta(days=1))
     answer_round(app, world, 1, who=[world.panellists[0]])
     with app.app_context():
-        from delphi.extensions import db
+        from delphi.core.database import db
         from delphi.mail.reminders import set_opt_out
 
         set_opt_out(panellist_of(world, world.panellists[1]), True)
@@ -27,7 +34,7 @@ def world(app):
 
 
 def remind(app, world, now):
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail.reminders import remind as service
 
     with app.app_context():
@@ -68,7 +75,7 @@ def test_manual_reminders_wait_for_the_end_of_quiet_hours(app, smtp, world):
 
 
 def test_reminding_a_closed_round_is_a_clear_error(app, world):
-    from delphi.domain import StateError
+    from delphi.core.errors import StateError
     from tests.factories import close
 
     close(app, world, 1)
@@ -77,7 +84,7 @@ def test_reminding_a_closed_round_is_a_clear_error(app, world):
 
 
 def scheduled(app, now):
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail.reminders import send_scheduled_reminders
 
     with app.app_context():

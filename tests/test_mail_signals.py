@@ -57,7 +57,7 @@ def test_feedback_summary_counts_items_at_consensus(app):
 
 def test_no_message_for_a_withdrawn_panellist(app):
     import rounds
-    from delphi.extensions import db
+    from delphi.core.database import db
     from tests.factories import panellist_of, user_by_email
 
     world = build_study(app, n_panellists=3, n_items=1)
@@ -74,8 +74,8 @@ def test_no_message_for_a_withdrawn_panellist(app):
 def _messages_and_links(app, round_id):
     from sqlalchemy import func, select
 
-    from delphi.extensions import db
-    from delphi.models import MagicLink
+    from delphi.core.database import db
+    from delphi.core.models import MagicLink
 
     with app.app_context():
         links = db.session.scalar(select(func.count()).select_from(MagicLink)
@@ -87,7 +87,7 @@ def test_opening_and_closing_queue_one_message_per_panellist_in_their_language(a
     from collections import Counter
 
     import rounds
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail import links
     from rounds import signals
     from tests.factories import user_by_email
@@ -135,7 +135,7 @@ def test_opening_and_closing_queue_one_message_per_panellist_in_their_language(a
 def test_a_message_queued_meanwhile_by_another_transaction_is_not_queued_twice(app, monkeypatch):
     """The dedupe pre-check can miss a key that a concurrent transaction commits just
     after it; the insert itself then skips that key (ON CONFLICT DO NOTHING)."""
-    from delphi.extensions import db
+    from delphi.core.database import db
     from delphi.mail import outbox as outbox_module
     from delphi.mail.outbox import Recipient, queue_many
     from tests.factories import user_by_email

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from tests.factories import build_study, open_round_of
-from tests.test_mail import in_days, outbox, send, smtp  # noqa: F401  (fixture)
 from tests.mail_support import Inbox
+from tests.test_mail import in_days, outbox, send, smtp  # noqa: F401  (fixture)
 
 
 def test_panellist_opts_out_and_back_in_and_the_moderator_sees_it(app, client, auth):

@@ -11,8 +11,8 @@ LEADER_ONLY_MEMBERS = "may apply as Global Leader or Regional Representative"
 
 def memberships(app, email=None):
     """``[(task force code, role, status, region name)]`` of a user (or everybody)."""
-    from delphi.extensions import db
-    from delphi.models import Membership, User
+    from delphi.core.database import db
+    from delphi.core.models import Membership, User
 
     with app.app_context():
         query = select(Membership).join(User, Membership.user_id == User.id).order_by(Membership.id)
@@ -23,8 +23,8 @@ def memberships(app, email=None):
 
 
 def membership_id(app, email, code):
-    from delphi.extensions import db
-    from delphi.models import Membership, TaskForce, User
+    from delphi.core.database import db
+    from delphi.core.models import Membership, TaskForce, User
 
     with app.app_context():
         return db.session.scalar(
@@ -34,8 +34,8 @@ def membership_id(app, email, code):
 
 
 def audit_events(app, action_prefix=""):
-    from delphi.extensions import db
-    from delphi.models import AuditEvent
+    from delphi.core.database import db
+    from delphi.core.models import AuditEvent
 
     with app.app_context():
         rows = db.session.scalars(
@@ -260,8 +260,8 @@ def application(app, make_user):
 
 
 def admin_id(app):
-    from delphi.extensions import db
-    from delphi.models import User
+    from delphi.core.database import db
+    from delphi.core.models import User
 
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == "sam@example.org"))
@@ -323,16 +323,16 @@ def test_a_member_cannot_decide_applications(app, application, make_user):
 
 
 def organisation_id(app, name):
-    from delphi.extensions import db
-    from delphi.models import Organisation
+    from delphi.core.database import db
+    from delphi.core.models import Organisation
 
     with app.app_context():
         return db.session.scalar(select(Organisation.id).where(Organisation.name == name))
 
 
 def organisation_status(app, name):
-    from delphi.extensions import db
-    from delphi.models import Organisation
+    from delphi.core.database import db
+    from delphi.core.models import Organisation
 
     with app.app_context():
         return db.session.scalar(select(Organisation.status).where(Organisation.name == name)).value

@@ -11,7 +11,7 @@ def differences(app) -> list:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         with db.engine.connect() as connection:
@@ -28,13 +28,12 @@ def test_the_migrated_database_matches_the_models(app):
 
 
 def test_the_migrations_are_at_head(app):
+    from alembic.config import Config as AlembicConfig
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from delphi import MIGRATIONS_DIR
-    from delphi.extensions import db
-
-    from alembic.config import Config as AlembicConfig
+    from delphi.app import MIGRATIONS_DIR
+    from delphi.core.database import db
 
     config = AlembicConfig(str(MIGRATIONS_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -50,8 +49,8 @@ def test_downgrade_and_upgrade_again_on_a_fresh_sqlite_database(tmp_path, monkey
     from flask_migrate import downgrade, upgrade
 
     from delphi import create_app
-    from delphi.extensions import db
-    from delphi.models import Base
+    from delphi.core.database import db
+    from delphi.core.models import Base
 
     monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(base_config(f"sqlite:///{tmp_path / 'roundtrip.sqlite'}"))
@@ -70,7 +69,7 @@ def test_downgrade_and_upgrade_again_on_a_fresh_sqlite_database(tmp_path, monkey
 def test_the_append_only_trigger_is_installed(app, name):
     from sqlalchemy import text
 
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -9,11 +9,18 @@ import pytest
 from sqlalchemy import func, select
 
 import rounds
-from delphi.domain import Forbidden, InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import ItemComment, Rating, Response, ResponseStatus
+from delphi.core.database import db
+from delphi.core.errors import Forbidden, InvalidInput, StateError
+from delphi.core.models import ItemComment, Rating, Response, ResponseStatus
 from rounds import AnswerSet, RatingInput
-from tests.factories import answer_round, build_study, close, get_round, panellist_of, user_by_email
+from tests.factories import (
+    answer_round,
+    build_study,
+    close,
+    get_round,
+    panellist_of,
+    user_by_email,
+)
 
 CRITERIA = ("importance", "feasibility")
 

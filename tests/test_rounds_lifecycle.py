@@ -10,9 +10,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
 
 import rounds
-from delphi.domain import InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import AuditEvent, Item, Round, RoundStatus, Study
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput, StateError
+from delphi.core.models import AuditEvent, Item, Round, RoundStatus, Study
 from tests.factories import answer_round, build_study, get_round, user_by_email
 
 T0 = datetime(2031, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -27,14 +27,14 @@ def test_illegal_moves_are_state_errors(app):
         with pytest.raises(StateError):
             rounds.close_round(first, actor=moderator)  # draft → closed
         with pytest.raises(StateError):
-            rounds.draft_round(study)  # a draft exists
+            rounds.draft_round(study, actor=None)  # a draft exists
         rounds.open_round(first, actor=moderator)
         with pytest.raises(StateError):
             rounds.open_round(first, actor=moderator)  # open → open
         with pytest.raises(StateError):
-            rounds.draft_round(study)  # an open round exists
+            rounds.draft_round(study, actor=None)  # an open round exists
         with pytest.raises(StateError):
-            rounds.set_round_items(first, [])
+            rounds.set_round_items(first, [], actor=None)
         report = rounds.close_round(first, actor=moderator)
         with pytest.raises(StateError):
             rounds.close_round(first, actor=moderator)  # closed → closed
@@ -51,10 +51,10 @@ def test_a_rating_round_needs_an_item_and_a_future_deadline(app):
     with app.app_context():
         moderator = user_by_email(world.moderator)
         first = get_round(world, 1)
-        rounds.set_round_items(first, [])
+        rounds.set_round_items(first, [], actor=None)
         with pytest.raises(StateError):
             rounds.open_round(first, actor=moderator)
-        rounds.set_round_items(first, world.item_ids)
+        rounds.set_round_items(first, world.item_ids, actor=None)
         with pytest.raises(InvalidInput) as error:
             rounds.open_round(first, actor=moderator, closes_at=T0 - timedelta(days=1), now=T0)
         assert "closes_at" in error.value.fields
@@ -66,17 +66,17 @@ def test_items_of_an_opened_round_cannot_be_edited(app):
     world = build_study(app, n_panellists=2, n_items=2)
     with app.app_context():
         item = db.session.get(Item, world.item_ids[0])
-        rounds.update_item(item, text="Reworded before opening", target="2030")
+        rounds.update_item(item, text="Reworded before opening", target="2030", actor=None)
         assert item.text == "Reworded before opening" and item.target == "2030"
         rounds.open_round(get_round(world, 1), actor=user_by_email(world.moderator))
         with pytest.raises(StateError):
-            rounds.update_item(item, text="Too late")
+            rounds.update_item(item, text="Too late", actor=None)
         study = db.session.get(Study, world.study_id)
-        newer = rounds.item_from_proposals(study, "A reworded item", [], from_items=[item])
+        newer = rounds.item_from_proposals(study, "A reworded item", [], from_items=[item], actor=None)
         assert newer.lineage == {"proposals": [], "items": [item.id]}
         assert newer.code == "I03"
         with pytest.raises(InvalidInput) as error:
-            rounds.add_item(study, "x", target="2040")
+            rounds.add_item(study, "x", target="2040", actor=None)
         assert "target" in error.value.fields
 
 
@@ -111,7 +111,7 @@ def test_open_ended_round_collects_proposals(app, kind):
         first = get_round(world, 1)
         db.session.delete(first)
         db.session.flush()
-        first = rounds.draft_round(study, kind=kind)
+        first = rounds.draft_round(study, kind=kind, actor=None)
         rounds.open_round(first, actor=user_by_email(world.moderator))
         from tests.factories import panellist_of
 
@@ -124,15 +124,15 @@ def test_open_ended_round_collects_proposals(app, kind):
             rounds.save_answers(first, p1, rounds.AnswerSet(), submit=True)
         report = rounds.close_round(first, actor=user_by_email(world.moderator))
         assert report.next_round is None
-        from delphi.models import Proposal, RoundStatistics
+        from delphi.core.models import Proposal, RoundStatistics
 
         proposals = db.session.scalars(select(Proposal).order_by(Proposal.id)).all()
         assert [p.text for p in proposals] == ["Pay farmers for carbon", "Certify soils"]
-        item = rounds.item_from_proposals(study, "Carbon payments", [p.id for p in proposals])
+        item = rounds.item_from_proposals(study, "Carbon payments", [p.id for p in proposals], actor=None)
         assert item.lineage == {"proposals": sorted(p.id for p in proposals), "items": []}
         stats = db.session.scalar(select(RoundStatistics).where(RoundStatistics.round_id == first.id))
         assert (stats.invited, stats.submitted) == (3, 1)
-        second = rounds.draft_round(study, items=[item])
+        second = rounds.draft_round(study, items=[item], actor=None)
         assert second.number == 2 and second.round_items[0].feedback is None
 
 
@@ -187,9 +187,9 @@ class RoundMachine(RuleBasedStateMachine):
     def draft(self):
         if any(s in ("draft", "open") for s in self.expected.values()):
             with pytest.raises(StateError):
-                rounds.draft_round(self.study, items=self.world.item_ids)
+                rounds.draft_round(self.study, items=self.world.item_ids, actor=None)
         else:
-            rnd = rounds.draft_round(self.study, items=self.world.item_ids)
+            rnd = rounds.draft_round(self.study, items=self.world.item_ids, actor=None)
             self.expected[rnd.number] = "draft"
 
     @invariant()

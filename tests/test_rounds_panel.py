@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 import rounds
-from delphi.domain import Conflict, StateError
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core.database import db
+from delphi.core.errors import Conflict, StateError
+from delphi.core.models import (
     ApprovalStatus,
     AuditEvent,
     Membership,

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 import rounds
 from analysis import ConsensusRule
-from delphi.domain import Conflict, Forbidden, InvalidInput, StateError
-from delphi.extensions import db
-from delphi.models import Amendment, AuditEvent, StaffRole, Study, StudyStatus
+from delphi.core.database import db
+from delphi.core.errors import Conflict, Forbidden, InvalidInput, StateError
+from delphi.core.models import Amendment, AuditEvent, StaffRole, Study, StudyStatus
 from tests.factories import answer_round, build_study, get_round, user_by_email
 
 
@@ -150,4 +150,4 @@ def test_end_study(app):
         with pytest.raises(StateError):
             rounds.end_study(study, actor=moderator)
         with pytest.raises(StateError):
-            rounds.add_item(study, "Too late")
+            rounds.add_item(study, "Too late", actor=None)

@@ -221,8 +221,8 @@ def test_login_form_with_its_csrf_token_works(client, make_user):
     ("/task-forces/A1/join", {"role": "team_member", "region": "Europe"}),
 ])
 def test_member_forms_without_csrf_token_are_400_and_change_nothing(app, make_user, path, data):
-    from delphi.extensions import db
-    from delphi.models import Membership, User
+    from delphi.core.database import db
+    from delphi.core.models import Membership, User
 
     make_user("ada@example.org")
     client = app.test_client()

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import VERDICTS, ConsensusRule, rand_ucla, rand_ucla_verdicts, summarize_items
+from analysis import (
+    VERDICTS,
+    ConsensusRule,
+    rand_ucla,
+    rand_ucla_verdicts,
+    summarize_items,
+)
 
 # Q01 (reference case; see test_stats_descriptive): 75 % agreement exactly,
 # IQR 0.5 under type 7 and 1.5 under type 6.

@@ -33,8 +33,8 @@ def fail(client, email, times):
 
 
 def failures_in_database(app) -> int:
-    from delphi.extensions import db
-    from delphi.models import LoginAttempt
+    from delphi.core.database import db
+    from delphi.core.models import LoginAttempt
 
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(LoginAttempt))
@@ -105,14 +105,14 @@ def test_failures_are_counted_in_the_database_across_workers(app, database_url, 
     assert login(from_address(app, "10.0.0.66"), "ada@example.org").status_code == 429
     assert login(from_address(other_worker, "10.0.0.66"), "ada@example.org").status_code == 429
     with other_worker.app_context():
-        from delphi.extensions import db
+        from delphi.core.database import db
 
         db.engine.dispose()
 
 
 def test_failures_older_than_the_window_no_longer_count(app, make_user):
-    from delphi.extensions import db
-    from delphi.models import LoginAttempt, utcnow
+    from delphi.core.database import db
+    from delphi.core.models import LoginAttempt, utcnow
 
     make_user("ada@example.org")
     limit = app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]

@@ -35,8 +35,8 @@ def checked(html: str, item_id: int) -> str | None:
 
 
 def counted(app, world, number=1):
-    from delphi.extensions import db
-    from delphi.models import Rating, Response, ResponseStatus
+    from delphi.core.database import db
+    from delphi.core.models import Rating, Response, ResponseStatus
 
     with app.app_context():
         rnd = get_round(world, number)
@@ -118,8 +118,8 @@ def test_submit_counts_once_and_can_be_amended(app, client, auth, world):
     assert counted(app, world) == (1, 3)
     report = close(app, world, 1)
     assert report.round.status.value == "closed"
-    from delphi.extensions import db
-    from delphi.models import ItemStatistics
+    from delphi.core.database import db
+    from delphi.core.models import ItemStatistics
 
     with app.app_context():
         medians = set(db.session.scalars(select(ItemStatistics.median).where(
@@ -195,7 +195,7 @@ def test_round_two_feedback_reason_and_anonymity(app, client, auth):
     open_round_of(app, world, 2)
 
     import rounds
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         results = rounds.round_results(get_round(world, 1))
@@ -253,9 +253,10 @@ def test_withdraw(client, auth, world):
 
 
 def test_default_scale_labels_follow_the_reader_language(app, client):
-    from delphi.extensions import db
-    from delphi.models import User
     from sqlalchemy import select
+
+    from delphi.core.database import db
+    from delphi.core.models import User
     from tests.factories import answer_round, build_study
 
     world = build_study(app, n_panellists=2, n_items=1)

@@ -50,8 +50,8 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
         assert response.status_code == 303
     assert client.post(f"/studies/{sid}/rounds", data={"kind": "rating"}).status_code == 303
     import rounds
-    from delphi.extensions import db
-    from delphi.models import Item, Study
+    from delphi.core.database import db
+    from delphi.core.models import Item, Study
 
     with app.app_context():
         item_ids = list(db.session.scalars(select(Item.id).where(Item.study_id == sid).order_by(Item.id)))
@@ -170,8 +170,8 @@ def test_bad_inputs_on_the_forms(app, client, auth):
     response = client.post(f"/studies/{sid}/items/{item_id}", data={"text": "Reworded", "target": "",
                                                                    "as_new": "1"})
     assert response.status_code == 303
-    from delphi.extensions import db
-    from delphi.models import Item
+    from delphi.core.database import db
+    from delphi.core.models import Item
 
     with app.app_context():
         new = db.session.scalar(select(Item).where(Item.study_id == sid, Item.text == "Reworded"))
@@ -208,8 +208,8 @@ def test_panel_management_and_names(app, client, auth, make_user):
 
 def test_merge_proposals_into_items(app, client, auth):
     import rounds
-    from delphi.extensions import db
-    from delphi.models import Item, Proposal, RoundKind
+    from delphi.core.database import db
+    from delphi.core.models import Item, Proposal, RoundKind
 
     world = build_study(app, n_panellists=3, n_items=0)
     sid = world.study_id

@@ -6,9 +6,18 @@ import secrets
 from flask import current_app, g
 from flask_babel import gettext as _
 
-from delphi.api import ApiError, bp, commit_on_success, field, json_body, token_hash, token_required
-from delphi.extensions import db
-from delphi.models import ApiToken, utcnow
+from delphi.api.common import (
+    ApiError,
+    bp,
+    commit_on_success,
+    field,
+    json_body,
+    token_hash,
+    token_required,
+)
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.models import ApiToken, utcnow
 from delphi.security import authenticate
 from delphi.services.accounts import Registration, register
 
@@ -34,7 +43,7 @@ def create_user():
         language=field(data, "language", str, required=False),
         consent=data.get("consent") is True,
     )
-    user = register(reg)
+    user = register(reg, policy=current_policy())
     return user_json(user), 201
 
 

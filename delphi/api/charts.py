@@ -2,7 +2,7 @@
 
 Moderators, researchers and admins of the study; a panellist (or any other
 member) gets 403. An unknown chart or format is 404. Charts of closed rounds
-come from :mod:`delphi.chart_cache` with a strong ETag (``If-None-Match`` →
+come from :mod:`delphi.charts.cache` with a strong ETag (``If-None-Match`` →
 304); the alt text is in the ``X-Chart-Alt`` header.
 """
 from __future__ import annotations
@@ -11,13 +11,15 @@ from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi import access, chart_cache
-from delphi.api import ApiError, bp, current_api_user, token_required
-from delphi.api.openapi import errors
-from delphi.extensions import db
+from delphi import access
+from delphi.api.common import ApiError, bp, current_api_user, token_required
+from delphi.api.spec import errors
+from delphi.charts import cache as chart_cache
+from delphi.charts import specs
+from delphi.core.database import db
+from delphi.core.models import Item, RoundItem
 from delphi.i18n import current_language
-from delphi.models import Item, RoundItem
-from rounds import dashboard as read_model
+from rounds import results
 
 
 def _study_for_staff(study_id: int):
@@ -28,7 +30,7 @@ def _study_for_staff(study_id: int):
 
 def _split(filename: str) -> tuple[str, str]:
     name, dot, fmt = filename.rpartition(".")
-    if not dot or fmt not in read_model.CHART_FORMATS:
+    if not dot or fmt not in specs.CHART_FORMATS:
         raise ApiError(404, "not_found", _("No such chart format: use .png or .svg."))
     return name, fmt
 
@@ -39,10 +41,10 @@ def _split(filename: str) -> tuple[str, str]:
 def round_chart(id: int, n: int, chart: str, format: str):  # noqa: A002
     study, number = _study_for_staff(id), n
     name, fmt = _split(f"{chart}.{format}")
-    if name not in read_model.ROUND_CHARTS:
+    if name not in specs.ROUND_CHARTS:
         raise ApiError(404, "not_found", _("No such chart: one of %(list)s.",
-                                           list=", ".join(read_model.ROUND_CHARTS)))
-    rnd = read_model.get_round(study, number)
+                                           list=", ".join(specs.ROUND_CHARTS)))
+    rnd = results.get_round(study, number)
     entry = chart_cache.chart(study, rnd, name, fmt, criterion=request.args.get("criterion"),
                               language=current_language())
     return chart_cache.send(entry)
@@ -53,7 +55,7 @@ def round_chart(id: int, n: int, chart: str, format: str):  # noqa: A002
 def item_distribution(id: int, n: int, item: str, format: str):  # noqa: A002
     study, number = _study_for_staff(id), n
     _name, fmt = _split(f"distribution.{format}")
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     query = select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
         RoundItem.round_id == rnd.id)
     if item.isdigit():
@@ -89,7 +91,7 @@ OPENAPI_PATHS = {
         "summary": "A chart of a round (verdicts, convergence, concordance, participation)",
         "tags": ["dashboard"], "security": [{"bearer": []}],
         "parameters": [*_PATH, {"name": "chart", "in": "path", "required": True, "schema": {
-            "type": "string", "enum": list(read_model.ROUND_CHARTS)}}, _FMT, _CRITERION],
+            "type": "string", "enum": list(specs.ROUND_CHARTS)}}, _FMT, _CRITERION],
         "responses": {"200": _IMAGE, "304": {"description": "Not modified (If-None-Match)"},
                       **errors("401", "403", "404", "409", "422")}}},
     "/studies/{id}/rounds/{n}/items/{item}/distribution.{format}": {"get": {

@@ -12,8 +12,8 @@ import io
 from flask import request, send_file
 
 from delphi.access import can_research, get_study, require
-from delphi.api import bp, current_api_user, token_required
-from delphi.api.openapi import errors
+from delphi.api.common import bp, current_api_user, token_required
+from delphi.api.spec import errors
 from delphi.exports import FORMATS, TIERS, build_and_record, check_choice
 
 

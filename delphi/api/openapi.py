@@ -6,46 +6,11 @@ every API route of the app appears in the document.
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from delphi.api import accounts, charts, exports, plan, studies
+from delphi.api.common import bp
+from delphi.api.spec import B, S, errors, json_request, obj, ok
 
-from delphi.api import bp
-
-
-def _error(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def ok(description: str, schema: dict | None = None) -> dict:
-    body = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return body
-
-
-def json_request(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def obj(required: list[str] | None = None, **properties) -> dict:
-    out = {"type": "object", "properties": properties}
-    if required:
-        out["required"] = required
-    return out
-
-
-S, I, N, B = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
-ERRORS = {code: _error(text) for code, text in {
-    "400": "Malformed JSON", "401": "No valid bearer token", "403": "Not allowed",
-    "404": "Not found", "409": "Conflict with the current state",
-    "422": "Invalid field values (see error.fields)", "429": "Too many failed logins",
-}.items()}
-
-
-def errors(*codes: str) -> dict:
-    return {c: ERRORS[c] for c in codes}
-
+ROUTE_MODULES = (accounts, charts, exports, plan, studies)
 
 TASK_FORCE = obj(code=S, goal=S, facility={"type": "string", "nullable": True}, label=S,
                  objective=S, baseline_2020=S, target_2030=S, target_2050=S)
@@ -90,12 +55,9 @@ OPENAPI_PATHS = {
 
 
 def document() -> dict:
-    import delphi.api as api_pkg
-
     paths: dict = {}
-    for info in pkgutil.iter_modules(api_pkg.__path__):
-        module = importlib.import_module(f"delphi.api.{info.name}")
-        for path, spec in getattr(module, "OPENAPI_PATHS", {}).items():
+    for module_paths in (OPENAPI_PATHS, *(getattr(m, "OPENAPI_PATHS", {}) for m in ROUTE_MODULES)):
+        for path, spec in module_paths.items():
             paths.setdefault(path, {}).update(spec)
     return {
         "openapi": "3.0.3",

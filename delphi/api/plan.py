@@ -4,9 +4,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi.api import ApiError, bp, commit_on_success, current_api_user, field, json_body, token_required
-from delphi.extensions import db
-from delphi.models import TaskForce
+from delphi.api.common import (
+    ApiError,
+    bp,
+    commit_on_success,
+    current_api_user,
+    field,
+    json_body,
+    token_required,
+)
+from delphi.core.database import db
+from delphi.core.models import TaskForce
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, parse_role, task_force_by_code
 

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 import rounds
-from delphi.access import can_moderate, can_view_results, get_study, panellist_of, require
-from delphi.api import ApiError, bp, commit_on_success, current_api_user, field, json_body, token_required
-from delphi.api.openapi import errors, json_request, obj, ok
-from delphi.domain import NotFound
-from delphi.extensions import db
-from delphi.i18n import current_language
-from delphi.services.accounts import member_by_email
-from delphi.models import (
+from delphi.access import (
+    can_moderate,
+    can_view_results,
+    get_study,
+    panellist_of,
+    require,
+)
+from delphi.api.common import (
+    ApiError,
+    bp,
+    commit_on_success,
+    current_api_user,
+    field,
+    json_body,
+    token_required,
+)
+from delphi.api.spec import errors, json_request, obj, ok
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import NotFound
+from delphi.core.models import (
     Item,
     Panellist,
     PanellistStatus,
@@ -33,7 +47,8 @@ from delphi.models import (
     TaskForce,
     User,
 )
-
+from delphi.i18n import current_language
+from delphi.services.accounts import member_by_email
 
 # -- Helpers -------------------------------------------------------------------
 
@@ -313,7 +328,8 @@ def withdraw_panellist(study_id: int, pseudonym: str):
 @commit_on_success
 def draft_round(study_id: int):
     study = get_study(study_id)
-    require(can_moderate(_user(), study))
+    user = _user()
+    require(can_moderate(user, study))
     data = json_body()
     entries = field(data, "items", list, required=False, default=[])
     kind_name = field(data, "kind", str, required=False, default="rating")
@@ -337,9 +353,10 @@ def draft_round(study_id: int):
             background = entry.get("background", "")
             if not isinstance(background, str):
                 raise _invalid(f"items[{index}].background", _("Wrong type."))
-            item = rounds.add_item(study, text.strip(), background=background)
+            item = rounds.add_item(study, text.strip(), actor=user, background=background)
         items.append(item)
-    round_ = rounds.draft_round(study, items=items or None, kind=kind, closes_at=closes_at)
+    round_ = rounds.draft_round(study, actor=user, items=items or None, kind=kind,
+                                closes_at=closes_at, policy=current_policy())
     db.session.flush()
     return {**round_json_for_staff(round_), "status": round_.status.value}, 201
 
@@ -382,7 +399,7 @@ def close_round(study_id: int, number: int):
     user = _user()
     require(can_moderate(user, study))
     round_ = get_round(study, number)
-    report = rounds.close_round(round_, actor=user)
+    report = rounds.close_round(round_, actor=user, policy=current_policy())
     db.session.flush()
     next_round = getattr(report, "next_round", None)
     return {**round_json_for_staff(round_),
@@ -391,8 +408,6 @@ def close_round(study_id: int, number: int):
 
 
 def _has_body() -> bool:
-    from flask import request
-
     return bool(request.get_data(cache=True))
 
 

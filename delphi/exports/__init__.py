@@ -9,14 +9,17 @@ read of a large study must not hold SQLite's write lock.
 """
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import gettext as _
 
-from delphi.domain import InvalidInput
+from delphi.config import current_policy
+from delphi.core import audit, database
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput
+from delphi.core.models import Study, User
 from delphi.exports.formats import FORMATS
 from delphi.exports.package import Package, build_package
+from delphi.exports.report import render_report
 from delphi.exports.tiers import TIERS
-from delphi.models import Study, User
 
 __all__ = ["FORMATS", "TIERS", "Package", "build_and_record", "check_choice"]
 
@@ -44,13 +47,9 @@ def build_and_record(study: Study, tier: str, fmt: str, *, actor: User | None, c
     (readers never block panellists who submit meanwhile); the audit event is
     then written in a short ``BEGIN IMMEDIATE`` transaction of its own.
     """
-    from delphi import audit, database
-    from delphi.exports.report import render_report
-    from delphi.extensions import db
-
     tier, fmt = check_choice(tier, fmt)
     study_id, actor_id = study.id, getattr(actor, "id", None)
-    k = int(current_app.config.get("EXPORT_K_ANONYMITY", 5))
+    k = current_policy().k_anonymity
     db.session.commit()  # end the request's transaction (it wrote nothing)
     token = database.sqlite_begin_mode.set("DEFERRED")
     try:

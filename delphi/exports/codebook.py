@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from delphi.core.models import Study
 from delphi.exports.tiers import PSEUDONYM_HEX, SUPPRESSED, Tables
-from delphi.models import Study
+from rounds.studies import agree_band, consensus_rule
 
 QUANTILE_TEXT = {
     "type7": "Hyndman & Fan type 7 (linear interpolation; the default of R, numpy, pandas and "
@@ -46,9 +47,11 @@ def _columns(study: Study, points: int) -> dict[str, tuple[str, str, str]]:
         "rating": (scale, "The rating.", "See the scale labels; empty when cannot_rate is true."),
         "cannot_rate": ("boolean", "The panellist answered \"cannot rate\".", "true / false"),
         "role": ("text", "The panellist's role in the task force (quasi-identifier).",
-                 f"global_leader, regional_representative, team_member, unknown; '{SUPPRESSED}' "
+                 f"global_leader, regional_representative, team_member, none (not a member); "
+                 f"'{SUPPRESSED}' "
                  "where generalised for k-anonymity."),
-        "region": ("text", "The panellist's region (quasi-identifier).",
+        "region": ("text", "The panellist's region (quasi-identifier): the region of their "
+                   "task-force membership, else of their profile.",
                    f"Region name or unknown; '{SUPPRESSED}' where generalised for k-anonymity."),
         "stakeholder_group": ("text", "The panellist's stakeholder group (quasi-identifier).",
                               f"research, farmers, ngo, government, private_sector, "
@@ -101,23 +104,11 @@ def consensus_text(study: Study) -> str:
         return ("RAND/UCLA appropriateness method: the median decides the category (1-3 "
                 "inappropriate, 4-6 uncertain, 7-9 appropriate) and disagreement is judged by the "
                 "IPRAS (interpercentile range adjusted for symmetry); Fitch et al. (2001).")
-    from analysis import ConsensusRule
-
-    spec.setdefault("min_n", study.min_n)
-    try:
-        return ConsensusRule.from_dict(spec).describe()
-    except ValueError:
-        return str(study.consensus_rule)
+    return consensus_rule(study).describe()
 
 
 def agreement_bands(study: Study) -> tuple[tuple[int, int], tuple[int, int]]:
-    try:
-        from rounds.studies import agree_band
-
-        agree = tuple(agree_band(study))
-    except ImportError:  # pragma: no cover - rounds ships with the app
-        points = study.scale_points
-        agree = (7, 9) if points == 9 else (points - 1, points)
+    agree = tuple(agree_band(study))
     points = study.scale_points
     return agree, (1 + points - agree[1], 1 + points - agree[0])
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from delphi.core.models import Study, utcnow
 from delphi.exports import formats
 from delphi.exports.codebook import build_codebook, to_markdown
 from delphi.exports.tiers import Tables, build_tables
-from delphi.models import Study, utcnow
 
 REPRODUCE_SCRIPT = Path(__file__).with_name("reproduce_template.py")
 #: zlib level 1: most of the size gain at a fraction of the time (1.2 M rows).

@@ -3,10 +3,12 @@ with charts, final item list and the reporting checklists.
 
 Everything shown is read from the database as frozen at each round's close;
 nothing here computes a statistic. The charts of participation, concordance
-and verdicts are the dashboard's (``rounds.dashboard.chart_table``, drawn and
-cached by :mod:`delphi.chart_cache`); agreement across rounds, over every item
-of every round, is drawn here by :mod:`analysis.charts` from the frozen figures. Panel composition is shown as separate counts per
-attribute, counts below ``MIN_CELL`` as "< MIN_CELL"; no panellist is named.
+and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn and
+cached by :mod:`delphi.charts.cache`); agreement across rounds, over every
+item of every round, is drawn here by :mod:`analysis.charts` from the frozen
+figures. Panel composition is shown as separate counts per attribute, counts
+below the policy's ``min_cell`` as "< min_cell" with complementary
+suppression; no panellist is named.
 """
 from __future__ import annotations
 
@@ -14,16 +16,21 @@ import base64
 from collections import Counter
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
+from analysis import charts, suppression_masks
+from delphi.charts import cache as chart_cache
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.models import Amendment, Item, Study
 from delphi.exports.checklists import CHECKLISTS
 from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
-from delphi.exports.tiers import closed_rounds, read_quasi_identifiers, statistics_tables
-from delphi.extensions import db
-from delphi.models import Amendment, Item, Panellist, Study
+from delphi.exports.tiers import closed_rounds, statistics_tables
+from delphi.i18n import current_language
+from rounds.panel_attributes import panel_attributes
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -44,32 +51,32 @@ def _fmt(value, digits=2):
     return f"{value:.{digits}f}"
 
 
-def _composition(study: Study) -> dict[str, list[tuple[str, str]]]:
-    ids = list(db.session.scalars(select(Panellist.id).where(Panellist.study_id == study.id)))
-    frame = read_quasi_identifiers(study, ids)
-    min_cell = int(current_app.config.get("MIN_CELL", 5))
-    out = {}
+def _composition(study: Study, min_cell: int) -> dict[str, list[tuple[str, str]]]:
+    """The panel's composition as the report publishes it: cells under
+    ``min_cell`` as "< min_cell", with complementary suppression (the total
+    is printed, so a single small cell could be recovered by subtraction)."""
+    attributes = list(panel_attributes(study).values())
+    out: dict = {}
     for attribute in ("role", "region", "stakeholder_group"):
-        counts = Counter(frame[attribute]) if len(frame) else Counter()
-        out[attribute] = [(value, str(n) if n >= min_cell else f"< {min_cell}")
-                          for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    out["_total"] = len(ids)
+        counts = sorted(Counter(a[attribute] for a in attributes).items(),
+                        key=lambda kv: (-kv[1], kv[0]))
+        _primary, hidden = suppression_masks([n for _v, n in counts], min_cell) \
+            if counts else ([], [])
+        out[attribute] = [(value, f"< {min_cell}" if hide else str(n))
+                          for (value, n), hide in zip(counts, hidden)]
+    out["_total"] = len(attributes)
     return out
 
 
 def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) -> dict:
-    """A chart of a closed round as the dashboard draws it (``rounds.dashboard.chart_table``
-    and ``render_chart``), from the chart cache: a repeated export draws nothing."""
-    from delphi import chart_cache
-    from delphi.i18n import current_language
-
+    """A chart of a closed round as the dashboard draws it (:mod:`delphi.charts.specs`),
+    from the chart cache: a repeated export draws nothing."""
     return _figure(chart_cache.chart(study, rnd, name, "png", criterion=criterion,
                                      language=current_language()))
 
 
 def report_context(study: Study) -> dict:
-    from analysis import charts
-
+    min_cell = current_policy().min_cell
     tables = statistics_tables(study)
     items_t, rounds_t = tables["item_statistics"], tables["round_statistics"]
     rounds = closed_rounds(study)
@@ -140,7 +147,7 @@ def report_context(study: Study) -> dict:
 
     amendments = db.session.scalars(select(Amendment).where(Amendment.study_id == study.id)
                                     .order_by(Amendment.at)).all()
-    composition = _composition(study)
+    composition = _composition(study, min_cell)
     verdict_counts = Counter(v for f in final for v in f["verdicts"].values())
     facts = _facts(study, numbers, participation, composition, amendments, final, verdict_counts)
     checklists = [(name, [{"section": str(section), "text": str(text),
@@ -154,7 +161,7 @@ def report_context(study: Study) -> dict:
         "amendments": amendments, "composition": composition,
         "participation": participation, "figures": figures, "per_round": per_round,
         "final": final, "criteria": criteria, "checklists": checklists,
-        "min_cell": int(current_app.config.get("MIN_CELL", 5)),
+        "min_cell": min_cell,
     }
 
 

@@ -62,34 +62,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core.database import db
+from delphi.core.models import (
     Item,
     ItemComment,
-    ItemStatistics,
-    Membership,
-    Panellist,
-    PanellistStatus,
     Rating,
-    Region,
     Response,
-    ResponseStatus,
     Round,
     RoundStatistics,
     RoundStatus,
     Study,
-    User,
 )
+from delphi.exports.scrub import scrub
+from rounds import results
+from rounds.adapter import COUNTED
+from rounds.panel_attributes import panel_attributes
 
 TIERS = ("deidentified", "comments", "statistics")
 SUPPRESSED = "suppressed"
-UNKNOWN = "unknown"
 QUASI_IDENTIFIERS = ("role", "region", "stakeholder_group")
 #: Tie-break order when two attributes have as many distinct values (finest first).
 _TIE_ORDER = ("stakeholder_group", "region", "role")
@@ -240,15 +237,9 @@ def closed_rounds(study: Study) -> list[Round]:
 
 
 def _counted(query):
-    """Only answers that counted when their round closed: submitted, by a
-    panellist active then (still active, or withdrawn after the close)."""
-    return query.where(
-        Response.status == ResponseStatus.submitted,
-        Round.status == RoundStatus.closed,
-        or_(Panellist.status == PanellistStatus.active,
-            and_(Panellist.withdrawn_at.is_not(None), Round.closed_at.is_not(None),
-                 Panellist.withdrawn_at > Round.closed_at)),
-    )
+    """Only the answers that counted when their round closed (``Response.counted``,
+    the one definition of :mod:`rounds.adapter`)."""
+    return query.where(COUNTED, Round.status == RoundStatus.closed)
 
 
 def _fetch_columns(query) -> list[tuple]:
@@ -281,7 +272,6 @@ def read_ratings(study: Study) -> pd.DataFrame:
         .select_from(Rating)
         .join(Response, Response.id == Rating.response_id)
         .join(Round, Round.id == Response.round_id)
-        .join(Panellist, Panellist.id == Response.panellist_id)
         .where(Round.study_id == study.id))
     rows = _fetch_columns(query)
     n = len(rows)
@@ -313,30 +303,13 @@ def read_items(study: Study) -> pd.DataFrame:
 
 
 def read_quasi_identifiers(study: Study, panellist_ids) -> pd.DataFrame:
-    """Role (task-force membership), region (profile, else membership) and
-    stakeholder group of the given panellists; ``unknown`` where not set."""
-    ids = [int(i) for i in panellist_ids]
-    if not ids:
-        return pd.DataFrame(columns=["panellist_id", *QUASI_IDENTIFIERS])
-    profile_region = Region.__table__.alias("profile_region")
-    member_region = Region.__table__.alias("member_region")
-    query = (
-        select(Panellist.id, Membership.role, profile_region.c.name, member_region.c.name,
-               User.stakeholder_group)
-        .select_from(Panellist)
-        .join(User, User.id == Panellist.user_id)
-        .outerjoin(Membership, and_(Membership.user_id == User.id,
-                                    Membership.task_force_id == study.task_force_id))
-        .outerjoin(profile_region, profile_region.c.id == User.region_id)
-        .outerjoin(member_region, member_region.c.id == Membership.region_id)
-        .where(Panellist.study_id == study.id)
-    )
-    wanted = set(ids)
-    records = []
-    for pid, role, region, m_region, group in db.session.execute(query):
-        if pid in wanted:
-            records.append((pid, role.value if role is not None else UNKNOWN,
-                            region or m_region or UNKNOWN, group or UNKNOWN))
+    """Role, region and stakeholder group of the given panellists (the
+    attributes of :func:`rounds.panel_attributes.panel_attributes`, the same
+    on every page and in every export)."""
+    wanted = {int(i) for i in panellist_ids}
+    attributes = panel_attributes(study)
+    records = [(pid, *(attributes[pid][name] for name in QUASI_IDENTIFIERS))
+               for pid in sorted(wanted) if pid in attributes]
     return pd.DataFrame(records, columns=["panellist_id", *QUASI_IDENTIFIERS])
 
 
@@ -403,14 +376,11 @@ def _texts_categorical(texts: list[str], codes: np.ndarray) -> pd.Categorical:
 
 def comments_table(study: Study, names: dict[int, str]) -> pd.DataFrame:
     """Comments and outside-IQR reasons, scrubbed, shuffled."""
-    from delphi.exports.scrub import scrub
-
     comments = db.session.execute(_counted(
         select(Response.panellist_id, Round.number, Item.code, ItemComment.text)
         .select_from(ItemComment)
         .join(Response, Response.id == ItemComment.response_id)
         .join(Round, Round.id == Response.round_id)
-        .join(Panellist, Panellist.id == Response.panellist_id)
         .join(Item, Item.id == ItemComment.item_id)
         .where(Round.study_id == study.id))).all()
     reasons = db.session.execute(_counted(
@@ -418,7 +388,6 @@ def comments_table(study: Study, names: dict[int, str]) -> pd.DataFrame:
         .select_from(Rating)
         .join(Response, Response.id == Rating.response_id)
         .join(Round, Round.id == Response.round_id)
-        .join(Panellist, Panellist.id == Response.panellist_id)
         .join(Item, Item.id == Rating.item_id)
         .where(Round.study_id == study.id, Rating.reason.is_not(None), Rating.reason != ""))).all()
     records = []
@@ -442,23 +411,16 @@ def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
     """Frozen ItemStatistics, RoundStatistics (one row per round × criterion)
     and stability of every closed round, in round and item order."""
     points = int(study.scale_points)
-    rows = db.session.execute(
-        select(Round.number, Item.code, Item.text, ItemStatistics.criterion, ItemStatistics.n,
-               ItemStatistics.n_missing, ItemStatistics.median, ItemStatistics.q1,
-               ItemStatistics.q3, ItemStatistics.iqr, ItemStatistics.mean, ItemStatistics.sd,
-               ItemStatistics.agreement, ItemStatistics.disagreement, ItemStatistics.counts,
-               ItemStatistics.verdict)
-        .select_from(ItemStatistics)
-        .join(Round, Round.id == ItemStatistics.round_id)
-        .join(Item, Item.id == ItemStatistics.item_id)
-        .where(Round.study_id == study.id, Round.status == RoundStatus.closed)
-        .order_by(Round.number, Item.code, ItemStatistics.criterion)).all()
+    rows = []
+    for rnd in results.closed_rounds(study):
+        rows.extend((rnd.number, r) for r in results.item_rows(rnd))
+    rows.sort(key=lambda pair: (pair[0], pair[1].code, pair[1].criterion))
     count_cols = [f"count_{v}" for v in range(1, points + 1)]
     records = []
-    for row in rows:
-        counts = list(row[14] or [])
-        counts = (counts + [0] * points)[:points]
-        records.append((*row[:14], *counts, row[15]))
+    for number, r in rows:
+        counts = (list(r.counts) + [0] * points)[:points]
+        records.append((number, r.code, r.text, r.criterion, r.n, r.n_missing, r.median, r.q1,
+                        r.q3, r.iqr, r.mean, r.sd, r.agreement, r.disagreement, *counts, r.verdict))
     items = pd.DataFrame(records, columns=[*ITEM_STAT_COLUMNS, *count_cols, "verdict"])
     for col in ("round", "n", "n_missing", *count_cols):
         items[col] = items[col].astype("int64")
@@ -501,8 +463,6 @@ def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
 def build_tables(study: Study, tier: str, *, k: int = 5) -> Tables:
     """All tables of a tier, timed in seconds: "read" (the ratings query) and
     "build" (everything else: other queries, reshaping, anonymising, shuffling)."""
-    import time
-
     if tier not in TIERS:
         raise ValueError(f"tier must be one of {TIERS}, got {tier!r}")
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Mail: a transactional outbox, an SMTP sender, magic links and reminders.
 
-Messages are *queued* (rows of :class:`~delphi.models.OutboxMessage`) in the
+Messages are *queued* (rows of :class:`~delphi.core.models.OutboxMessage`) in the
 same transaction as the change that causes them (a round opening, a
 submission), rendered at once in the recipient's language. ``flask --app
 delphi send-mail`` delivers them later (see ``docs/mail.md``); nothing is lost

@@ -1,7 +1,7 @@
 """Magic links: one questionnaire, one panellist, one use, an expiry.
 
 A link is ``<BASE_URL>/q/<token>`` with a random token (256 bits); only its
-SHA-256 is stored (:class:`~delphi.models.MagicLink`), so a leaked database
+SHA-256 is stored (:class:`~delphi.core.models.MagicLink`), so a leaked database
 holds no usable link. A link opens the questionnaire of *that* panellist for
 *that* round and nothing else:
 
@@ -19,23 +19,26 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import session
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
-from delphi.extensions import db
-from delphi.mail import base_url, link_lifetime
-from delphi.models import (
+from delphi.core.database import db
+from delphi.core.models import (
     MagicLink,
+    OutboxMessage,
     Panellist,
     PanellistStatus,
     Round,
     RoundStatus,
     Study,
+    User,
     utcnow,
 )
+from delphi.mail import base_url, link_lifetime, setting
+from delphi.mail.outbox import queue
 
 SESSION_KEY = "questionnaire_grants"
 #: A session keeps at most this many grants (the newest).
@@ -190,14 +193,6 @@ def request_new_links(email: str, *, now: datetime | None = None) -> int:
     for anybody). At most ``MAIL_LINK_REQUESTS_PER_HOUR`` per panellist and
     round, so the form cannot be used to flood somebody's mailbox. Flushes.
     """
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    from delphi.mail import setting
-    from delphi.mail.outbox import queue
-    from delphi.models import OutboxMessage, User
-
     now = now or utcnow()
     user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
     if user is None:

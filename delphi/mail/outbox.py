@@ -26,9 +26,9 @@ from flask_babel import force_locale, format_datetime
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from delphi.extensions import db
+from delphi.core.database import db
+from delphi.core.models import MessageStatus, OutboxMessage, Round, User, utcnow
 from delphi.mail.i18n import N_, domain, gettext
-from delphi.models import MessageStatus, OutboxMessage, Round, User, utcnow
 
 #: Template name → subject (translated in the recipient's language).
 SUBJECTS = {

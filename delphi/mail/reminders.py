@@ -25,12 +25,10 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from delphi import audit
-from delphi.domain import InvalidInput, StateError
-from delphi.extensions import db
-from delphi.mail import links, setting
-from delphi.mail.outbox import Recipient, existing_keys, queue_many
-from delphi.models import (
+from delphi.core import audit
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput, StateError
+from delphi.core.models import (
     OutboxMessage,
     Panellist,
     PanellistStatus,
@@ -41,6 +39,8 @@ from delphi.models import (
     User,
     utcnow,
 )
+from delphi.mail import base_url, links, setting
+from delphi.mail.outbox import Recipient, existing_keys, queue_many
 
 
 def quiet_hours() -> tuple[int, int] | None:
@@ -147,8 +147,6 @@ def _queue_reminders(round: Round, panellists: list[Panellist], *, now, send_aft
 
 
 def opt_out_page_url(study_id: int) -> str:
-    from delphi.mail import base_url
-
     return f"{base_url()}/studies/{study_id}/reminders"
 
 

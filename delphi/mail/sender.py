@@ -41,9 +41,9 @@ from email.utils import format_datetime as rfc2822_date
 from flask import current_app
 from sqlalchemy import select, update
 
-from delphi.extensions import db
+from delphi.core.database import db
+from delphi.core.models import MessageStatus, OutboxMessage, utcnow
 from delphi.mail import setting
-from delphi.models import MessageStatus, OutboxMessage, utcnow
 
 log = logging.getLogger("delphi.mail")
 

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from delphi.extensions import db
-from delphi.mail import links
-from delphi.mail.outbox import Recipient, existing_keys, queue_many
-from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
-from delphi.models import (
+from delphi.core.database import db
+from delphi.core.models import (
     ItemStatistics,
     Panellist,
     PanellistStatus,
@@ -32,6 +29,9 @@ from delphi.models import (
     RoundStatus,
     utcnow,
 )
+from delphi.mail import links
+from delphi.mail.outbox import Recipient, existing_keys, queue_many
+from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
 from rounds import signals
 
 CONSENSUS = "consensus_in"

@@ -1,5 +1,5 @@
 """Service functions for accounts and task-force membership.
 
 Like ``rounds``, they take and return models, flush but never commit, raise
-:mod:`delphi.domain` errors, and know nothing of requests or templates.
+:mod:`delphi.core.errors` errors, and know nothing of requests or templates.
 """

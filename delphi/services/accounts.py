@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from delphi import audit
-from delphi.domain import Conflict, InvalidInput
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core import audit
+from delphi.core.database import db
+from delphi.core.errors import Conflict, InvalidInput
+from delphi.core.models import (
     STAKEHOLDER_GROUPS,
     ApiToken,
     MembershipStatus,
@@ -21,7 +20,14 @@ from delphi.models import (
     User,
     utcnow,
 )
-from delphi.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, end_sessions, hash_password
+from delphi.core.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password,
+    end_sessions,
+    hash_password,
+)
+from delphi.core.policy import DEFAULT_POLICY, Policy
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ def organisation_named(name: str) -> Organisation:
     return organisation
 
 
-def check_registration(reg: Registration) -> dict[str, str]:
+def check_registration(reg: Registration, policy: Policy = DEFAULT_POLICY) -> dict[str, str]:
     """Field errors of a registration (empty when it is acceptable)."""
     errors: dict[str, str] = {}
     try:
@@ -103,7 +109,7 @@ def check_registration(reg: Registration) -> dict[str, str]:
         errors["region"] = _("Unknown region.")
     if reg.stakeholder_group not in STAKEHOLDER_GROUPS:
         errors["stakeholder_group"] = _("Unknown stakeholder group.")
-    if reg.language and reg.language not in current_app.config["LANGUAGES"]:
+    if reg.language and reg.language not in policy.languages:
         errors["language"] = _("Unsupported language.")
     if reg.consent is not True:
         errors["consent"] = _("Please accept the privacy notice to register.")
@@ -111,13 +117,13 @@ def check_registration(reg: Registration) -> dict[str, str]:
 
 
 def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False,
-             password_hash: str | None = None) -> User:
+             password_hash: str | None = None, policy: Policy = DEFAULT_POLICY) -> User:
     """Create a member account. Raises InvalidInput (422) or Conflict (409).
 
     ``password_hash``: the argon2 hash of ``reg.password`` when the caller
     has it already (bulk loads of accounts sharing one password).
     """
-    errors = check_registration(reg)
+    errors = check_registration(reg, policy)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
     email = normalise_email(reg.email)
@@ -136,7 +142,7 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
         language=reg.language or None,
         is_admin=is_admin,
         consent_at=now,
-        consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        consent_version=policy.privacy_notice_version,
         created_at=now,
     )
     db.session.add(user)
@@ -146,8 +152,6 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
 
 def change_password(user: User, current: str, new: str, *, now: datetime | None = None) -> None:
     """Change a password: every session cookie and every API token of the user ends."""
-    from delphi.security import check_password
-
     if not check_password(user, current or ""):
         raise InvalidInput(_("Please correct the marked fields."),
                            fields={"current_password": _("This is not your current password.")})

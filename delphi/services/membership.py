@@ -1,15 +1,17 @@
 """Joining task forces, and the secretariat's approval of leaders and representatives."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from delphi import audit
-from delphi.domain import Conflict, InvalidInput, NotFound, StateError
-from delphi.extensions import db
-from delphi.models import (
+from delphi.core import audit
+from delphi.core.attributes import attribute_values, member_attributes
+from delphi.core.database import db
+from delphi.core.errors import Conflict, InvalidInput, NotFound, StateError
+from delphi.core.models import (
     ApprovalStatus,
     Membership,
     Region,
@@ -84,21 +86,13 @@ def decide(actor: User, membership: Membership, approve: bool, *,
 
 
 def composition(task_force: TaskForce) -> dict[str, dict[str, int]]:
-    """Approved members of a task force counted by role, region and stakeholder group."""
-    base = (
-        select(Membership)
-        .join(User, Membership.user_id == User.id)
-        .where(Membership.task_force_id == task_force.id,
-               Membership.status == ApprovalStatus.approved)
-    )
-    out: dict[str, dict[str, int]] = {}
-    for key, column in (("role", Membership.role), ("region", Region.name),
-                        ("stakeholder_group", User.stakeholder_group)):
-        query = base.with_only_columns(column, func.count()).group_by(column)
-        if key == "region":
-            query = query.outerjoin(Region, Membership.region_id == Region.id)
-        out[key] = {
-            (getattr(value, "value", value) or "—"): count
-            for value, count in db.session.execute(query)
-        }
-    return out
+    """Approved members of a task force counted by role, region and stakeholder
+    group (the attributes of :mod:`delphi.core.attributes`)."""
+    query = member_attributes(task_force.id, User.id).where(
+        Membership.status == ApprovalStatus.approved)
+    out: dict[str, Counter] = {key: Counter() for key in ("role", "region", "stakeholder_group")}
+    for _user_id, *values in db.session.execute(query):
+        attributes = attribute_values(*values)
+        for key, counter in out.items():
+            counter[attributes[key]] += 1
+    return {key: dict(sorted(counter.items())) for key, counter in out.items()}

@@ -6,8 +6,8 @@ from importlib import resources
 
 from sqlalchemy import select
 
-from delphi.extensions import db
-from delphi.models import Facility, Goal, Region, TaskForce
+from delphi.core.database import db
+from delphi.core.models import Facility, Goal, Region, TaskForce
 
 TASK_FORCE_FIELDS = ("label", "objective", "baseline_2020", "target_2030", "target_2050")
 

@@ -3,19 +3,34 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from delphi.domain import DomainError
-from delphi.extensions import db
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import (
+    ApprovalStatus,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    TaskForce,
+)
 from delphi.forms import DecisionForm, OrganisationStatusForm
 from delphi.i18n import current_language
-from delphi.models import ApprovalStatus, Membership, MembershipStatus, Organisation, TaskForce
 from delphi.services.accounts import set_organisation_status
 from delphi.services.membership import composition, decide, task_force_by_code
-from delphi.views import admin_required
+from delphi.views.guards import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: The secretariat's menu beyond its own pages: ``(endpoint, label)`` pairs.
+ADMIN_LINKS = (("studies.index", _l("Delphi studies")),)
+
+
+@bp.app_context_processor
+def _admin_links():
+    return {"admin_links": lambda: ADMIN_LINKS}
 
 
 @bp.get("/")

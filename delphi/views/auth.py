@@ -6,20 +6,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from delphi.domain import DomainError
-from delphi.extensions import db
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import Organisation, Region
+from delphi.core.passwords import end_sessions
 from delphi.forms import LoginForm, PasswordChangeForm, RegistrationForm
-from delphi.models import Organisation, Region
-from delphi.security import authenticate, end_sessions
+from delphi.i18n import region_label
+from delphi.security import authenticate
 from delphi.services.accounts import Registration, change_password, register
-from delphi.views import safe_next
+from delphi.views.guards import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def region_choices() -> list[tuple[str, str]]:
-    from delphi.i18n import region_label
-
     return [(r.name, region_label(r)) for r in db.session.scalars(select(Region).order_by(Region.position))]
 
 
@@ -34,7 +35,7 @@ def register_view():
                 email=form.email.data, password=form.password.data, name=form.name.data,
                 organisation=form.organisation.data, country=form.country.data,
                 region=form.region.data, stakeholder_group=form.stakeholder_group.data,
-                language=form.language.data, consent=bool(form.consent.data)))
+                language=form.language.data, consent=bool(form.consent.data)), policy=current_policy())
         except DomainError as error:
             db.session.rollback()
             for name, message in (error.fields or {}).items():

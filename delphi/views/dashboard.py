@@ -1,13 +1,11 @@
 """The study dashboard: moderators, researchers and admins.
 
-Thin views over :mod:`rounds.dashboard` (the read model) and
-:mod:`delphi.chart_cache` (rendered charts). Nothing here computes a
+Thin views over :mod:`delphi.dashboard` (the page, from the read models of
+``rounds``) and :mod:`delphi.charts.cache` (rendered charts). Nothing here computes a
 statistic. Researchers see aggregates only: the non-responders' names and
 the Remind action are for moderators (and admins).
 """
 from __future__ import annotations
-
-import importlib
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,21 +14,27 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from delphi import access, chart_cache
-from delphi.domain import InvalidInput, NotFound, StateError
-from delphi.extensions import db
+from delphi import access
+from delphi import dashboard as page
+from delphi.charts import cache as chart_cache
+from delphi.charts import specs
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import InvalidInput, NotFound, StateError
+from delphi.core.models import Item, RoundItem, RoundStatus, Study, StudyStaff
 from delphi.i18n import current_language
-from delphi.models import Item, RoundItem, RoundStatus
-from rounds import dashboard as read_model
+from delphi.mail.reminders import remind as remind_panellists
+from rounds import results
+from rounds.panel_attributes import (
+    COMPOSITION_DIMENSIONS,
+    non_responders,
+    panellists_by_ids,
+)
+from rounds.subgroups import SUBGROUP_DIMENSIONS
+from rounds.vocabulary import VERDICT_LABELS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/studies")
 
-VERDICT_LABELS = {
-    "consensus_in": _l("Consensus to include"),
-    "consensus_out": _l("Consensus to exclude"),
-    "no_consensus": _l("No consensus"),
-    "insufficient_n": _l("Too few responses"),
-}
 W_LABELS = {
     "very weak": _l("very weak"), "weak": _l("weak"), "moderate": _l("moderate"),
     "strong": _l("strong"), "unusually strong": _l("unusually strong"),
@@ -50,23 +54,8 @@ class RemindForm(FlaskForm):
     """CSRF only; the panellists come as repeated ``panellist`` values."""
 
 
-def remind_function():
-    """``delphi.mail.remind(round, panellists, actor=...)`` when the mail feature has it."""
-    for module_name in ("delphi.mail", "delphi.mail.reminders"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, "remind", None)
-        if callable(function):
-            return function
-    return None
-
-
 def home_section(user) -> list[tuple[str, dict]]:
     """The member home page's "Dashboards" section: studies the user may analyse."""
-    from delphi.models import Study, StudyStaff
-
     query = select(Study).order_by(Study.id)
     if not user.is_admin:
         query = query.where(Study.id.in_(
@@ -113,7 +102,7 @@ def dash_signed(value, places: int = 2) -> str:
 @login_required
 def index(study_id: int):
     study = _study_for_staff(study_id)
-    rnd = read_model.default_round(study)
+    rnd = results.default_round(study)
     if rnd is None:
         return render_template("dashboard/empty.html", study=study)
     return redirect(url_for("dashboard.round_view", study_id=study.id, number=rnd.number))
@@ -123,31 +112,31 @@ def index(study_id: int):
 @login_required
 def round_view(study_id: int, number: int):
     study = _study_for_staff(study_id)
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     if rnd.status is RoundStatus.draft:
         raise NotFound(_("This round has not opened yet."))
     is_moderator = access.can_moderate(current_user, study)
     language = current_language()
-    data = read_model.dashboard(
+    data = page.dashboard(
         study, rnd, with_names=is_moderator,
-        query=read_model.parse_table_query(request.args, study), language=language,
+        query=page.parse_table_query(request.args, study), language=language,
         subgroups_of=lambda r: chart_cache.subgroups(r, language=language))
     by = request.args.get("by")
-    if by not in read_model.SUBGROUP_DIMENSIONS:
-        by = read_model.SUBGROUP_DIMENSIONS[0]
+    if by not in SUBGROUP_DIMENSIONS:
+        by = SUBGROUP_DIMENSIONS[0]
     can_remind = is_moderator and rnd.status is RoundStatus.open
     # Alt texts from the charts' numbers, without drawing: each <img> request
     # draws its own image (once per worker for a closed round: the chart cache).
-    alts = read_model.chart_alts(data.charts, _=_)
+    alts = specs.chart_alts(data.charts, _=_)
     return render_template(
         "dashboard/round.html", d=data, study=study, rnd=rnd, is_moderator=is_moderator,
-        can_remind=can_remind, remind_available=remind_function() is not None,
+        can_remind=can_remind,
         # Plain strings: the labels appear in every row (lazy strings translate on each use).
         remind_form=RemindForm(), by=by, alts=alts, verdict_labels=_plain(VERDICT_LABELS),
         w_labels=_plain(W_LABELS), dimension_labels=_plain(DIMENSION_LABELS),
         sort_labels=_plain(SORT_LABELS),
-        sort_keys=read_model.SORT_KEYS, subgroup_dimensions=read_model.SUBGROUP_DIMENSIONS,
-        composition_dimensions=read_model.COMPOSITION_DIMENSIONS, min_cell=read_model.MIN_CELL)
+        sort_keys=page.SORT_KEYS, subgroup_dimensions=SUBGROUP_DIMENSIONS,
+        composition_dimensions=COMPOSITION_DIMENSIONS, min_cell=current_policy().min_cell)
 
 
 def _plain(labels: dict) -> dict:
@@ -156,7 +145,7 @@ def _plain(labels: dict) -> dict:
 
 def _split_filename(filename: str) -> tuple[str, str]:
     name, dot, fmt = filename.rpartition(".")
-    if not dot or fmt not in read_model.CHART_FORMATS:
+    if not dot or fmt not in specs.CHART_FORMATS:
         raise NotFound(_("No such chart format: use .png or .svg."))
     return name, fmt
 
@@ -166,9 +155,9 @@ def _split_filename(filename: str) -> tuple[str, str]:
 def round_chart(study_id: int, number: int, filename: str):
     study = _study_for_staff(study_id)
     name, fmt = _split_filename(filename)
-    if name not in read_model.ROUND_CHARTS:
+    if name not in specs.ROUND_CHARTS:
         raise NotFound(_("No such chart."))
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     entry = chart_cache.chart(study, rnd, name, fmt, criterion=request.args.get("criterion"),
                               language=current_language())
     return chart_cache.send(entry)
@@ -186,12 +175,12 @@ def _round_item(rnd, item_id: int) -> Item:
 @login_required
 def item_view(study_id: int, number: int, item_id: int):
     study = _study_for_staff(study_id)
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     item = _round_item(rnd, item_id)
     language = current_language()
-    tables = [read_model.chart_table(rnd, "distribution", criterion=c, item=item, language=language)
+    tables = [specs.chart_table(rnd, "distribution", criterion=c, item=item, language=language)
               for c in study.criteria]
-    alts = {t["criterion"]: read_model.chart_alt(t, _=_) for t in tables}
+    alts = {t["criterion"]: specs.chart_alt(t, _=_) for t in tables}
     return render_template("dashboard/item.html", study=study, rnd=rnd, item=item, tables=tables,
                            alts=alts, verdict_labels=VERDICT_LABELS,
                            text=item.text_in(language))
@@ -201,9 +190,9 @@ def item_view(study_id: int, number: int, item_id: int):
 @login_required
 def item_chart(study_id: int, number: int, item_id: int, fmt: str):
     study = _study_for_staff(study_id)
-    if fmt not in read_model.CHART_FORMATS:
+    if fmt not in specs.CHART_FORMATS:
         raise NotFound(_("No such chart format: use .png or .svg."))
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     item = _round_item(rnd, item_id)
     entry = chart_cache.chart(study, rnd, "distribution", fmt,
                               criterion=request.args.get("criterion"), item=item,
@@ -216,7 +205,7 @@ def item_chart(study_id: int, number: int, item_id: int, fmt: str):
 def remind(study_id: int, number: int):
     study = access.get_study(study_id)
     access.require(access.can_moderate(current_user, study))
-    rnd = read_model.get_round(study, number)
+    rnd = results.get_round(study, number)
     back = redirect(url_for("dashboard.round_view", study_id=study.id, number=rnd.number), 303)
     form = RemindForm()
     if not form.validate_on_submit():
@@ -224,11 +213,7 @@ def remind(study_id: int, number: int):
         return back
     if rnd.status is not RoundStatus.open:
         raise StateError(_("Reminders can only be sent while the round is open."))
-    function = remind_function()
-    if function is None:
-        flash(_("Reminders are not available: the mail feature is not installed."), "error")
-        return back
-    waiting = {n.panellist_id for n in read_model.non_responders(rnd, with_names=False)}
+    waiting = {n.panellist_id for n in non_responders(rnd, with_names=False)}
     try:
         chosen = {int(v) for v in request.form.getlist("panellist")}
     except ValueError:
@@ -237,10 +222,10 @@ def remind(study_id: int, number: int):
     if not chosen:
         flash(_("Everybody has answered: nobody to remind."), "success")
         return back
-    panellists = read_model.panellists_by_ids(study, sorted(chosen))
+    panellists = panellists_by_ids(study, sorted(chosen))
     try:
         # The mail feature queues the messages and writes the audit event.
-        result = function(rnd, panellists, actor=current_user)
+        result = remind_panellists(rnd, panellists, actor=current_user)
         db.session.commit()
     except Exception:
         db.session.rollback()

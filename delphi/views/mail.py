@@ -9,26 +9,34 @@ redirects to the questionnaire (``panel.questionnaire``).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from delphi import access
-from delphi.domain import DomainError
-from delphi.extensions import db, login_manager
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import Round, RoundStatus, utcnow
+from delphi.extensions import login_manager
 from delphi.mail import links, reminders
 from delphi.mail.forms import NewLinkForm, OptOutForm, RemindForm
-from delphi.models import Round, RoundStatus, utcnow
+from delphi.mail.signals import connect as connect_mail
 
 bp = Blueprint("mail", __name__)
 
 
 @bp.record_once
 def _connect_signals(_state) -> None:
-    from delphi.mail.signals import connect
-
-    connect()
+    connect_mail()
 
 
 def _no_referrer(response):
@@ -45,8 +53,6 @@ def _refused(error: links.LinkRefused):
 
 
 def _response(body, status):
-    from flask import make_response
-
     return make_response(body, status)
 
 

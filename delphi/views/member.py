@@ -6,16 +6,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from delphi.domain import DomainError
-from delphi.extensions import db
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import Membership, TaskForceRole
 from delphi.forms import JoinForm
 from delphi.i18n import current_language
-from delphi.models import Membership, TaskForceRole
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, task_force_by_code
+from delphi.views import dashboard, panel, studies
 from delphi.views.auth import region_choices
 
 bp = Blueprint("member", __name__)
+
+
+def home_sections(user) -> list[tuple[str, dict]]:
+    """The sections of the member's home page: ``(template, context)`` pairs."""
+    return panel.home_section(user) + studies.home_section(user) + dashboard.home_section(user)
 
 
 @bp.get("/me")
@@ -24,8 +30,6 @@ def home():
     memberships = db.session.scalars(
         select(Membership).where(Membership.user_id == current_user.id).order_by(Membership.joined_at)
     ).all()
-    from delphi.views.extra import home_sections
-
     return render_template("member/home.html", memberships=memberships, lang=current_language(),
                            sections=home_sections(current_user))
 

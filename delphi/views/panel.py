@@ -16,16 +16,34 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import rounds
 from delphi.access import get_study, panellist_of, require
-from delphi.mail.links import granted_in_study, granted_panellist
-from delphi.domain import DomainError, InvalidInput, StateError
-from delphi.extensions import csrf, db, login_manager
+from delphi.core.database import db
+from delphi.core.errors import DomainError, InvalidInput, StateError
+from delphi.core.models import (
+    Panellist,
+    PanellistStatus,
+    Response,
+    Round,
+    RoundKind,
+    RoundStatus,
+    Study,
+)
+from delphi.extensions import csrf, login_manager
 from delphi.forms import EmptyForm
 from delphi.forms_studies import (
     CANNOT_RATE,
@@ -37,15 +55,7 @@ from delphi.forms_studies import (
     reason_name,
 )
 from delphi.i18n import current_language
-from delphi.models import (
-    Panellist,
-    PanellistStatus,
-    Response,
-    Round,
-    RoundKind,
-    RoundStatus,
-    Study,
-)
+from delphi.mail.links import granted_in_study, granted_panellist
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
 

@@ -6,8 +6,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from delphi.extensions import db
-from delphi.models import Goal, Membership
+from delphi.core.database import db
+from delphi.core.models import Goal, Membership
 from delphi.services.membership import task_force_by_code
 
 bp = Blueprint("plan", __name__)

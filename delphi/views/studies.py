@@ -19,10 +19,31 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 import rounds
-from delphi import audit
-from delphi.access import can_moderate, can_research, can_view_results, get_study, require
-from delphi.domain import DomainError
-from delphi.extensions import db
+from delphi.access import (
+    can_moderate,
+    can_research,
+    can_view_results,
+    get_study,
+    require,
+)
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import (
+    Amendment,
+    Item,
+    Panellist,
+    Proposal,
+    Response,
+    Round,
+    RoundKind,
+    RoundStatus,
+    StaffRole,
+    Study,
+    StudyStaff,
+    TaskForce,
+    User,
+)
 from delphi.forms import EmptyForm
 from delphi.forms_studies import (
     DraftRoundForm,
@@ -38,22 +59,9 @@ from delphi.forms_studies import (
 )
 from delphi.i18n import current_language
 from delphi.services.accounts import member_by_email
-from delphi.models import (
-    Amendment,
-    Item,
-    Panellist,
-    Proposal,
-    Response,
-    Round,
-    RoundKind,
-    RoundStatus,
-    StaffRole,
-    Study,
-    StudyStaff,
-    TaskForce,
-    User,
-)
-from delphi.views import admin_required
+from delphi.views.guards import admin_required
+from rounds.stopping import stopping_reason_text
+from rounds.vocabulary import status_label, verdict_label
 
 bp = Blueprint("studies", __name__, url_prefix="/studies")
 
@@ -343,11 +351,9 @@ def new_item(study_id: int):
     form = ItemForm()
     if form.validate_on_submit():
         try:
-            item = rounds.add_item(study, form.text.data.strip(),
+            item = rounds.add_item(study, form.text.data.strip(), actor=current_user,
                                    background=(form.background.data or "").strip(),
                                    target=form.target.data or None, translations=form.translations())
-            db.session.flush()
-            audit.record(current_user, "item.added", item)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -371,16 +377,12 @@ def edit_item(study_id: int, item_id: int):
     elif form.validate_on_submit():
         try:
             if request.form.get("as_new"):
-                new_item_ = rounds.item_from_proposals(study, form.text.data.strip(), [], from_items=[item])
-                db.session.flush()
-                _swap_in_draft(study, item, new_item_)
-                audit.record(current_user, "item.reworded", new_item_, details={"from": item.id})
+                new_item_ = rounds.reword_item(item, form.text.data.strip(), actor=current_user)
                 message = _("Item %(code)s is a rewording of %(old)s.", code=new_item_.code, old=item.code)
             else:
-                rounds.update_item(item, text=form.text.data.strip(),
+                rounds.update_item(item, actor=current_user, text=form.text.data.strip(),
                                    background=(form.background.data or "").strip(),
                                    target=form.target.data or None, translations=form.translations())
-                audit.record(current_user, "item.updated", item)
                 message = _("Item %(code)s is updated.", code=item.code)
         except DomainError as error:
             db.session.rollback()
@@ -389,15 +391,6 @@ def edit_item(study_id: int, item_id: int):
         return _done(message, "studies.show", study_id=study.id)
     return render_template("studies/item.html", study=study, form=form, item=item), (
         422 if form.errors else 200)
-
-
-def _swap_in_draft(study: Study, old: Item, new: Item) -> None:
-    draft = next((r for r in study.rounds if r.status is RoundStatus.draft), None)
-    if draft is None:
-        return
-    current = [ri.item for ri in draft.round_items]
-    if old in current:
-        rounds.set_round_items(draft, [new if i is old else i for i in current])
 
 
 @bp.route("/<int:study_id>/rounds/<int:number>/merge", methods=["GET", "POST"])
@@ -419,10 +412,7 @@ def merge(study_id: int, number: int):
         else:
             try:
                 item = rounds.item_from_proposals(study, form.text.data.strip(), chosen,
-                                                  from_items=from_items)
-                db.session.flush()
-                audit.record(current_user, "item.merged", item,
-                             details={"proposals": chosen, "items": [i.id for i in from_items]})
+                                                  actor=current_user, from_items=from_items)
             except DomainError as error:
                 db.session.rollback()
                 flash(error.message, "error")
@@ -443,9 +433,8 @@ def draft_round(study_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        round_ = rounds.draft_round(study, kind=RoundKind(form.kind.data))
-        db.session.flush()
-        audit.record(current_user, "round.drafted", round_)
+        round_ = rounds.draft_round(study, actor=current_user, kind=RoundKind(form.kind.data),
+                                    policy=current_policy())
     except DomainError as error:
         return _failed(error, "studies.show", study_id=study.id)
     return _done(_("Round %(n)d is drafted: choose its items, then open it.", n=round_.number),
@@ -468,8 +457,7 @@ def round_page(study_id: int, number: int):
         items = [i for i in db.session.scalars(select(Item).where(Item.study_id == study.id)
                                                .order_by(Item.id)) if str(i.id) in wanted]
         try:
-            rounds.set_round_items(round_, items)
-            audit.record(current_user, "round.items_set", round_, details={"items": [i.id for i in items]})
+            rounds.set_round_items(round_, items, actor=current_user, policy=current_policy())
         except DomainError as error:
             return _failed(error, "studies.round_page", study_id=study.id, number=number)
         return _done(_("The round's items are saved."), "studies.round_page",
@@ -518,7 +506,7 @@ def close_round(study_id: int, number: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        report = rounds.close_round(round_, actor=current_user)
+        report = rounds.close_round(round_, actor=current_user, policy=current_policy())
     except DomainError as error:
         return _failed(error, "studies.round_page", study_id=study.id, number=number)
     if report.next_round is not None:
@@ -541,27 +529,14 @@ def home_section(user) -> list[tuple[str, dict]]:
 
 @bp.app_context_processor
 def _study_labels():
-    from flask_babel import lazy_gettext as _l
-
-    labels = {
-        "draft": _l("draft"), "running": _l("running"), "ended": _l("ended"), "open": _l("open"),
-        "closed": _l("closed"), "submitted": _l("submitted"),
-        "consensus_in": _l("consensus (in)"), "consensus_out": _l("consensus (out)"),
-        "no_consensus": _l("no consensus"), "insufficient_n": _l("too few ratings"),
-    }
-
-    def label(value):
-        return labels.get(value, value)
-
     def fmt(value):
         if value is None:
             return "–"
         return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
     def stopping_reason(reason):
-        from rounds.feedback import stopping_reason_text
-
         return stopping_reason_text(reason) if isinstance(reason, dict) else str(reason)
 
-    return {"study_status_label": label, "round_status_label": label, "response_status_label": label,
-            "verdict_label": label, "fmt": fmt, "stopping_reason": stopping_reason}
+    return {"study_status_label": status_label, "round_status_label": status_label,
+            "response_status_label": status_label, "verdict_label": verdict_label, "fmt": fmt,
+            "stopping_reason": stopping_reason}

@@ -25,8 +25,8 @@ class AccessWorld:
 
 
 def _register(app, email, *, admin=False, organisation="Access Independent", status="none"):
-    from delphi.extensions import db
-    from delphi.models import MembershipStatus
+    from delphi.core.database import db
+    from delphi.core.models import MembershipStatus
     from delphi.services.accounts import Registration, register
 
     with app.app_context():
@@ -41,14 +41,14 @@ def _register(app, email, *, admin=False, organisation="Access Independent", sta
 
 def _core(app) -> dict:
     """The objects the foundation's routes need: an organisation and a pending application."""
-    from delphi.extensions import db
-    from delphi.models import TaskForce, TaskForceRole
+    from delphi.core.database import db
+    from delphi.core.models import TaskForce, TaskForceRole
     from delphi.services.membership import join
 
     applicant_id, org_id = _register(app, "access.applicant@example.org",
                                      organisation="Access Member Org", status="member")
     with app.app_context():
-        from delphi.models import User
+        from delphi.core.models import User
 
         applicant = db.session.get(User, applicant_id)
         a1 = db.session.scalar(select(TaskForce).where(TaskForce.code == "A1"))

@@ -120,7 +120,7 @@ def _clients(app, world):
 
 
 def _audit_rows(app):
-    from delphi.extensions import db
+    from delphi.core.database import db
 
     with app.app_context():
         return db.session.execute(text(

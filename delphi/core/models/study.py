@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+from delphi.core.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class StudyStatus(enum.Enum):
@@ -48,6 +48,9 @@ class Study(Base):
     stop_when_settled: Mapped[bool] = mapped_column(Boolean, default=True)
     stop_w_threshold: Mapped[float | None] = mapped_column(Float)
     panel_cutoff: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The IANA time zone the study's dates are given in (a date-only cut-off
+    #: is the start of that day there).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     show_distribution: Mapped[bool] = mapped_column(Boolean, default=True)
     show_median_iqr: Mapped[bool] = mapped_column(Boolean, default=True)
     show_comments: Mapped[bool] = mapped_column(Boolean, default=True)

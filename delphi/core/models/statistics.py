@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from delphi.models.base import Base, UTCDateTime, utcnow
+from delphi.core.models.base import Base, UTCDateTime, utcnow
 
 
 class ItemStatistics(Base):

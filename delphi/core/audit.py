@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from delphi.extensions import db
-from delphi.models import AuditEvent, User, utcnow
+from delphi.core.database import db
+from delphi.core.models import AuditEvent, User, utcnow
 
 #: Keys that must never reach the log, whatever a caller passes.
 _FORBIDDEN_KEYS = frozenset({"password", "token", "ratings", "answers", "value", "comment"})

@@ -4,7 +4,7 @@ A closed round's statistics are frozen, so its charts never change: they are
 rendered once and kept. Only the image requests draw (one chart each, so a
 browser's parallel requests share the work); the dashboard pages print the
 alt texts computed from the same numbers without drawing
-(``rounds.dashboard.chart_alt``, ``analysis.charts.*_alt``), which equal the
+(:func:`delphi.charts.specs.chart_alt`), which equal the
 ``alt`` of the rendered chart and its ``X-Chart-Alt`` header.
 
 Design (chosen over a database table):
@@ -38,7 +38,10 @@ from dataclasses import dataclass
 from flask import Response, current_app, request
 from flask_babel import gettext
 
-from rounds import dashboard as read_model
+from delphi.charts import specs
+from delphi.config import current_policy
+from rounds import results
+from rounds.subgroups import subgroup_tables
 
 MAX_AGE = 86_400
 
@@ -115,7 +118,7 @@ def _etag(data: bytes) -> str:
 def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item=None,
           language: str = "en") -> CachedChart:
     """The rendered chart, from the cache when the round is frozen."""
-    stamp = read_model.freeze_stamp(rnd)
+    stamp = results.freeze_stamp(rnd)
     criterion_key = criterion
     if criterion is None and name in ("verdicts", "verdict_counts", "convergence",
                                       "distribution"):
@@ -127,8 +130,8 @@ def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item
         hit = cache.get(key)
         if hit is not None:
             return hit
-    table = read_model.chart_table(rnd, name, criterion=criterion, item=item, language=language)
-    rendered = read_model.render_chart(table, fmt, _=gettext)
+    table = specs.chart_table(rnd, name, criterion=criterion, item=item, language=language)
+    rendered = specs.render_chart(table, fmt, _=gettext)
     entry = CachedChart(rendered.data, rendered.mimetype, rendered.alt, _etag(rendered.data),
                         stamp is not None)
     if stamp is not None:
@@ -146,9 +149,9 @@ def subgroups(rnd, *, language: str = "en"):
     large round), so a closed round's result is kept beside its charts, in
     a small LRU (``SUBGROUP_CACHE_ENTRIES``, default 16) keyed like them.
     """
-    stamp = read_model.freeze_stamp(rnd)
+    stamp = results.freeze_stamp(rnd)
     if stamp is None:
-        return read_model.subgroup_tables(rnd, language=language)
+        return subgroup_tables(rnd, language=language, policy=current_policy())
     app = current_app
     with _FROZEN_LOCK:
         store = app.extensions.setdefault("subgroup_cache", OrderedDict())
@@ -157,7 +160,7 @@ def subgroups(rnd, *, language: str = "en"):
         if key in store:
             store.move_to_end(key)
             return store[key]
-    value = read_model.subgroup_tables(rnd, language=language)
+    value = subgroup_tables(rnd, language=language, policy=current_policy())
     with _FROZEN_LOCK:
         store[key] = value
         while len(store) > app.config.get("SUBGROUP_CACHE_ENTRIES", 16):

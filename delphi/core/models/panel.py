@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+from delphi.core.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class PanellistStatus(enum.Enum):

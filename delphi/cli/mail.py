@@ -11,8 +11,13 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from delphi.domain import DomainError
-from delphi.extensions import db
+import rounds
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import Round, RoundStatus
+from delphi.mail.reminders import send_scheduled_reminders
+from delphi.mail.sender import send_queued
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -31,9 +36,6 @@ def _parse_now(value: str | None) -> datetime | None:
 @with_appcontext
 def send_mail(limit: int, no_reminders: bool):
     """Queue the scheduled reminders that are due, then deliver the outbox once."""
-    from delphi.mail.reminders import send_scheduled_reminders
-    from delphi.mail.sender import send_queued
-
     if not no_reminders:
         try:
             queued = send_scheduled_reminders()
@@ -55,12 +57,9 @@ def send_mail(limit: int, no_reminders: bool):
 @with_appcontext
 def close_due_rounds(now_text: str | None):
     """Close the open rounds whose deadline has passed, and draft the next ones (idempotent)."""
-    import rounds
-    from delphi.models import Round, RoundStatus
-
     now = _parse_now(now_text)
     try:
-        closed = rounds.close_due_rounds(now=now)
+        closed = rounds.close_due_rounds(now=now, policy=current_policy())
         report = []
         for round in closed:
             following = db.session.scalar(select(Round).where(
@@ -78,11 +77,3 @@ def close_due_rounds(now_text: str | None):
         tail = (f"; round {next_number} drafted" if next_number is not None
                 else "; no next round (the stopping rule says stop)")
         click.echo(f"Closed round {number} of study {study_id} \u201c{title}\u201d{tail}.")
-
-
-def init_app(app) -> None:
-    from delphi.mail.signals import connect
-
-    connect()
-    app.cli.add_command(send_mail)
-    app.cli.add_command(close_due_rounds)

@@ -4,10 +4,19 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+from delphi.core.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class ResponseStatus(enum.Enum):
@@ -46,6 +55,12 @@ class Response(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The idempotency key of the last submission (a form's UUID).
     submit_key: Mapped[str | None] = mapped_column(String(64))
+    #: Whether the response counted when its round closed (submitted, by a
+    #: panellist on the panel then): set once by ``rounds.close_round``. Every
+    #: reader of a closed round's answers (statistics, subgroups, feedback
+    #: comments, exports) takes these responses, so a closed round's figures
+    #: never change afterwards, whoever withdraws or returns later.
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     round = relationship("Round")
     panellist = relationship("Panellist")

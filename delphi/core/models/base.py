@@ -1,12 +1,14 @@
-"""Declarative base, shared column types and the clock."""
+"""Declarative base and shared column types."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from delphi.core.clock import utcnow  # noqa: F401  (re-exported with the models)
 
 #: Stable constraint names, so Alembic migrations can refer to them.
 NAMING_CONVENTION = {
@@ -16,11 +18,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from delphi.models.base import Base, UTCDateTime, utcnow
+from delphi.core.models.base import Base, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):

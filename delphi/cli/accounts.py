@@ -1,44 +1,17 @@
-"""Command-line interface: ``flask --app delphi <command>``."""
+"""``create-user`` and ``import-users``."""
 from __future__ import annotations
 
 import csv
-import secrets
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
-from delphi.domain import DomainError
-from delphi.extensions import db
-
-
-def init_app(app: Flask) -> None:
-    for command in (init_db, create_user, import_users, demo):
-        app.cli.add_command(command)
-    # Commands of later features register themselves here too.
-    from delphi import cli_extra
-
-    cli_extra.init_app(app)
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db():
-    """Create or upgrade the schema and load the strategic plan (idempotent)."""
-    key_file = Path(current_app.instance_path) / "secret_key"
-    if not current_app.config.get("SECRET_KEY") or current_app.config.get("SECRET_KEY_EPHEMERAL"):
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
-            click.echo(f"Generated a secret key in {key_file}")
-    upgrade()
-    from delphi.services.plan import load_plan
-
-    counts = load_plan()
-    db.session.commit()
-    click.echo(f"Database ready: {counts['goals']} goals, {counts['task_forces']} task forces.")
+from delphi.config import current_policy
+from delphi.core.database import db
+from delphi.core.errors import DomainError
+from delphi.core.models import MembershipStatus
+from delphi.services.accounts import Registration, register, set_organisation_status
 
 
 @click.command("create-user")
@@ -52,12 +25,10 @@ def init_db():
               help="Set the organisation's status towards the initiative.")
 def create_user(email, password, name, admin, organisation, membership):
     """Create a user account (consent is recorded as given by the operator)."""
-    from delphi.models import MembershipStatus
-    from delphi.services.accounts import Registration, register, set_organisation_status
-
     try:
         user = register(Registration(email=email, password=password, name=name or email.split("@")[0],
-                                     organisation=organisation, consent=True), is_admin=admin)
+                                     organisation=organisation, consent=True), is_admin=admin,
+                        policy=current_policy())
         if membership:
             # Audited like the secretariat's page (no actor: the operator at the console).
             set_organisation_status(None, user.organisation, MembershipStatus(membership))
@@ -82,8 +53,6 @@ def import_users(file: Path):
     stakeholder_group, language (optional). Errors are reported row by row
     and nothing is imported from a file with errors.
     """
-    from delphi.services.accounts import Registration, register
-
     try:
         with file.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -114,7 +83,7 @@ def import_users(file: Path):
         seen.add(key)
         try:
             with db.session.begin_nested():
-                register(reg)
+                register(reg, policy=current_policy())
         except DomainError as error:
             problems.append(f"row {number}: {_describe(error)}")
     if problems:
@@ -130,21 +99,3 @@ def _describe(error: DomainError) -> str:
     if error.fields:
         return "; ".join(f"{k}: {v}" for k, v in error.fields.items())
     return error.message
-
-
-@click.command("demo")
-@with_appcontext
-def demo():
-    """Load a living demo study on task force A5 and print its logins (idempotent)."""
-    from delphi.demo import existing_demo, load_demo, logins
-
-    if existing_demo() is None:
-        load_demo()
-        db.session.commit()
-        click.echo("Loaded the demo: task force A5, 3 closed rounds and round 4 open.")
-    else:
-        click.echo("The demo is loaded already.")
-    who = logins()
-    click.echo(f"Logins (password for all: {who.password}):")
-    for role in ("admin", "moderator", "panellist", "researcher"):
-        click.echo(f"  {role:<11} {getattr(who, role)}")

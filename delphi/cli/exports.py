@@ -4,6 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from delphi.core.database import db
+from delphi.core.models import Study
+from delphi.exports import build_and_record
 from delphi.exports.formats import FORMATS
 from delphi.exports.tiers import TIERS
 
@@ -18,10 +21,6 @@ from delphi.exports.tiers import TIERS
 @with_appcontext
 def export_command(study_id, tier, fmt, output, no_report):
     """Export a study (recorded in the audit log as done from the command line)."""
-    from delphi.exports import build_and_record
-    from delphi.extensions import db
-    from delphi.models import Study
-
     study = db.session.get(Study, study_id)
     if study is None:
         raise click.ClickException(f"No study {study_id}.")
@@ -32,7 +31,3 @@ def export_command(study_id, tier, fmt, output, no_report):
     rows = ", ".join(f"{name} {n}" for name, n in package.rows.items())
     timings = ", ".join(f"{k} {v:.2f} s" for k, v in package.timings.items())
     click.echo(f"Wrote {output} ({len(package.data)} bytes): {rows}. {timings}.")
-
-
-def init_app(app) -> None:
-    app.cli.add_command(export_command)

@@ -6,7 +6,7 @@ import enum
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from delphi.models.base import Base, str_enum
+from delphi.core.models.base import Base, str_enum
 
 
 class Facility(enum.Enum):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from delphi.models.base import Base, UTCDateTime, str_enum, utcnow
+from delphi.core.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class MessageStatus(enum.Enum):

@@ -1,22 +1,11 @@
-"""Small helpers shared by the ``rounds`` services (not part of the public API)."""
+"""Values safe for a JSON column: numpy scalars to Python, NaN and NA to None."""
 from __future__ import annotations
 
 import enum
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
-
-from delphi.models import utcnow
-
-
-def now_or(now: datetime | None) -> datetime:
-    """``now`` as an aware UTC datetime (``None``: the current time)."""
-    if now is None:
-        return utcnow()
-    if now.tzinfo is None:
-        return now.replace(tzinfo=timezone.utc)
-    return now.astimezone(timezone.utc)
 
 
 def jsonable(value):

@@ -1,4 +1,8 @@
-"""Engine set-up for the two supported databases.
+"""The database handle (``db``) and the engine set-up for the two supported databases.
+
+``db`` is Flask-SQLAlchemy's handle, created unbound here and ``init_app``'d
+by the application factory; services use ``db.session`` and never commit
+(the unit of work of the request or command that called them does).
 
 SQLite (the embedded default) gets WAL, foreign keys, ``synchronous=NORMAL``
 and a busy timeout on every connection, and every transaction that may write
@@ -16,8 +20,13 @@ from __future__ import annotations
 import contextvars
 import os
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from delphi.core.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
 
 #: "IMMEDIATE" or "DEFERRED": how the next SQLite transaction begins.
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(

@@ -1,0 +1,103 @@
+"""The application factory.
+
+``create_app`` only wires things up: configuration, extensions, blueprints,
+CLI commands. It creates no schema and touches no network;
+``flask --app delphi init-db`` creates or upgrades the schema.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from delphi import cli, errors, i18n, security
+from delphi.config import Defaults
+from delphi.core import database
+from delphi.core.database import db
+from delphi.extensions import babel, csrf, migrate
+from delphi.views import blueprints
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application.
+
+    Configuration, later wins: :class:`delphi.config.Defaults`, then
+    ``instance/config.py``, then ``DELPHI_*`` environment variables, then
+    ``test_config``.
+    """
+    app = Flask(
+        "delphi",
+        instance_relative_config=True,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+    )
+    if os.environ.get("DELPHI_INSTANCE_PATH"):
+        app.instance_path = os.environ["DELPHI_INSTANCE_PATH"]
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("DELPHI")
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _configure_secret_key(app)
+    uri = database.database_uri(app.config["DATABASE_URL"], app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **database.engine_options(uri, app.config["SQLITE_BUSY_TIMEOUT"]),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        secure = str(app.config["BASE_URL"]).startswith("https://")
+        app.config["SESSION_COOKIE_SECURE"] = secure
+        app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+    if app.config.get("PROXY_COUNT"):
+        # Behind N trusted reverse proxies: take the client address (login
+        # throttling) and the scheme from their X-Forwarded-* headers.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    security.init_app(app)
+    i18n.init_app(app)
+
+    errors.init_app(app)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """Use the configured key, else ``instance/secret_key``, else an ephemeral one.
+
+    There is never a hard-coded secret. ``init-db`` writes the instance file.
+    """
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if key_file.exists():
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    else:
+        log.warning("No DELPHI_SECRET_KEY and no instance/secret_key: using an "
+                    "ephemeral key (run `flask --app delphi init-db`).")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_EPHEMERAL"] = True

@@ -1,0 +1,35 @@
+"""The data model, one module per aggregate; everything is re-exported here."""
+from delphi.core.models.accounts import (
+    STAKEHOLDER_GROUPS,
+    ApiToken,
+    LoginAttempt,
+    MembershipStatus,
+    Organisation,
+    User,
+)
+from delphi.core.models.audit import AuditEvent
+from delphi.core.models.base import Base, utcnow
+from delphi.core.models.mail import MagicLink, MessageStatus, OutboxMessage
+from delphi.core.models.membership import ApprovalStatus, Membership, TaskForceRole
+from delphi.core.models.panel import Panellist, PanellistStatus
+from delphi.core.models.plan import Facility, Goal, Region, TaskForce
+from delphi.core.models.responses import ItemComment, Rating, Response, ResponseStatus
+from delphi.core.models.rounds import (
+    Item,
+    Proposal,
+    Round,
+    RoundItem,
+    RoundKind,
+    RoundStatus,
+)
+from delphi.core.models.statistics import ItemStatistics, RoundStatistics
+from delphi.core.models.study import (
+    Amendment,
+    CarryForward,
+    StaffRole,
+    Study,
+    StudyStaff,
+    StudyStatus,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

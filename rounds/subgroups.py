@@ -1,0 +1,90 @@
+"""Subgroup tables of a closed round: do stakeholder groups, regions or roles
+rate an item differently?
+
+The counted ratings come from the adapter, the panellists' attributes from
+:func:`rounds.panel_attributes.panel_attributes`, and the statistics from
+:func:`analysis.subgroups`; cells with fewer answers than the policy's
+``min_cell`` are suppressed there (with complementary suppression), and no
+group totals are given, so no suppressed cell can be recovered by
+subtraction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+import analysis
+from delphi.core.database import db
+from delphi.core.errors import StateError
+from delphi.core.models import Item, Round, RoundStatus
+from delphi.core.policy import DEFAULT_POLICY, Policy
+from rounds.adapter import RoundData, round_matrices
+from rounds.panel_attributes import panel_attributes
+from rounds.studies import agree_band, consensus_rule
+
+#: Dimensions of the subgroup tables (panellist attributes).
+SUBGROUP_DIMENSIONS = ("stakeholder_group", "region", "role")
+
+
+@dataclass(frozen=True)
+class SubgroupTable:
+    dimension: str
+    criterion: str
+    groups: list
+    #: per item: {"item_id", "code", "text", "cells": {group: cell dict}, "test": dict}
+    rows: list = field(default_factory=list)
+
+
+def subgroup_tables(rnd: Round, arrays: RoundData | None = None, *, language: str | None = None,
+                    policy: Policy = DEFAULT_POLICY) -> dict[str, list[SubgroupTable]]:
+    """``{dimension: [SubgroupTable per criterion]}`` of a closed round."""
+    if rnd.status is not RoundStatus.closed:
+        raise StateError(_("The statistics of a round are frozen when it closes; "
+                           "this round is not closed yet."))
+    study = rnd.study
+    arrays = arrays or round_matrices(rnd)
+    attributes = panel_attributes(study)
+    item_ids = list(arrays.item_ids)
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(item_ids)))} \
+        if item_ids else {}
+    rule = consensus_rule(study)
+    scale = (1, study.scale_points)
+    agree = agree_band(study)
+    out: dict[str, list[SubgroupTable]] = {}
+    for dimension in SUBGROUP_DIMENSIONS:
+        labels = [attributes.get(int(pid), {}).get(dimension, "unknown")
+                  for pid in arrays.panellist_ids]
+        tables = []
+        for criterion in study.criteria or []:
+            matrix = arrays.matrices.get(criterion)
+            if matrix is None or matrix.shape[0] == 0 or not item_ids:
+                tables.append(SubgroupTable(dimension, criterion, [], []))
+                continue
+            result = analysis.subgroups(matrix, labels, min_cell=policy.min_cell, scale=scale,
+                                        agree=agree, rule=rule, items=item_ids)
+            cells: dict[int, dict] = {}
+            for rec in result.cells.to_dict("records"):
+                cells.setdefault(rec["item"], {})[rec["group"]] = rec
+            tests = {rec["item"]: rec for rec in result.tests.to_dict("records")}
+            rows = []
+            for item_id in item_ids:
+                item = items.get(item_id)
+                rows.append({"item_id": item_id, "code": item.code if item else str(item_id),
+                             "text": item.text_in(language) if item else "",
+                             "cells": cells.get(item_id, {}), "test": tests.get(item_id, {})})
+            tables.append(SubgroupTable(dimension, criterion, sorted(set(labels)), rows))
+        out[dimension] = tables
+    return out
+
+
+def diverging_pairs(tables: dict[str, list[SubgroupTable]]) -> dict[tuple[int, str], list[str]]:
+    """``{(item_id, criterion): [dimensions where groups diverge]}``."""
+    out: dict[tuple[int, str], list[str]] = {}
+    for dimension, per_criterion in tables.items():
+        for table in per_criterion:
+            for row in table.rows:
+                if row["test"].get("diverges"):
+                    out.setdefault((row["item_id"], table.criterion), []).append(dimension)
+    return out
