@@ -56,10 +56,11 @@ class AnswerSet:
 
 class IncompleteSubmission(InvalidInput):
     """A submission with answers or reasons missing. The draft (with the answers
-    just given) has been merged and flushed before this is raised: a caller that
-    commits before reporting the error keeps it (``draft_saved`` is True)."""
+    just given) has been merged and flushed before this is raised: the unit of
+    work of the request commits it (``keep_changes`` is True), so the answers
+    given are never lost."""
 
-    draft_saved = True
+    keep_changes = True
 
 
 def draft_key(item_id: int, criterion: str) -> str:

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from delphi.api.common import (
     ApiError,
     bp,
-    commit_on_success,
     field,
     json_body,
     token_hash,
@@ -20,6 +19,7 @@ from delphi.core.database import db
 from delphi.core.models import ApiToken, utcnow
 from delphi.security import authenticate
 from delphi.services.accounts import Registration, register
+from delphi.unit_of_work import keep_changes, unit_of_work
 
 
 def user_json(user) -> dict:
@@ -32,7 +32,7 @@ def user_json(user) -> dict:
 
 
 @bp.post("/users")
-@commit_on_success
+@unit_of_work
 def create_user():
     data = json_body()
     reg = Registration(
@@ -48,6 +48,7 @@ def create_user():
 
 
 @bp.post("/auth/token")
+@unit_of_work
 def create_token():
     data = json_body()
     email = data.get("email")
@@ -58,7 +59,7 @@ def create_token():
                         if not isinstance(data.get(k), str)})
     user, reason = authenticate(email, password)
     if user is None:
-        db.session.commit()  # keep the failed attempt: it counts towards the throttle
+        keep_changes()  # keep the failed attempt: it counts towards the throttle
         if reason == "throttled":
             raise ApiError(429, "throttled", _("Too many failed logins. Please wait a few minutes."))
         raise ApiError(401, "invalid_credentials", _("Wrong email or password."))
@@ -67,13 +68,12 @@ def create_token():
     row = ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=now,
                    expires_at=now + current_app.config["API_TOKEN_LIFETIME"])
     db.session.add(row)
-    db.session.commit()
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 
 @bp.delete("/auth/token")
 @token_required
-@commit_on_success
+@unit_of_work
 def revoke_token():
     g.api_token.revoked_at = utcnow()
     return "", 204

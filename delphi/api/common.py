@@ -84,18 +84,3 @@ def field(data: dict, name: str, kind: type | tuple, *, required: bool = True, d
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise ApiError(422, "invalid", _("Invalid input."), {name: _("Wrong type.")})
     return value
-
-
-def commit_on_success(view):
-    """Commit after a view that returned, roll back on any error."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            result = view(*args, **kwargs)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            raise
-
-    return wrapper

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from delphi.api.common import (
     ApiError,
     bp,
-    commit_on_success,
     current_api_user,
     field,
     json_body,
@@ -17,6 +16,7 @@ from delphi.core.database import db
 from delphi.core.models import TaskForce
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, parse_role, task_force_by_code
+from delphi.unit_of_work import unit_of_work
 
 
 def task_force_json(tf: TaskForce) -> dict:
@@ -41,7 +41,7 @@ def get_task_force(code: str):
 
 @bp.post("/task-forces/<code>/memberships")
 @token_required
-@commit_on_success
+@unit_of_work
 def create_membership(code: str):
     task_force = task_force_by_code(code)
     data = json_body()

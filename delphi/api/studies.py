@@ -24,7 +24,6 @@ from delphi.access import (
 from delphi.api.common import (
     ApiError,
     bp,
-    commit_on_success,
     current_api_user,
     field,
     json_body,
@@ -49,6 +48,7 @@ from delphi.core.models import (
 )
 from delphi.i18n import current_language
 from delphi.services.accounts import member_by_email
+from delphi.unit_of_work import unit_of_work
 
 # -- Helpers -------------------------------------------------------------------
 
@@ -192,7 +192,7 @@ def _may_see(user: User, study: Study) -> bool:
 
 @bp.post("/studies")
 @token_required
-@commit_on_success
+@unit_of_work
 def create_study():
     user = _user()
     require(user.is_admin)
@@ -271,7 +271,7 @@ def _member(email: str) -> User:
 
 @bp.post("/studies/<int:study_id>/staff")
 @token_required
-@commit_on_success
+@unit_of_work
 def assign_staff(study_id: int):
     study = get_study(study_id)
     user = _user()
@@ -292,7 +292,7 @@ def assign_staff(study_id: int):
 
 @bp.post("/studies/<int:study_id>/panellists")
 @token_required
-@commit_on_success
+@unit_of_work
 def add_panellist(study_id: int):
     study = get_study(study_id)
     user = _user()
@@ -306,7 +306,7 @@ def add_panellist(study_id: int):
 
 @bp.delete("/studies/<int:study_id>/panellists/<pseudonym>")
 @token_required
-@commit_on_success
+@unit_of_work
 def withdraw_panellist(study_id: int, pseudonym: str):
     study = get_study(study_id)
     user = _user()
@@ -325,7 +325,7 @@ def withdraw_panellist(study_id: int, pseudonym: str):
 
 @bp.post("/studies/<int:study_id>/rounds")
 @token_required
-@commit_on_success
+@unit_of_work
 def draft_round(study_id: int):
     study = get_study(study_id)
     user = _user()
@@ -378,7 +378,7 @@ def show_round(study_id: int, number: int):
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/open")
 @token_required
-@commit_on_success
+@unit_of_work
 def open_round(study_id: int, number: int):
     study = get_study(study_id)
     user = _user()
@@ -393,7 +393,7 @@ def open_round(study_id: int, number: int):
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/close")
 @token_required
-@commit_on_success
+@unit_of_work
 def close_round(study_id: int, number: int):
     study = get_study(study_id)
     user = _user()
@@ -413,7 +413,7 @@ def _has_body() -> bool:
 
 @bp.put("/studies/<int:study_id>/rounds/<int:number>/response")
 @token_required
-@commit_on_success
+@unit_of_work
 def put_response(study_id: int, number: int):
     study = get_study(study_id)
     panellist = panellist_of(_user(), study)
@@ -423,12 +423,9 @@ def put_response(study_id: int, number: int):
     answers = parse_answers(data)
     submit = field(data, "submit", bool, required=False, default=False)
     submit_key = field(data, "submit_key", str, required=False)
-    try:
-        response = rounds.save_answers(round_, panellist, answers, submit=submit, submit_key=submit_key)
-    except rounds.IncompleteSubmission:
-        db.session.commit()  # the answers given are kept as a draft; the 422 names what is missing
-        raise
-    db.session.flush()
+    # An incomplete submission keeps the answers given as a draft (the unit of
+    # work commits them) and the 422 names what is missing.
+    response = rounds.save_answers(round_, panellist, answers, submit=submit, submit_key=submit_key)
     return {"status": response.status.value}
 
 

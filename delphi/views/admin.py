@@ -20,6 +20,7 @@ from delphi.forms import DecisionForm, OrganisationStatusForm
 from delphi.i18n import current_language
 from delphi.services.accounts import set_organisation_status
 from delphi.services.membership import composition, decide, task_force_by_code
+from delphi.unit_of_work import unit_of_work
 from delphi.views.guards import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,6 +54,7 @@ def organisations():
 
 @bp.post("/organisations/<int:org_id>/status")
 @admin_required
+@unit_of_work
 def organisation_status(org_id: int):
     org = db.session.get(Organisation, org_id) or abort(404)
     form = OrganisationStatusForm(prefix=f"o{org.id}")
@@ -60,7 +62,6 @@ def organisation_status(org_id: int):
         flash(_("Choose member, partner or none."), "error")
         return redirect(url_for("admin.organisations")), 303
     set_organisation_status(current_user, org, MembershipStatus(form.status.data))
-    db.session.commit()
     flash(_("%(name)s is now: %(status)s.", name=org.name, status=form.status.data), "success")
     return redirect(url_for("admin.organisations"), 303)
 
@@ -78,6 +79,7 @@ def applications():
 
 @bp.post("/applications/<int:membership_id>")
 @admin_required
+@unit_of_work
 def decide_application(membership_id: int):
     membership = db.session.get(Membership, membership_id) or abort(404)
     form = DecisionForm()
@@ -90,7 +92,6 @@ def decide_application(membership_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("admin.applications"), 303)
-    db.session.commit()
     flash(_("Application decided."), "success")
     return redirect(url_for("admin.applications"), 303)
 

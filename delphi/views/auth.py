@@ -15,6 +15,7 @@ from delphi.forms import LoginForm, PasswordChangeForm, RegistrationForm
 from delphi.i18n import region_label
 from delphi.security import authenticate
 from delphi.services.accounts import Registration, change_password, register
+from delphi.unit_of_work import keep_changes, unit_of_work
 from delphi.views.guards import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -25,6 +26,7 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@unit_of_work
 def register_view():
     form = RegistrationForm()
     form.region.choices = region_choices()
@@ -43,7 +45,6 @@ def register_view():
             flash(error.message, "error")
             status = error.status  # 409 for a taken email, 422 for a wrong field
         else:
-            db.session.commit()
             session.clear()
             login_user(user)
             flash(_("Welcome! Your account is ready. Join the task forces that interest you."), "success")
@@ -55,12 +56,13 @@ def register_view():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@unit_of_work
 def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
         user, reason = authenticate(form.email.data, form.password.data)
-        db.session.commit()  # failed attempts are kept: they count towards the throttle
+        keep_changes()  # a failed attempt is kept whatever the answer: it counts towards the throttle
         if user is not None:
             session.clear()  # a fresh session at login (no fixation)
             login_user(user)
@@ -78,9 +80,9 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@unit_of_work
 def logout():
     end_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "success")
@@ -89,6 +91,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -99,7 +102,6 @@ def password():
             for name, message in (error.fields or {}).items():
                 getattr(form, name).errors.append(message)
         else:
-            db.session.commit()
             # This session continues (with the new session version); all others end.
             # Pass the user itself: a LocalProxy would make current_user recurse.
             login_user(current_user._get_current_object())

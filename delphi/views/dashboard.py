@@ -24,6 +24,7 @@ from delphi.core.errors import InvalidInput, NotFound, StateError
 from delphi.core.models import Item, RoundItem, RoundStatus, Study, StudyStaff
 from delphi.i18n import current_language
 from delphi.mail.reminders import remind as remind_panellists
+from delphi.unit_of_work import unit_of_work
 from rounds import results
 from rounds.panel_attributes import (
     COMPOSITION_DIMENSIONS,
@@ -202,6 +203,7 @@ def item_chart(study_id: int, number: int, item_id: int, fmt: str):
 
 @bp.post("/<int:study_id>/dashboard/rounds/<int:number>/remind")
 @login_required
+@unit_of_work
 def remind(study_id: int, number: int):
     study = access.get_study(study_id)
     access.require(access.can_moderate(current_user, study))
@@ -223,13 +225,8 @@ def remind(study_id: int, number: int):
         flash(_("Everybody has answered: nobody to remind."), "success")
         return back
     panellists = panellists_by_ids(study, sorted(chosen))
-    try:
-        # The mail feature queues the messages and writes the audit event.
-        result = remind_panellists(rnd, panellists, actor=current_user)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # The mail feature queues the messages and writes the audit event.
+    result = remind_panellists(rnd, panellists, actor=current_user)
     queued = getattr(result, "queued", result)
     sent = len(queued) if isinstance(queued, (list, tuple, set)) else len(panellists)
     flash(_("Reminders queued: %(n)d.", n=sent), "success")

@@ -30,6 +30,7 @@ from delphi.extensions import login_manager
 from delphi.mail import links, reminders
 from delphi.mail.forms import NewLinkForm, OptOutForm, RemindForm
 from delphi.mail.signals import connect as connect_mail
+from delphi.unit_of_work import unit_of_work
 
 bp = Blueprint("mail", __name__)
 
@@ -68,6 +69,7 @@ def landing(token: str):
 
 
 @bp.post("/q/<token>")
+@unit_of_work
 def use_link(token: str):
     if not RemindForm().validate_on_submit():   # the CSRF token only
         abort(400)
@@ -77,19 +79,18 @@ def use_link(token: str):
         db.session.rollback()
         return _refused(error)
     study_id, number = target.round.study_id, target.round.number
-    db.session.commit()
     links.grant(target)
     return _no_referrer(redirect(
         url_for("panel.questionnaire", study_id=study_id, number=number), 303))
 
 
 @bp.route("/q/new", methods=["GET", "POST"])
+@unit_of_work
 def new_link():
     form = NewLinkForm()
     status = 200
     if form.validate_on_submit():
         links.request_new_links(form.email.data)
-        db.session.commit()
         flash(_("If this address belongs to a panellist of a round that is open, a new link "
                 "is on its way. Please check your mailbox in a few minutes."), "success")
         return redirect(url_for("mail.new_link"), 303)
@@ -120,6 +121,7 @@ def opt_out_page(study_id: int):
 
 
 @bp.post("/studies/<int:study_id>/reminders/opt-out")
+@unit_of_work
 def opt_out(study_id: int):
     study = access.get_study(study_id)
     panellist = _own_panellist(study)
@@ -130,7 +132,6 @@ def opt_out(study_id: int):
         flash(_("Choose whether to receive reminders."), "error")
         return render_template("mail/opt_out.html", study=study, panellist=panellist, form=form), 422
     reminders.set_opt_out(panellist, form.opt_out.data == "1")
-    db.session.commit()
     if panellist.reminders_opt_out:
         flash(_("You will receive no more reminders for this study."), "success")
     else:
@@ -161,6 +162,7 @@ def round_reminders(study_id: int, number: int):
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/reminders")
+@unit_of_work
 def send_reminders(study_id: int, number: int):
     round = _moderated_round(study_id, number)
     if not RemindForm().validate_on_submit():
@@ -171,7 +173,6 @@ def send_reminders(study_id: int, number: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("mail.round_reminders", study_id=study_id, number=number), 303)
-    db.session.commit()
     flash(_("Reminders queued: %(n)s. Skipped: %(submitted)s already submitted, %(opted)s opted "
             "out, %(cap)s at the limit of reminders.", n=len(report.queued),
             submitted=report.skipped.get("submitted", 0), opted=report.skipped.get("opted_out", 0),

@@ -13,6 +13,7 @@ from delphi.forms import JoinForm
 from delphi.i18n import current_language
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, task_force_by_code
+from delphi.unit_of_work import unit_of_work
 from delphi.views import dashboard, panel, studies
 from delphi.views.auth import region_choices
 
@@ -36,6 +37,7 @@ def home():
 
 @bp.route("/task-forces/<code>/join", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def join_view(code: str):
     tf = task_force_by_code(code)
     form = JoinForm()
@@ -51,7 +53,6 @@ def join_view(code: str):
             flash(error.message, "error")
             status = error.status
         else:
-            db.session.commit()
             if membership.status.value == "pending":
                 flash(_("Thank you! Your application to task force %(code)s waits for the "
                         "secretariat's approval.", code=tf.code), "success")

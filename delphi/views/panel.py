@@ -56,6 +56,7 @@ from delphi.forms_studies import (
 )
 from delphi.i18n import current_language
 from delphi.mail.links import granted_in_study, granted_panellist
+from delphi.unit_of_work import keep_changes, unit_of_work
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
 
@@ -229,6 +230,7 @@ def study(study_id: int):
 
 @bp.post("/studies/<int:study_id>/withdraw")
 @login_required
+@unit_of_work
 def withdraw(study_id: int):
     study_, panellist = _panellist(study_id)
     if not EmptyForm().validate_on_submit():
@@ -239,13 +241,13 @@ def withdraw(study_id: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("panel.study", study_id=study_.id), 303)
-    db.session.commit()
     flash(_("You have withdrawn from this study. Thank you for your contribution."), "success")
     return redirect(url_for("member.home"), 303)
 
 
 @bp.route("/studies/<int:study_id>/rounds/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below, so that an expired token loses nothing
+@unit_of_work
 def questionnaire(study_id: int, number: int):
     study_, round_, panellist = _answering(study_id, number)
     if request.method == "GET":
@@ -264,13 +266,10 @@ def questionnaire(study_id: int, number: int):
         return render_template("panel/closed.html", study=study_, round=round_,
                                message=error.message), error.status
     except InvalidInput as error:
-        if getattr(error, "draft_saved", False):
-            db.session.commit()  # an incomplete submission: the answers given are kept as a draft
-        else:
-            db.session.rollback()
+        if getattr(error, "keep_changes", False):
+            keep_changes()  # an incomplete submission: the answers given are kept as a draft
         return _render(study_, panellist, round_, posted=posted, status=error.status,
                        errors=_field_errors(error, answers.ratings), message=error.message)
-    db.session.commit()
     if submit:
         flash(_("Thank you: your answers are submitted. You may amend them until the round closes."),
               "success")
@@ -280,6 +279,7 @@ def questionnaire(study_id: int, number: int):
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/autosave")
+@unit_of_work
 def autosave(study_id: int, number: int):
     """Save the draft (``questionnaire.js``): JSON ``{"status": "draft"|"submitted", "saved_at"}``."""
     study_, round_, panellist = _answering(study_id, number)
@@ -293,12 +293,12 @@ def autosave(study_id: int, number: int):
         if error.fields:
             body["fields"] = _field_errors(error, answers.ratings)
         return jsonify({"error": body}), error.status
-    db.session.commit()
     return {"status": response.status.value,
             "saved_at": response.updated_at.isoformat() if response.updated_at else None}
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/proposals")
+@unit_of_work
 def proposals(study_id: int, number: int):
     """An open-ended round: the panellist's free-text proposals."""
     study_, round_, panellist = _answering(study_id, number)
@@ -316,6 +316,5 @@ def proposals(study_id: int, number: int):
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number), 303)
-    db.session.commit()
     flash(_("Thank you: %(n)d proposals are sent to the moderators.", n=len(texts)), "success")
     return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number), 303)

@@ -59,6 +59,7 @@ from delphi.forms_studies import (
 )
 from delphi.i18n import current_language
 from delphi.services.accounts import member_by_email
+from delphi.unit_of_work import unit_of_work
 from delphi.views.guards import admin_required
 from rounds.stopping import stopping_reason_text
 from rounds.vocabulary import status_label, verdict_label
@@ -89,7 +90,6 @@ def _moderated(study_id: int) -> Study:
 
 
 def _done(message: str, endpoint: str, **values):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values), 303)
 
@@ -190,6 +190,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
+@unit_of_work
 def new():
     form = NewStudyForm()
     form.task_force.choices = [(tf.code, f"{tf.code} · {tf.text('label', current_language())}")
@@ -234,6 +235,7 @@ def show(study_id: int):
 
 @bp.post("/<int:study_id>/staff")
 @admin_required
+@unit_of_work
 def assign_staff(study_id: int):
     study = get_study(study_id)
     form = StaffForm()
@@ -247,6 +249,7 @@ def assign_staff(study_id: int):
 
 @bp.post("/<int:study_id>/staff/<int:staff_id>/remove")
 @admin_required
+@unit_of_work
 def remove_staff(study_id: int, staff_id: int):
     study = get_study(study_id)
     row = db.session.get(StudyStaff, staff_id)
@@ -263,6 +266,7 @@ def remove_staff(study_id: int, staff_id: int):
 
 @bp.route("/<int:study_id>/protocol", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def protocol(study_id: int):
     study = _moderated(study_id)
     form = ProtocolForm()
@@ -296,6 +300,7 @@ def protocol(study_id: int):
 
 @bp.post("/<int:study_id>/end")
 @login_required
+@unit_of_work
 def end(study_id: int):
     study = _moderated(study_id)
     form = EndStudyForm()
@@ -312,6 +317,7 @@ def end(study_id: int):
 
 @bp.post("/<int:study_id>/panellists")
 @login_required
+@unit_of_work
 def add_panellist(study_id: int):
     study = _moderated(study_id)
 
@@ -326,6 +332,7 @@ def add_panellist(study_id: int):
 
 @bp.post("/<int:study_id>/panellists/<pseudonym>/withdraw")
 @login_required
+@unit_of_work
 def withdraw_panellist(study_id: int, pseudonym: str):
     study = _moderated(study_id)
     panellist = db.session.scalar(select(Panellist).where(
@@ -346,6 +353,7 @@ def withdraw_panellist(study_id: int, pseudonym: str):
 
 @bp.route("/<int:study_id>/items/new", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def new_item(study_id: int):
     study = _moderated(study_id)
     form = ItemForm()
@@ -365,6 +373,7 @@ def new_item(study_id: int):
 
 @bp.route("/<int:study_id>/items/<int:item_id>", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def edit_item(study_id: int, item_id: int):
     study = _moderated(study_id)
     item = _item(study, item_id)
@@ -395,6 +404,7 @@ def edit_item(study_id: int, item_id: int):
 
 @bp.route("/<int:study_id>/rounds/<int:number>/merge", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def merge(study_id: int, number: int):
     """Turn an open-ended round's proposals into an item, keeping their ids (lineage)."""
     study = _moderated(study_id)
@@ -427,6 +437,7 @@ def merge(study_id: int, number: int):
 
 @bp.post("/<int:study_id>/rounds")
 @login_required
+@unit_of_work
 def draft_round(study_id: int):
     study = _moderated(study_id)
     form = DraftRoundForm()
@@ -443,6 +454,7 @@ def draft_round(study_id: int):
 
 @bp.route("/<int:study_id>/rounds/<int:number>", methods=["GET", "POST"])
 @login_required
+@unit_of_work
 def round_page(study_id: int, number: int):
     study = get_study(study_id)
     require(can_view_results(current_user, study))
@@ -483,6 +495,7 @@ def round_page(study_id: int, number: int):
 
 @bp.post("/<int:study_id>/rounds/<int:number>/open")
 @login_required
+@unit_of_work
 def open_round(study_id: int, number: int):
     study = _moderated(study_id)
     round_ = _round(study, number)
@@ -500,6 +513,7 @@ def open_round(study_id: int, number: int):
 
 @bp.post("/<int:study_id>/rounds/<int:number>/close")
 @login_required
+@unit_of_work
 def close_round(study_id: int, number: int):
     study = _moderated(study_id)
     round_ = _round(study, number)
