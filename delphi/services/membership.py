@@ -85,6 +85,14 @@ def decide(actor: User, membership: Membership, approve: bool, *,
                           "role": membership.role.value})
 
 
+def member_regions(task_force: TaskForce) -> dict[int, str]:
+    """Each member's region (user id → region name), by the one rule of
+    :mod:`delphi.core.attributes`."""
+    query = member_attributes(task_force.id, User.id).where(Membership.id.is_not(None))
+    return {user_id: attribute_values(*values)["region"]
+            for user_id, *values in db.session.execute(query)}
+
+
 def composition(task_force: TaskForce) -> dict[str, dict[str, int]]:
     """Approved members of a task force counted by role, region and stakeholder
     group (the attributes of :mod:`delphi.core.attributes`)."""

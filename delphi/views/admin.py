@@ -19,7 +19,7 @@ from delphi.core.models import (
 from delphi.forms import DecisionForm, OrganisationStatusForm
 from delphi.i18n import current_language
 from delphi.services.accounts import set_organisation_status
-from delphi.services.membership import composition, decide, task_force_by_code
+from delphi.services.membership import composition, decide, member_regions, task_force_by_code
 from delphi.unit_of_work import unit_of_work
 from delphi.views.guards import admin_required
 
@@ -103,4 +103,5 @@ def task_force(code: str):
     members = db.session.scalars(
         select(Membership).where(Membership.task_force_id == tf.id).order_by(Membership.joined_at)).all()
     return render_template("admin/task_force.html", tf=tf, members=members,
-                           composition=composition(tf), lang=current_language())
+                           regions=member_regions(tf), composition=composition(tf),
+                           lang=current_language())
