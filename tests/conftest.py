@@ -127,7 +127,7 @@ def app(request, database_url, tmp_path):
         config["WTF_CSRF_ENABLED"] = True
     os.environ["DELPHI_INSTANCE_PATH"] = str(tmp_path / "instance")
     app = create_app(config)
-    if TEST_DATABASE_URL:
+    if TEST_DATABASE_URL and database_url == TEST_DATABASE_URL:
         _truncate(app)
     yield app
     with app.app_context():

@@ -1,17 +1,28 @@
-"""Researchers' exports end to end (both databases): what leaves, and who gets it."""
+"""Researchers' exports end to end (both databases): what leaves, and who gets it.
+
+The study exported (three closed rounds, varied quasi-identifiers, comments
+with contact details) is built once per module and each test gets its own
+copy of that database (SQLite: a file copy; PostgreSQL: ``CREATE DATABASE
+... TEMPLATE``), so no test sees another's writes. Exports leave the report
+(and so its charts) out unless the test checks the report.
+"""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
+from tests.conftest import TEST_DATABASE_URL, _truncate, base_config
 from tests.factories import build_study, run_rounds, user_by_email
 
 FORMATS = ("csv", "xlsx", "json")
@@ -39,19 +50,74 @@ def _vary_quasi_identifiers(app, world):
         db.session.commit()
 
 
-@pytest.fixture
-def world(app):
+def _pg_admin(statement: str) -> None:
+    import psycopg
+
+    plain = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+    with psycopg.connect(plain.set(database="postgres").render_as_string(hide_password=False),
+                         autocommit=True, connect_timeout=5) as conn:
+        conn.execute(statement)
+
+
+def _pg_url(name: str) -> str:
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def _exported_study(_template_database, tmp_path_factory):
+    """``(database, World)``: the study every test of this module exports, built once."""
+    from delphi import create_app
+    from delphi.core.database import db
+
+    instance = tmp_path_factory.mktemp("exports-instance")
+    if TEST_DATABASE_URL:
+        name = f"{make_url(TEST_DATABASE_URL).database}_exports"
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(TEST_DATABASE_URL).database}"')
+        database = name
+        url = _pg_url(name)
+    else:
+        database = tmp_path_factory.mktemp("exports") / "study.sqlite"
+        shutil.copyfile(_template_database, database)
+        url = f"sqlite:///{database}"
+    os.environ["DELPHI_INSTANCE_PATH"] = str(instance)
+    app = create_app(base_config(url))
+    if TEST_DATABASE_URL:
+        _truncate(app)  # the template may hold the rows of the worker's last test
     world = build_study(app, n_panellists=12, n_items=5, criteria=("importance", "feasibility"),
                         title="Soil carbon strategies")
     _vary_quasi_identifiers(app, world)
     run_rounds(app, world, 3, comments=lambda email, item_id: CONTACT.format(email=email, n=item_id))
-    return world
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    os.environ.pop("DELPHI_INSTANCE_PATH", None)
+    return database, world
 
 
-def _export(client, auth, world, tier="deidentified", fmt="csv", who=None):
+@pytest.fixture
+def database_url(_exported_study, tmp_path):
+    """This test's own copy of the exported study's database."""
+    source, _world = _exported_study
+    if TEST_DATABASE_URL:
+        name = f"{source}_copy"
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return _pg_url(name)
+    target = tmp_path / "delphi.sqlite"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def world(_exported_study, app):
+    return _exported_study[1]
+
+
+def _export(client, auth, world, tier="deidentified", fmt="csv", who=None, report=False):
     headers = auth.token(who or world.researcher)
-    response = client.get(f"/api/v1/studies/{world.study_id}/export?tier={tier}&format={fmt}",
-                          headers=headers)
+    response = client.get(f"/api/v1/studies/{world.study_id}/export?tier={tier}&format={fmt}"
+                          f"&report={'true' if report else 'false'}", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/zip"
     return zipfile.ZipFile(io.BytesIO(response.data))
@@ -84,7 +150,7 @@ def _people(world):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_deidentified_export_carries_no_name_email_or_organisation(app, client, auth, world, fmt):
-    archive = _export(client, auth, world, "deidentified", fmt)
+    archive = _export(client, auth, world, "deidentified", fmt, report=True)
     text = _all_text(archive).lower()
     leaked = [v for v in _people(world) if v.lower() in text]
     assert leaked == []
@@ -229,7 +295,7 @@ def test_formula_cells_are_escaped(app, client, auth, world, fmt):
 def test_manifest_lists_every_file_with_its_sha256(client, auth, world):
     import hashlib
 
-    archive = _export(client, auth, world, "comments", "json")
+    archive = _export(client, auth, world, "comments", "json", report=True)
     manifest = json.loads(archive.read("manifest.json"))
     listed = {f["name"]: f["sha256"] for f in manifest["files"]}
     assert set(listed) == set(archive.namelist()) - {"manifest.json"}
@@ -321,7 +387,7 @@ def test_report_page_for_researchers(client, auth, world):
 
 
 def test_report_in_the_zip_is_standalone(client, auth, world):
-    html = _export(client, auth, world, "statistics", "json").read("report.html").decode()
+    html = _export(client, auth, world, "statistics", "json", report=True).read("report.html").decode()
     assert "<style>" in html and "stylesheet" not in html
     assert "data:image/png;base64," in html
 
@@ -360,7 +426,7 @@ def test_api_gives_the_zip_to_researchers_and_admins_only(app, world, make_user)
     member = make_user().email
     emails = {"member": member, "panellist": world.panellists[0], "moderator": world.moderator,
               "researcher": world.researcher, "admin": world.admin}
-    path = f"/api/v1/studies/{world.study_id}/export?tier=deidentified&format=csv"
+    path = f"/api/v1/studies/{world.study_id}/export?tier=deidentified&format=csv&report=false"
     assert app.test_client().get(path).status_code == 401
     for role, email in emails.items():
         client = app.test_client()
@@ -381,10 +447,14 @@ def test_api_validates_tier_and_format(client, auth, world):
     assert bad.status_code == 422 and "tier" in bad.get_json()["error"]["fields"]
     bad = client.get(base + "?tier=statistics&format=pdf", headers=headers)
     assert bad.status_code == 422 and "format" in bad.get_json()["error"]["fields"]
+    bad = client.get(base + "?report=maybe", headers=headers)
+    assert bad.status_code == 422 and "report" in bad.get_json()["error"]["fields"]
     assert client.get("/api/v1/studies/999999/export", headers=headers).status_code == 404
-    default = client.get(base, headers=headers)
+    default = client.get(base, headers=headers)  # deidentified, csv, with the report
     assert default.status_code == 200
-    assert "ratings.csv" in zipfile.ZipFile(io.BytesIO(default.data)).namelist()
+    assert {"ratings.csv", "report.html"} <= set(zipfile.ZipFile(io.BytesIO(default.data)).namelist())
+    lean = client.get(base + "?report=false", headers=headers)
+    assert "report.html" not in zipfile.ZipFile(io.BytesIO(lean.data)).namelist()
 
 
 def test_web_page_lists_tiers_and_downloads_with_a_form(client, auth, world):
