@@ -10,9 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from delphi.exports.anonymity import (
+    SUPPRESSED,
+    k_anonymise,
+    pseudonym,
+    secure_permutation,
+)
 from delphi.exports.formats import escape_formulas, to_csv, to_json, to_xlsx
 from delphi.exports.scrub import EMAIL_MARK, PHONE_MARK, URL_MARK, scrub
-from delphi.exports.tiers import SUPPRESSED, k_anonymise, pseudonym, secure_permutation
 
 # -- k-anonymity -------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from delphi.core.models import Study
-from delphi.exports.tiers import PSEUDONYM_HEX, SUPPRESSED, Tables
+from delphi.exports.anonymity import PSEUDONYM_HEX, SUPPRESSED
+from delphi.exports.tiers import Tables
 from rounds.studies import agree_band, consensus_rule
 
 QUANTILE_TEXT = {

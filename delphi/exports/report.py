@@ -28,9 +28,10 @@ from delphi.core.database import db
 from delphi.core.models import Amendment, Item, Study
 from delphi.exports.checklists import CHECKLISTS
 from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
-from delphi.exports.tiers import closed_rounds, statistics_tables
+from delphi.exports.tiers import statistics_tables
 from delphi.i18n import current_language
 from rounds.panel_attributes import panel_attributes
+from rounds.results import closed_rounds
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
