@@ -35,6 +35,11 @@ class Defaults:
     # lunch still saves (its draft is kept in any case).
     WTF_CSRF_TIME_LIMIT = 12 * 3600
 
+    #: The largest request body accepted (bytes): a larger one is a 413, JSON
+    #: under /api/, a page elsewhere. Answers and protocol forms are far smaller.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
     #: Number of trusted reverse proxies in front of the app (0: none). Set it
     #: behind nginx & co., or every client looks like the proxy to the throttle.
     PROXY_COUNT = 0

@@ -61,6 +61,12 @@ def test_login_with_empty_fields_is_400(client):
     ("https://evil.example/", "/me"),
     ("//evil.example/", "/me"),
     ("/\\evil.example", "/me"),
+    ("/%09/evil.example", "/me"),          # a tab, dropped by browsers: //evil.example
+    ("/%0A/x", "/me"),                     # a newline: no 500 either
+    ("/%5C%5Cevil.example", "/me"),        # backslashes read as slashes
+    ("%2F%2Fevil.example", "/me"),
+    ("http:evil.example", "/me"),
+    ("/task-forces/A1%3Fx%3D1", "/task-forces/A1?x=1"),
 ])
 def test_login_follows_only_local_next_targets(client, make_user, target, expected):
     make_user("ada@example.org")
@@ -276,3 +282,9 @@ def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client(databas
     other = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12},
                         headers={"X-Forwarded-For": "198.51.100.9"})
     assert other.status_code == 401
+
+
+def test_an_oversized_form_is_a_413_page_by_default(client):
+    response = client.post("/login", data={"email": "a@example.org", "password": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "What you sent is too large." in response.get_data(as_text=True)
