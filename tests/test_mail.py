@@ -1,6 +1,7 @@
 """Invitations, magic links and the outbox over a real SMTP server on loopback."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -315,3 +316,36 @@ def test_a_stale_claim_is_released(app, world):
     assert send(app, now=now + timedelta(minutes=1)).sent == 1          # the other one
     report = send(app, now=now + timedelta(minutes=20))
     assert report.released == 1 and report.sent == 1
+
+
+def test_a_sent_message_keeps_no_live_link_and_a_copy_of_the_database_opens_nothing(
+        app, client, smtp, world):
+    open_round_of(app, world, 1, closes_at=in_days(10))
+    queued = outbox(app)
+    assert all("/q/" in m.body for m in queued)       # queued: the link is there to be sent
+    send(app)
+    link = Inbox.link(smtp.inbox.to(world.panellists[0])[0]).replace("http://localhost", "")
+    token = link.rsplit("/", 1)[1]
+    stored = outbox(app)
+    assert all(token not in m.body for m in stored)
+    assert all("/q/(link removed once sent)" in m.body for m in stored)
+    # The body kept in the database no longer opens anything; the mailed link still does.
+    kept = re.search(r"/q/\S+", stored[0].body).group(0)
+    assert client.get(kept).status_code == 404
+    assert client.post(link).status_code == 303
+
+
+def test_a_message_that_fails_for_good_drops_its_link_too(app, smtp, world):
+    smtp.inbox.refuse[world.panellists[1]] = "550 5.1.1 no such user"
+    open_round_of(app, world, 1, closes_at=in_days(10))
+    send(app)
+    [message] = outbox(app, recipient=world.panellists[1])
+    assert message.status.value == "failed"
+    assert re.search(r"/q/[A-Za-z0-9_-]{20,}", message.body) is None
+
+
+def test_the_log_fallback_says_it_holds_live_links(app, world, caplog):
+    open_round_of(app, world, 1, closes_at=in_days(10))
+    with caplog.at_level("INFO", logger="delphi.mail"):
+        send(app)
+    assert "live links included" in caplog.text and "development only" in caplog.text

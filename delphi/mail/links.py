@@ -17,6 +17,7 @@ holds no usable link. A link opens the questionnaire of *that* panellist for
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -81,6 +82,19 @@ def issue_many(panellists, round: Round, *, now: datetime | None = None) -> dict
 
 def url_for_token(token: str) -> str:
     return f"{base_url()}/q/{token}"
+
+
+#: A link's token in a message body (``token_urlsafe(32)``: 43 characters).
+_TOKEN_IN_TEXT = re.compile(r"(/q/)[A-Za-z0-9_-]{20,}")
+#: What stands for a token once the message has left.
+REDACTED = "(link removed once sent)"
+
+
+def redact(text: str) -> str:
+    """``text`` with every magic link's token replaced: only the hash of a
+    token is stored, and a message body keeps its link only until it is
+    sent (a copy of the database must open nobody's questionnaire)."""
+    return _TOKEN_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text or "")
 
 
 def issue_url(panellist: Panellist, round: Round, *, now: datetime | None = None) -> str:

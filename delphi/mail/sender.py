@@ -43,7 +43,7 @@ from sqlalchemy import select, update
 
 from delphi.core.database import db
 from delphi.core.models import MessageStatus, OutboxMessage, utcnow
-from delphi.mail import setting
+from delphi.mail import links, setting
 
 log = logging.getLogger("delphi.mail")
 
@@ -103,6 +103,7 @@ def send_queued(now: datetime | None = None, limit: int = 200) -> SendReport:
                 message.status = MessageStatus.sent
                 message.sent_at = now
                 message.last_error = None
+                message.body = links.redact(message.body)
                 db.session.commit()
                 report.sent += 1
     finally:
@@ -162,6 +163,7 @@ def _retry_or_fail(message: OutboxMessage, error: Exception, now: datetime, *, p
     message.claimed_at = None
     if permanent or message.attempts >= int(setting("MAIL_MAX_ATTEMPTS")):
         message.status = MessageStatus.failed
+        message.body = links.redact(message.body)
         log.error("Mail %s to %s failed for good: %s", message.id, message.recipient, error)
         return False
     message.status = MessageStatus.queued
@@ -195,7 +197,12 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 
 
 class LogTransport:
-    """Development: no server configured, so the message goes to the log."""
+    """Development: no server configured, so the message goes to the log,
+    live links included (it says so once per run)."""
+
+    def __init__(self):
+        log.warning("No MAIL_SERVER configured: messages are written to this log, live links "
+                    "included. Use this for development only.")
 
     def send(self, message: OutboxMessage) -> None:
         log.info("Mail not sent (no MAIL_SERVER configured) to %s\nSubject: %s\n\n%s",
