@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 
 
 def jsonable(value):
@@ -30,8 +31,6 @@ def jsonable(value):
     if isinstance(value, str):
         return value
     try:  # pandas.NA and friends
-        import pandas as pd
-
         if pd.isna(value):
             return None
     except (TypeError, ValueError):
