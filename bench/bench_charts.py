@@ -1,12 +1,15 @@
-"""Median render time of each chart in :mod:`analysis.charts`.
+"""Median time of each chart of :mod:`analysis.charts`: its alt text, and its drawing.
 
 A synthetic round of 100 items (labels of realistic length) over 4 rounds,
 rendered as PNG and as SVG.  Run from the repository root::
 
     python bench/bench_charts.py [--repeat 7] [--items 100] [--rounds 4]
 
-Timings are wall-clock medians after one warm-up call (which fills font
-and glyph caches); expect noise on a shared machine.
+Each time runs from the inputs: "alt ms" builds a chart's spec (which
+validates them) and reads its ``alt``, which draws nothing; "png ms" and
+"svg ms" build it and draw it (``spec.render(fmt)``).  Timings are wall-clock medians
+after one warm-up call (which fills font and glyph caches); expect noise on
+a shared machine.
 """
 
 from __future__ import annotations
@@ -46,33 +49,33 @@ def cases(n_items: int, n_rounds: int) -> dict:
     invited = [60] * n_rounds
     started = [55 - 3 * r for r in range(n_rounds)]
     submitted = [50 - 3 * r for r in range(n_rounds)]
+    w = {"Importance": rng.uniform(0.2, 0.8, n_rounds),
+         "Feasibility": rng.uniform(0.2, 0.8, n_rounds)}
     return {
-        "distribution_chart": lambda fmt: charts.distribution_chart(
-            [2, 5, 9, 21, 13], labels=LABELS, median=4, q1=3, q3=4, own=2, fmt=fmt),
-        "verdicts_chart (agreement)": lambda fmt: charts.verdicts_chart(
-            items, verdicts, agreement=agreement, fmt=fmt),
-        "verdicts_chart (counts)": lambda fmt: charts.verdicts_chart(
-            items, verdicts, fmt=fmt),
-        "convergence_chart": lambda fmt: charts.convergence_chart(
-            rounds, items, trajectory, threshold=0.7, fmt=fmt),
-        "convergence_chart (5 items)": lambda fmt: charts.convergence_chart(
-            rounds, items[:5], trajectory[:5], threshold=0.7, fmt=fmt),
-        "concordance_chart": lambda fmt: charts.concordance_chart(
-            rounds, {"Importance": rng.uniform(0.2, 0.8, n_rounds),
-                     "Feasibility": rng.uniform(0.2, 0.8, n_rounds)}, fmt=fmt),
-        "participation_chart": lambda fmt: charts.participation_chart(
-            rounds, invited, started, submitted, fmt=fmt),
+        "distribution": lambda: charts.DistributionChart.from_counts(
+            [2, 5, 9, 21, 13], labels=LABELS, median=4, q1=3, q3=4, own=2),
+        "verdicts (agreement)": lambda: charts.VerdictsChart.from_verdicts(
+            items, verdicts, agreement=agreement),
+        "verdicts (counts)": lambda: charts.VerdictsChart.from_verdicts(items, verdicts),
+        "convergence": lambda: charts.ConvergenceChart.from_agreement(
+            rounds, items, trajectory, threshold=0.7),
+        "convergence (5 items)": lambda: charts.ConvergenceChart.from_agreement(
+            rounds, items[:5], trajectory[:5], threshold=0.7),
+        "concordance": lambda: charts.ConcordanceChart.from_w(rounds, w),
+        "participation": lambda: charts.ParticipationChart.from_counts(
+            rounds, invited, started, submitted),
     }
 
 
-def median_ms(render, fmt: str, repeat: int) -> tuple[float, int]:
-    chart = render(fmt)  # warm-up
+def median_ms(work, repeat: int):
+    """The median wall-clock time of *work* in ms, and what it returned."""
+    result = work()  # warm-up
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        render(fmt)
+        work()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, len(chart.data)
+    return statistics.median(times) * 1000, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,12 +86,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(f"{args.items} items, {args.rounds} rounds, median of {args.repeat} runs")
-    print(f"{'chart':<30} {'png ms':>8} {'png kB':>8} {'svg ms':>8} {'svg kB':>8}")
-    for name, render in cases(args.items, args.rounds).items():
-        png_ms, png_size = median_ms(render, "png", args.repeat)
-        svg_ms, svg_size = median_ms(render, "svg", args.repeat)
-        print(f"{name:<30} {png_ms:8.1f} {png_size / 1024:8.1f} "
-              f"{svg_ms:8.1f} {svg_size / 1024:8.1f}")
+    print(f"{'chart':<24} {'alt ms':>8} {'png ms':>8} {'png kB':>8} {'svg ms':>8} {'svg kB':>8}")
+    for name, build in cases(args.items, args.rounds).items():
+        # From the inputs: validate and build the spec, then read its alt or draw.
+        alt_ms, _alt = median_ms(lambda build=build: build().alt, args.repeat)
+        png_ms, png = median_ms(lambda build=build: build().render("png"), args.repeat)
+        svg_ms, svg = median_ms(lambda build=build: build().render("svg"), args.repeat)
+        print(f"{name:<24} {alt_ms:8.2f} {png_ms:8.1f} {len(png.data) / 1024:8.1f} "
+              f"{svg_ms:8.1f} {len(svg.data) / 1024:8.1f}")
     return 0
 
 

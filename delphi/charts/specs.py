@@ -2,9 +2,10 @@
 
 :func:`chart_table` gathers the numbers of a chart from the read model of
 frozen results (:mod:`rounds.results`); the page shows that table beside the
-chart, :func:`render_chart` draws it and :func:`chart_alt` describes it,
-both with :mod:`analysis.charts`, so a chart, its table and its alt text can
-never disagree.
+chart. :func:`chart_spec` turns the table into one :mod:`analysis.charts` spec,
+whose ``.alt`` :func:`chart_alt` prints and whose ``.render()``
+:func:`render_chart` draws, so a chart, its table and its alt text can never
+disagree.
 """
 from __future__ import annotations
 
@@ -115,9 +116,9 @@ def _nan(value):
     return math.nan if value is None else value
 
 
-def _chart_call(table: dict, _: Callable[[str], str]) -> tuple[str, tuple, dict]:
-    """``(chart name, args, kwargs)`` of the :mod:`analysis.charts` call for a
-    :func:`chart_table`: ``<name>_chart`` draws it, ``<name>_alt`` describes it."""
+def chart_spec(table: dict, _: Callable[[str], str] = _gettext_identity) -> charts.ChartSpec:
+    """The :mod:`analysis.charts` spec of a :func:`chart_table`, built (and validated)
+    once: its ``.alt`` describes the chart without drawing, ``.render(fmt)`` draws it."""
     kind = table["kind"]
     if kind == "participation":
         # The chart's bars must nest (submitted <= started <= invited); the
@@ -126,41 +127,42 @@ def _chart_call(table: dict, _: Callable[[str], str]) -> tuple[str, tuple, dict]
         invited = [r["invited"] for r in rows]
         started = [min(r["started"], i) for r, i in zip(rows, invited)]
         submitted = [min(r["submitted"], s) for r, s in zip(rows, started)]
-        return "participation", ([r["number"] for r in rows], invited, started, submitted), {}
+        return charts.ParticipationChart.from_counts(
+            [r["number"] for r in rows], invited, started, submitted, _=_)
     if kind == "concordance":
-        return "concordance", (
-            table["rounds"], {c: [_nan(v) for v in ws] for c, ws in table["w"].items()}), {}
+        return charts.ConcordanceChart.from_w(
+            table["rounds"], {c: [_nan(v) for v in ws] for c, ws in table["w"].items()}, _=_)
     if kind in ("verdicts", "verdict_counts"):
         rows = table["rows"]
-        return "verdicts", ([_label(r) for r in rows], [r.verdict for r in rows]), {
-            "agreement": [_nan(r.agreement) for r in rows] if kind == "verdicts" else None,
-            "title": _("Verdicts by item") + f" ({table['criterion']})"}
+        return charts.VerdictsChart.from_verdicts(
+            [_label(r) for r in rows], [r.verdict for r in rows],
+            agreement=[_nan(r.agreement) for r in rows] if kind == "verdicts" else None,
+            title=_("Verdicts by item") + f" ({table['criterion']})", _=_)
     if kind == "convergence":
         agreement = (np.array([[_nan(v) for v in row] for row in table["agreement"]], dtype=float)
                      .reshape(len(table["items"]), len(table["rounds"])))
-        return "convergence", (table["rounds"], [_label(r) for r in table["items"]], agreement), {
-            "threshold": table["threshold"],
-            "title": _("Agreement across rounds") + f" ({table['criterion']})"}
+        return charts.ConvergenceChart.from_agreement(
+            table["rounds"], [_label(r) for r in table["items"]], agreement,
+            threshold=table["threshold"],
+            title=_("Agreement across rounds") + f" ({table['criterion']})", _=_)
     if kind == "distribution":
         row = table["row"]
-        return "distribution", (table["counts"],), {
-            "labels": table["labels"], "median": row.median,
-            "q1": row.q1 if row.q3 is not None else None,
-            "q3": row.q3 if row.q1 is not None else None,
-            "title": f"{row.code} ({row.criterion})"}
+        return charts.DistributionChart.from_counts(
+            table["counts"], labels=table["labels"], median=row.median,
+            q1=row.q1 if row.q3 is not None else None,
+            q3=row.q3 if row.q1 is not None else None,
+            title=f"{row.code} ({row.criterion})", _=_)
     raise NotFound("No such chart.")
 
 
 def render_chart(table: dict, fmt: str, *, _: Callable[[str], str] = _gettext_identity):
     """Draw a :func:`chart_table` with :mod:`analysis.charts`; returns a ``Chart``."""
-    name, args, kwargs = _chart_call(table, _)
-    return getattr(charts, f"{name}_chart")(*args, fmt=fmt, _=_, **kwargs)
+    return chart_spec(table, _).render(fmt)
 
 
 def chart_alt(table: dict, *, _: Callable[[str], str] = _gettext_identity) -> str:
     """The alt text of :func:`render_chart` of the same table, without drawing it."""
-    name, args, kwargs = _chart_call(table, _)
-    return getattr(charts, f"{name}_alt")(*args, _=_, **kwargs)
+    return chart_spec(table, _).alt
 
 
 def chart_alts(tables: dict, *, _: Callable[[str], str] = _gettext_identity) -> dict[str, str]:

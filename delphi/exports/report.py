@@ -132,10 +132,11 @@ def report_context(study: Study) -> dict:
             codes = sorted(sub["item_code"].unique().tolist())
             grid = sub.pivot_table(index="item_code", columns="round", values="agreement",
                                    aggfunc="first").reindex(index=codes, columns=numbers)
-            figures[f"convergence_{criterion}"] = _figure(charts.convergence_chart(
-                numbers, codes, grid.to_numpy(dtype=float), threshold=(study.consensus_rule or {})
-                .get("agreement_min"),
-                title=_("Agreement across rounds: %(criterion)s", criterion=criterion), _=_))
+            spec = charts.ConvergenceChart.from_agreement(
+                numbers, codes, grid.to_numpy(dtype=float),
+                threshold=(study.consensus_rule or {}).get("agreement_min"),
+                title=_("Agreement across rounds: %(criterion)s", criterion=criterion), _=_)
+            figures[f"convergence_{criterion}"] = _figure(spec.render("png"))
 
     final = []
     last = items_t.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
