@@ -11,7 +11,7 @@ Then measures, through the Flask test client as the study's admin:
 * **cold**: the first request of the dashboard page in a fresh process
   (frozen statistics, subgroups from the 400,000 ratings, templates compiled;
   no chart is drawn: the alt texts come from the charts' numbers through
-  ``the chart specs' .alt``), then each of the six chart images it shows,
+  the chart specs' ``.alt``), then each of the six chart images it shows,
   one after the other ("charts": each is drawn once by its own request, in
   parallel in a browser);
 * **warm**: the same requests again (charts and subgroups cached), median of
