@@ -277,17 +277,30 @@ class Protocol:
 
     def cutoff_text(self) -> str:
         """The cut-off for a reader: ``2020-10-31 (00:00, Europe/Paris)`` at the
-        start of a day, else ``2020-10-31 14:30 (UTC+01:00, Europe/Paris)``."""
+        start of a day, else ``2020-10-31 14:30 (UTC+01:00, Europe/Paris)`` (or
+        ``2020-10-31 14:30 (UTC)``)."""
         local = self.local_cutoff
         if local is None:
             return ""
         if self.cutoff_is_day_start:
             return _("%(date)s (00:00, %(zone)s)", date=local.date().isoformat(), zone=self.time_zone)
+        clock = local.strftime("%H:%M:%S" if local.second else "%H:%M")
+        if self.time_zone == "UTC":
+            return _("%(date)s %(time)s (UTC)", date=local.date().isoformat(), time=clock)
         offset = local.strftime("%z")
         offset = offset[:3] + ":" + offset[3:5]
         return _("%(date)s %(time)s (UTC%(offset)s, %(zone)s)", date=local.date().isoformat(),
-                 time=local.strftime("%H:%M:%S" if local.second else "%H:%M"),
-                 offset=offset, zone=self.time_zone)
+                 time=clock, offset=offset, zone=self.time_zone)
+
+    def stopping_text(self) -> str:
+        """The stopping rule in words, in the current language."""
+        parts = [_("at most %(n)d rounds", n=self.max_rounds)]
+        if self.stop_when_settled:
+            parts.append(_("when every item is settled"))
+        if self.stop_w_threshold is not None:
+            parts.append(_("when Kendall's W reaches %(w)s and the ratings are stable",
+                           w=_number(self.stop_w_threshold)))
+        return _("; ").join(parts)
 
     def consensus_text(self) -> str:
         """The consensus rule in words, in the current language."""
@@ -356,10 +369,10 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(name, _("Enter text."))
             return ""
+        value = _multiline(value)
         if len(value) > limit:
             self.fail(name, _("Use at most %(n)d characters.", n=limit))
             return ""
-        value = _multiline(value)
         if _UNSTORABLE.search(value):
             self.fail(name, _("Remove the control characters or broken characters from this text."))
             return ""
