@@ -183,7 +183,7 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
                     "compensation schemes are identified by 2030, and alternative economic "
                     "instruments explored by 2050?",
         scale_points=5, criteria=("importance", "feasibility"), max_rounds=4,
-        panel_cutoff=cutoff, require_reason_outside_iqr=False, now=start)
+        panel_cutoff=cutoff.date(), require_reason_outside_iqr=False, now=start)
     rounds.assign_staff(study, moderator, StaffRole.moderator, actor=admin, now=start)
     rounds.assign_staff(study, researcher, StaffRole.researcher, actor=admin, now=start)
     items = []

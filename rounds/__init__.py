@@ -34,6 +34,7 @@ from rounds.panel import (
     withdraw_panellist,
 )
 from rounds.panel_attributes import composition, non_responders, panel_attributes
+from rounds.protocol import Protocol
 from rounds.results import (
     ItemRow,
     get_round,
@@ -58,7 +59,7 @@ from rounds.subgroups import subgroup_tables
 
 __all__ = [
     "COUNTED", "AnswerSet", "CloseReport", "IncompleteSubmission", "ItemRow", "Questionnaire",
-    "QuestionnaireItem", "RatingInput", "RoundData",
+    "Protocol", "QuestionnaireItem", "RatingInput", "RoundData",
     "add_item", "add_panellist", "agree_band", "assign_staff", "close_due_rounds", "close_round",
     "composition", "consensus_rule", "create_study", "default_scale_labels", "draft_key",
     "draft_round", "end_study", "enrol_panel", "get_round", "item_from_proposals", "item_rows",

@@ -1,23 +1,22 @@
-"""Studies: the protocol, its lock and amendments, the staff, the end."""
+"""Studies: creation, the protocol's lock and amendments, the staff, the end.
+
+The protocol itself (its value, defaults and validator) is
+:mod:`rounds.protocol`.
+"""
 from __future__ import annotations
 
-import re
 import secrets
-from datetime import datetime
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from analysis import QUANTILE_METHODS, ConsensusRule
+from analysis import ConsensusRule
 from delphi.core import audit
 from delphi.core.clock import now_or
 from delphi.core.database import db
 from delphi.core.errors import Conflict, Forbidden, InvalidInput, NotFound, StateError
-from delphi.core.jsonable import jsonable
 from delphi.core.models import (
     Amendment,
-    CarryForward,
     Round,
     RoundStatus,
     StaffRole,
@@ -27,39 +26,26 @@ from delphi.core.models import (
     TaskForce,
     User,
 )
+from rounds.protocol import (
+    INPUT_FIELDS,
+    SCALES,
+    Protocol,
+    check_reason,
+    default_consensus,
+    default_scale_labels,
+)
 
-SCALES = (5, 7, 9)
-MAX_CRITERIA = 3
-_CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+__all__ = [
+    "FROZEN_WHEN_LOCKED", "PROTOCOL_FIELDS", "SCALES", "Protocol", "agree_band", "assign_staff",
+    "consensus_rule", "create_study", "default_consensus", "default_scale_labels", "end_study",
+    "lock_protocol", "remove_staff", "scale_labels_in", "update_protocol", "uses_rand_ucla",
+]
 
 #: The protocol fields ``update_protocol`` accepts (``consensus`` is the
 #: ``Study.consensus_rule`` column).
-PROTOCOL_FIELDS = (
-    "title", "description", "scale_points", "scale_labels", "criteria", "consensus",
-    "quantile_method", "min_n", "max_rounds", "stop_when_settled", "stop_w_threshold",
-    "panel_cutoff", "show_distribution", "show_median_iqr", "show_comments",
-    "require_reason_outside_iqr", "carry_forward",
-)
+PROTOCOL_FIELDS = INPUT_FIELDS
 #: Fields that can never change once the protocol is locked.
 FROZEN_WHEN_LOCKED = ("scale_points", "criteria")
-
-
-def default_scale_labels(points: int, language: str = "en") -> list[str]:
-    """One label per scale point, lowest first, in ``language``."""
-    if points not in SCALES:
-        raise InvalidInput(_("Invalid input."),
-                           fields={"scale_points": _("Choose 5, 7 or 9 points.")})
-    with force_locale(language or "en"):
-        if points == 5:
-            return [_("Very low"), _("Low"), _("Medium"), _("High"), _("Very high")]
-        if points == 7:
-            return [_("Very low"), _("Low"), _("Rather low"), _("Medium"), _("Rather high"),
-                    _("High"), _("Very high")]
-        labels = [str(v) for v in range(1, 10)]
-        labels[0] = _("1 (very low)")
-        labels[4] = _("5 (uncertain)")
-        labels[8] = _("9 (very high)")
-        return labels
 
 
 def scale_labels_in(study: Study, language: str | None) -> list[str]:
@@ -72,13 +58,6 @@ def scale_labels_in(study: Study, language: str | None) -> list[str]:
     if study.scale_points in SCALES and labels == default_scale_labels(study.scale_points, "en"):
         return default_scale_labels(study.scale_points, language or "en")
     return labels
-
-
-def default_consensus(points: int) -> dict:
-    """The default consensus definition for a scale (see the contract)."""
-    if points == 9:
-        return {"kind": "rand_ucla"}
-    return {"kind": "rule", "iqr_max": 1.0, "agreement_min": 0.7}
 
 
 def consensus_rule(study: Study) -> ConsensusRule | None:
@@ -103,102 +82,6 @@ def uses_rand_ucla(study: Study) -> bool:
     return (study.consensus_rule or {}).get("kind") == "rand_ucla"
 
 
-# --- validation --------------------------------------------------------------
-
-def _check_protocol(values: dict) -> dict:
-    """Validate and normalise protocol values; raise InvalidInput naming each field."""
-    errors: dict[str, str] = {}
-    out = dict(values)
-    if "title" in out:
-        title = " ".join(str(out["title"] or "").split())
-        if not title:
-            errors["title"] = _("This field is required.")
-        elif len(title) > 300:
-            errors["title"] = _("Use at most %(n)d characters.", n=300)
-        out["title"] = title
-    if "description" in out:
-        out["description"] = str(out["description"] or "")
-    points = out.get("scale_points")
-    if "scale_points" in out and (isinstance(points, bool) or points not in SCALES):
-        errors["scale_points"] = _("Choose 5, 7 or 9 points.")
-    if "scale_labels" in out and out["scale_labels"] is not None:
-        labels = out["scale_labels"]
-        if (not isinstance(labels, (list, tuple)) or not all(isinstance(x, str) and x.strip() for x in labels)
-                or (points in SCALES and len(labels) != points)):
-            errors["scale_labels"] = _("Give one label for each scale point.")
-        else:
-            out["scale_labels"] = [x.strip() for x in labels]
-    if "criteria" in out:
-        criteria = out["criteria"]
-        if isinstance(criteria, str):
-            criteria = [criteria]
-        criteria = [str(c).strip().lower() for c in (criteria or ())]
-        if not 1 <= len(criteria) <= MAX_CRITERIA:
-            errors["criteria"] = _("Choose one to three criteria.")
-        elif len(set(criteria)) != len(criteria):
-            errors["criteria"] = _("Each criterion may appear only once.")
-        elif not all(_CRITERION.match(c) for c in criteria):
-            errors["criteria"] = _("A criterion is a short lower-case word, such as importance.")
-        out["criteria"] = criteria
-    if "consensus" in out and out["consensus"] is not None:
-        spec = out["consensus"]
-        if not isinstance(spec, dict):
-            errors["consensus"] = _("Invalid consensus rule.")
-        else:
-            spec = dict(spec)
-            kind = spec.pop("kind", "rule")
-            if kind == "rand_ucla":
-                if points is not None and points != 9:
-                    errors["consensus"] = _("RAND/UCLA needs a 9-point scale.")
-                out["consensus"] = {"kind": "rand_ucla"}
-            elif kind != "rule":
-                errors["consensus"] = _("Invalid consensus rule.")
-            else:
-                spec.pop("min_n", None)  # the study's min_n applies
-                try:
-                    rule = ConsensusRule.from_dict(spec)
-                except (ValueError, TypeError) as error:
-                    errors["consensus"] = _("Invalid consensus rule: %(error)s", error=str(error))
-                else:
-                    data = rule.to_dict()
-                    data.pop("min_n", None)
-                    if points is not None and data.get("median_range"):
-                        lo, hi = data["median_range"]
-                        if lo < 1 or hi > points:
-                            errors["consensus"] = _("The median range must lie on the scale.")
-                    out["consensus"] = {"kind": "rule", **data}
-    if "quantile_method" in out and out["quantile_method"] not in QUANTILE_METHODS:
-        errors["quantile_method"] = _("Choose type7, type6 or hinges.")
-    for name, low, high in (("min_n", 1, 10_000), ("max_rounds", 1, 20)):
-        if name in out:
-            value = out[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                errors[name] = _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
-    if "stop_w_threshold" in out and out["stop_w_threshold"] is not None:
-        value = out["stop_w_threshold"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            errors["stop_w_threshold"] = _("Enter a number above 0 and at most 1, or nothing.")
-        else:
-            out["stop_w_threshold"] = float(value)
-    for name in ("stop_when_settled", "show_distribution", "show_median_iqr", "show_comments",
-                 "require_reason_outside_iqr"):
-        if name in out and not isinstance(out[name], bool):
-            errors[name] = _("Answer yes or no.")
-    if "carry_forward" in out:
-        try:
-            out["carry_forward"] = CarryForward(getattr(out["carry_forward"], "value", out["carry_forward"]))
-        except ValueError:
-            errors["carry_forward"] = _("Choose no_consensus or all.")
-    if "panel_cutoff" in out and out["panel_cutoff"] is not None:
-        if not isinstance(out["panel_cutoff"], datetime):
-            errors["panel_cutoff"] = _("Enter a date.")
-        else:
-            out["panel_cutoff"] = now_or(out["panel_cutoff"])
-    if errors:
-        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
-    return out
-
-
 def _task_force(task_force) -> TaskForce:
     if isinstance(task_force, TaskForce):
         return task_force
@@ -215,30 +98,34 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                  max_rounds=3, stop_when_settled=True, stop_w_threshold=None, panel_cutoff=None,
                  show_distribution=True, show_median_iqr=True, show_comments=True,
                  require_reason_outside_iqr=False, carry_forward="no_consensus",
-                 now=None) -> Study:
-    """Create a study of a task force (a :class:`TaskForce` or its code). Audited."""
+                 time_zone="UTC", now=None) -> Study:
+    """Create a study of a task force (a :class:`TaskForce` or its code). Audited.
+
+    The protocol is checked by :meth:`Protocol.validate`; a wrong task force
+    and wrong protocol fields are reported together in one ``InvalidInput``.
+    """
     now = now_or(now)
-    tf = _task_force(task_force)
-    values = _check_protocol({
-        "title": title, "description": description, "scale_points": scale_points,
-        "scale_labels": scale_labels, "criteria": criteria,
-        "consensus": consensus if consensus is not None else (
-            default_consensus(scale_points) if scale_points in SCALES else None),
-        "quantile_method": quantile_method, "min_n": min_n, "max_rounds": max_rounds,
-        "stop_when_settled": stop_when_settled, "stop_w_threshold": stop_w_threshold,
-        "panel_cutoff": panel_cutoff, "show_distribution": show_distribution,
-        "show_median_iqr": show_median_iqr, "show_comments": show_comments,
-        "require_reason_outside_iqr": require_reason_outside_iqr, "carry_forward": carry_forward,
-    })
-    if values["consensus"].get("kind") == "rand_ucla" and values["quantile_method"] == "hinges":
-        raise InvalidInput(_("Please correct the marked fields."),
-                           fields={"quantile_method": _("RAND/UCLA uses type7 or type6.")})
-    consensus_spec = values.pop("consensus")
-    if values["scale_labels"] is None:
-        values["scale_labels"] = default_scale_labels(values["scale_points"])
-    study = Study(task_force_id=tf.id, consensus_rule=consensus_spec,
-                  pseudonym_secret=secrets.token_hex(32), created_at=now,
-                  status=StudyStatus.draft, **values)
+    errors: dict[str, str] = {}
+    try:
+        tf = _task_force(task_force)
+    except InvalidInput as error:
+        errors.update(error.fields or {})
+    try:
+        protocol = Protocol.validate({
+            "title": title, "description": description, "scale_points": scale_points,
+            "scale_labels": scale_labels, "criteria": criteria, "consensus": consensus,
+            "quantile_method": quantile_method, "min_n": min_n, "max_rounds": max_rounds,
+            "stop_when_settled": stop_when_settled, "stop_w_threshold": stop_w_threshold,
+            "panel_cutoff": panel_cutoff, "time_zone": time_zone,
+            "show_distribution": show_distribution, "show_median_iqr": show_median_iqr,
+            "show_comments": show_comments, "require_reason_outside_iqr": require_reason_outside_iqr,
+            "carry_forward": carry_forward})
+    except InvalidInput as error:
+        errors.update(error.fields or {})
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    study = Study(task_force_id=tf.id, pseudonym_secret=secrets.token_hex(32), created_at=now,
+                  status=StudyStatus.draft, **protocol.columns())
     db.session.add(study)
     db.session.flush()
     audit.record(actor, "study.create", study, details={"task_force": tf.code, "title": study.title},
@@ -246,69 +133,73 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
     return study
 
 
-def _current(study: Study, name: str):
-    if name == "consensus":
-        return study.consensus_rule
-    return getattr(study, name)
+def _merged(current: Protocol, changes: dict) -> dict:
+    """The full input of a change: the current protocol with ``changes`` on top.
+
+    A ``consensus`` dict patches the current rule (keys it lacks keep their
+    value). A new scale without labels takes the default labels, and without
+    a consensus rule the default rule when it moves to or from 9 points. A
+    new time zone keeps a date-only cut-off on the same date.
+    """
+    values = current.as_input()
+    changes = dict(changes)
+    points = changes.get("scale_points", current.scale_points)
+    moved = points != current.scale_points
+    if moved and "scale_labels" not in changes:
+        values["scale_labels"] = None
+    spec = changes.get("consensus")
+    if isinstance(spec, dict) and spec.get("kind", "rule") == "rule" and not current.uses_rand_ucla:
+        changes["consensus"] = {**values["consensus"], **spec}
+    elif moved and "consensus" not in changes and (points == 9) != current.uses_rand_ucla:
+        values["consensus"] = default_consensus(points) if points in SCALES else None
+    if ("time_zone" in changes and "panel_cutoff" not in changes and current.cutoff_is_day_start):
+        values["panel_cutoff"] = current.local_cutoff.date()
+    values.update(changes)
+    return values
 
 
 def update_protocol(study: Study, changes: dict, *, actor, reason=None, now=None) -> list[Amendment]:
-    """Change the protocol.
+    """Change the protocol: ``changes`` maps input names (:data:`PROTOCOL_FIELDS`)
+    to new values; what it leaves out keeps its value.
 
     Before round 1 opens this is a plain update (returns ``[]``). Afterwards
     every changed field becomes an :class:`Amendment` with ``reason``
     (required: ``InvalidInput`` on ``reason`` otherwise); ``scale_points`` and
     ``criteria`` can then no longer change (``StateError``). Unknown fields
-    raise ``InvalidInput``. Audited.
+    raise ``InvalidInput``. A change that changes nothing writes nothing (no
+    amendment, no audit row). Audited.
     """
     now = now_or(now)
     if study.status is StudyStatus.ended:
         raise StateError(_("This study has ended."))
-    unknown = sorted(set(changes) - set(PROTOCOL_FIELDS))
+    unknown = sorted(set(changes) - set(PROTOCOL_FIELDS), key=str)
     if unknown:
-        raise InvalidInput(_("Invalid input."),
-                           fields={name: _("This is not a protocol field.") for name in unknown})
-    merged = {"scale_points": study.scale_points, **changes}
-    values = _check_protocol(merged)
-    if "scale_points" not in changes:
-        values.pop("scale_points")
-    points = values.get("scale_points", study.scale_points)
-    if "scale_points" in changes and "scale_labels" not in changes:
-        values["scale_labels"] = default_scale_labels(points)
-    if "scale_labels" in values and values["scale_labels"] is None:
-        values["scale_labels"] = default_scale_labels(points)
-    if "scale_points" in changes and "consensus" not in changes:
-        kind = (study.consensus_rule or {}).get("kind")
-        if (points == 9) != (kind == "rand_ucla"):
-            values["consensus"] = default_consensus(points)
-    spec = values.get("consensus", study.consensus_rule)
-    if spec.get("kind") == "rand_ucla" and points != 9:
-        raise InvalidInput(_("Please correct the marked fields."),
-                           fields={"consensus": _("RAND/UCLA needs a 9-point scale.")})
-    if spec.get("kind") == "rand_ucla" and values.get("quantile_method", study.quantile_method) == "hinges":
-        raise InvalidInput(_("Please correct the marked fields."),
-                           fields={"quantile_method": _("RAND/UCLA uses type7 or type6.")})
-    changed = {k: v for k, v in values.items() if jsonable(_current(study, k)) != jsonable(v)}
+        raise InvalidInput(_("Invalid input."), fields={
+            str(name)[:64]: _("This is not a protocol field.") for name in unknown})
+    current = Protocol.from_study(study)
+    new = Protocol.validate(_merged(current, changes))
+    changed = new.changes_from(current)
+    if not changed:
+        return []
+    reason = check_reason(reason)
     amendments: list[Amendment] = []
-    if study.locked_at is not None and changed:
-        frozen = [k for k in FROZEN_WHEN_LOCKED if k in changed]
-        if frozen:
+    if study.locked_at is not None:
+        if any(name in changed for name in FROZEN_WHEN_LOCKED):
             raise StateError(_("The scale and the criteria cannot change once round 1 has opened."))
-        if not (reason or "").strip():
+        if not reason:
             raise InvalidInput(_("Please correct the marked fields."),
                                fields={"reason": _("Give the reason for this amendment.")})
-        for name, value in changed.items():
+        for name, (old, value) in changed.items():
             amendment = Amendment(study_id=study.id, at=now, actor_id=getattr(actor, "id", None),
-                                  field=name, old_value=jsonable(_current(study, name)),
-                                  new_value=jsonable(value), reason=reason.strip())
+                                  field=name, old_value=old, new_value=value, reason=reason)
             db.session.add(amendment)
             amendments.append(amendment)
-    for name, value in changed.items():
-        setattr(study, "consensus_rule" if name == "consensus" else name, value)
-    if changed:
-        audit.record(actor, "study.amend" if study.locked_at else "study.update", study,
-                     details={"fields": sorted(changed), "reason": (reason or "").strip() or None},
-                     now=now)
+    columns = new.columns()
+    for name in changed:
+        column = "consensus_rule" if name == "consensus" else name
+        setattr(study, column, columns[column])
+    audit.record(actor, "study.amend" if study.locked_at else "study.update", study,
+                 details={"fields": sorted(changed), "reason": reason}, now=now)
     db.session.flush()
     return amendments
 

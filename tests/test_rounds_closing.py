@@ -178,7 +178,8 @@ def test_feedback_options_hide_what_the_study_does_not_show(app):
 def test_carry_forward_no_consensus_keeps_ids_and_order(app):
     world = build_study(app, n_panellists=6, n_items=4)
     settled, open_a, settled_out, open_b = world.item_ids
-    # settled: all 5; open: a split panel; settled_out needs disagreement_min (not set) → no consensus
+    # settled: all 5 (in); open: a split panel; settled_out: all 1 (out, by the default
+    # rejection rule): neither settled item is carried
     values = {e: {settled: {"importance": 5}, open_a: {"importance": 1 + k % 5},
                   settled_out: {"importance": 1}, open_b: {"importance": 2 + k % 3}}
               for k, e in enumerate(world.panellists)}
@@ -186,7 +187,7 @@ def test_carry_forward_no_consensus_keeps_ids_and_order(app):
     report = close(app, world, 1)
     with app.app_context():
         carried = [ri.item_id for ri in get_round(world, 2).round_items]
-    assert carried == [open_a, settled_out, open_b]
+    assert carried == [open_a, open_b]
     assert report.stopping["checks"]["carry_forward"] == carried
 
 

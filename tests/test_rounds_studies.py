@@ -21,7 +21,9 @@ def test_defaults_per_scale(app, make_user):
         nine = rounds.create_study("A5", "Nine", actor=admin, scale_points=9)
         seven = rounds.create_study("a5", "Seven", actor=admin, scale_points=7,
                                     criteria=["importance", "feasibility"])
-        assert rounds.consensus_rule(five) == ConsensusRule(iqr_max=1, agreement_min=0.7, min_n=5)
+        # The default rule includes and excludes: 70 % in the top or the bottom band.
+        assert rounds.consensus_rule(five) == ConsensusRule(iqr_max=1, agreement_min=0.7,
+                                                            disagreement_min=0.7, min_n=5)
         assert rounds.agree_band(five) == (4, 5)
         assert rounds.agree_band(seven) == (6, 7)
         assert rounds.agree_band(nine) == (7, 9)
@@ -39,8 +41,8 @@ def test_defaults_per_scale(app, make_user):
     ({"criteria": []}, "criteria"),
     ({"criteria": ["a", "b", "c", "d"]}, "criteria"),
     ({"criteria": ["importance", "importance"]}, "criteria"),
-    ({"consensus": {"iqr_max": -1}}, "consensus"),
-    ({"consensus": {"kind": "rand_ucla"}}, "consensus"),  # on 5 points
+    ({"consensus": {"iqr_max": -1}}, "consensus.iqr_max"),
+    ({"consensus": {"kind": "rand_ucla"}}, "consensus.kind"),  # on 5 points
     ({"quantile_method": "type9"}, "quantile_method"),
     ({"min_n": 0}, "min_n"),
     ({"max_rounds": 0}, "max_rounds"),

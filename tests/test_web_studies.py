@@ -132,10 +132,10 @@ def test_bad_inputs_on_the_forms(app, client, auth):
     world = build_study(app, n_panellists=3, n_items=2)
     auth.login(world.admin)
     for change, text in [({"title": ""}, "This field is required"),
-                         ({"scale_labels": "low\nhigh"}, "one label per scale point"),
+                         ({"scale_labels": "low\nhigh"}, "one label for each scale point"),
                          ({"criteria": "a, b, c, d"}, "one to three"),
-                         ({"agreement_min": "7"}, "between 0 and 1"),
-                         ({"task_force": "Z9"}, "Not a valid choice")]:
+                         ({"agreement_min": "7"}, "a share from 0 to 1"),
+                         ({"task_force": "Z9"}, "There is no such task force")]:
         response = client.post("/studies/new", data=study_form(**change))
         assert response.status_code == 422, change
         assert text.lower() in response.get_data(as_text=True).lower(), change

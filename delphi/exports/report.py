@@ -31,6 +31,7 @@ from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_te
 from delphi.exports.tiers import statistics_tables
 from delphi.i18n import current_language
 from rounds.panel_attributes import panel_attributes
+from rounds.protocol import Protocol
 from rounds.results import closed_rounds
 
 #: Above this many items a round's verdict chart counts items per verdict.
@@ -163,7 +164,7 @@ def report_context(study: Study) -> dict:
         "amendments": amendments, "composition": composition,
         "participation": participation, "figures": figures, "per_round": per_round,
         "final": final, "criteria": criteria, "checklists": checklists,
-        "min_cell": min_cell,
+        "min_cell": min_cell, "panel_cutoff": Protocol.from_study(study).cutoff_text(),
     }
 
 
@@ -197,7 +198,7 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
         "panel": _("%(n)s panellists enrolled: members of the task force.",
                    n=composition["_total"]),
         "panel_cutoff": (_("Members who joined the task force before %(d)s.",
-                           d=study.panel_cutoff.date().isoformat()) if study.panel_cutoff else
+                           d=Protocol.from_study(study).cutoff_text()) if study.panel_cutoff else
                          _("All approved members of the task force.")),
         "composition": _("See \"Panel composition\" (role, region, stakeholder group)."),
         "methods": _("Per item and criterion: n, median, quartiles (%(q)s), IQR, mean, SD, "

@@ -7,14 +7,17 @@ from delphi.views import (
     auth,
     dashboard,
     exports,
+    items,  # noqa: F401  (pages of the studies blueprint)
     mail,
     member,
     panel,
     plan,
     studies,
+    study_rounds,  # noqa: F401  (pages of the studies blueprint)
 )
 
-#: The modules whose blueprints the app registers, in order.
+#: The modules whose blueprints the app registers, in order. ``items`` and
+#: ``study_rounds`` add their pages to the ``studies`` blueprint.
 BLUEPRINT_MODULES = (plan, auth, member, admin, api, studies, panel, dashboard, mail, exports)
 
 
