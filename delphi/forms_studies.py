@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 import rounds
-from rounds.protocol import time_zones
+from rounds.protocol_checks import time_zones
 
 try:
     from wtforms.fields.choices import SelectChoice

@@ -26,10 +26,10 @@ from delphi.core.models import (
     TaskForce,
     User,
 )
-from rounds.protocol import (
+from rounds.protocol import Protocol
+from rounds.protocol_checks import (
     INPUT_FIELDS,
     SCALES,
-    Protocol,
     check_reason,
     default_consensus,
     default_scale_labels,
