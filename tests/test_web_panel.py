@@ -372,7 +372,8 @@ def test_a_change_needing_a_reason_is_said_uncounted(app, client, auth, round_tw
     # The Save button without JavaScript says the same.
     response = client.post(page(client, world, 2), data=form_for(world, {first: 5, second: 3}),
                            follow_redirects=True)
-    assert uncounted in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Your changes are saved, but they are not counted yet." in html and uncounted in html
     # Closing counts the answer submitted before, not the uncounted change.
     close(app, world, 2)
     assert _medians(app, world, 2)[first] == (3.0, [0, 0, 6, 0, 0])

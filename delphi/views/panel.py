@@ -310,9 +310,10 @@ def questionnaire(study_id: int, number: int):
               "success")
     elif submit:
         flash(_("Your amended answers are submitted: they count as shown."), "success")
+    elif state.has_unsubmitted_changes:  # the status line says why
+        flash(_("Your changes are saved, but they are not counted yet."), "error")
     else:
-        flash(_saved_text(state, state.submitted_at != before.submitted_at),
-              "error" if state.has_unsubmitted_changes else "success")
+        flash(_saved_text(state, state.submitted_at != before.submitted_at), "success")
     return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number), 303)
 
 
