@@ -8,12 +8,11 @@ actor passed in, and raises :mod:`delphi.core.errors` errors.
 from rounds.adapter import COUNTED, RoundData, mark_counted, round_matrices
 from rounds.answering import (
     AnswerSet,
+    AnswerState,
     IncompleteSubmission,
-    Questionnaire,
-    QuestionnaireItem,
     RatingInput,
+    answer_state,
     draft_key,
-    questionnaire,
     save_answers,
     submit_proposals,
 )
@@ -35,6 +34,7 @@ from rounds.panel import (
 )
 from rounds.panel_attributes import composition, non_responders, panel_attributes
 from rounds.protocol import Protocol
+from rounds.questionnaires import Questionnaire, QuestionnaireItem, questionnaire
 from rounds.results import (
     ItemRow,
     get_round,
@@ -58,9 +58,9 @@ from rounds.studies import (
 from rounds.subgroups import subgroup_tables
 
 __all__ = [
-    "COUNTED", "AnswerSet", "CloseReport", "IncompleteSubmission", "ItemRow", "Questionnaire",
+    "COUNTED", "AnswerSet", "AnswerState", "CloseReport", "IncompleteSubmission", "ItemRow", "Questionnaire",
     "Protocol", "QuestionnaireItem", "RatingInput", "RoundData",
-    "add_item", "add_panellist", "agree_band", "assign_staff", "close_due_rounds", "close_round",
+    "add_item", "add_panellist", "agree_band", "answer_state", "assign_staff", "close_due_rounds", "close_round",
     "composition", "consensus_rule", "create_study", "default_scale_labels", "draft_key",
     "draft_round", "end_study", "enrol_panel", "get_round", "item_from_proposals", "item_rows",
     "mark_counted", "non_responders", "open_round", "panel_attributes", "panellist_by_pseudonym",

@@ -1,18 +1,23 @@
-"""Answering a round: autosaved drafts, idempotent submission, the questionnaire."""
+"""Answering a round: autosaved drafts, idempotent submission, amendments, proposals.
+
+The rule of amendments lives here once (:func:`save_answers`,
+:func:`answer_state`): once submitted, a response's counted answers follow
+every later save whenever they can count, and when they cannot, the state
+says so. The read side (what the page and the API show) is
+:mod:`rounds.questionnaires`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from delphi.core.clock import now_or
 from delphi.core.database import db
 from delphi.core.errors import Forbidden, InvalidInput, StateError
 from delphi.core.models import (
-    Item,
     ItemComment,
     Panellist,
     PanellistStatus,
@@ -27,7 +32,6 @@ from delphi.core.models import (
 )
 from rounds import signals
 from rounds.lifecycle import _lock_round
-from rounds.studies import scale_labels_in
 
 MAX_COMMENT = 4000
 MAX_REASON = 2000
@@ -150,6 +154,16 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     """Merge ``answers`` into the panellist's draft; with ``submit=True`` also make
     the draft count (``Rating`` / ``ItemComment`` rows).
 
+    **What a panellist sees is what counts.** Once the response is submitted,
+    every later save (``submit=False``: the autosave, the Save button, the API's
+    PUT without ``submit``) re-submits it when the merged answers are complete
+    and valid: the counted rows follow the draft (unchanged answers keep their
+    rows) and ``submitted_at`` moves on when they changed. When the merged
+    answers cannot count (an outside-IQR reason the study requires is missing),
+    the change stays a draft, the counted answers stay as they were, and
+    :func:`answer_state` says so (``has_unsubmitted_changes``, ``missing``,
+    ``message``). Only ``submit=True`` raises for what is missing.
+
     The round row is re-read under a shared lock (PostgreSQL ``FOR SHARE``;
     SQLite: the ``BEGIN IMMEDIATE`` transaction) and must be open (else
     ``StateError``). Errors: ``InvalidInput`` with ``fields`` such as
@@ -160,7 +174,8 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     the draft); ``Forbidden`` for someone not
     (or no longer) on the panel. Submitting is idempotent: the same answers (or
     the same ``submit_key``) give one response and unchanged rows. Nothing is
-    written when another error is raised. Sends ``response_submitted`` on submit.
+    written when another error is raised. Sends ``response_submitted`` when the
+    response is first submitted, not for an amendment (one thank-you).
     """
     now = now_or(now)
     round = _lock_round(round, share=True)
@@ -175,12 +190,35 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     _validate(answers, set(item_ids), criteria, study.scale_points)
 
     response = _get_response(round, panellist, now)
-    if submit and submit_key and response.submit_key == submit_key \
-            and response.status is ResponseStatus.submitted:
+    was_submitted = response.status is ResponseStatus.submitted
+    if submit and submit_key and response.submit_key == submit_key and was_submitted:
         return response  # a replayed submission: already counted
 
-    draft = {"ratings": dict((response.draft or {}).get("ratings") or {}),
-             "comments": dict((response.draft or {}).get("comments") or {})}
+    draft = _merged(response.draft, answers)
+    response.draft = draft
+    response.updated_at = now
+    missing = _missing(draft, items, criteria, bool(study.require_reason_outside_iqr))
+    if submit and missing:
+        db.session.flush()  # keep the draft: the answers given so far are never lost
+        raise IncompleteSubmission(_("Please complete your answers before submitting."),
+                                   fields=missing)
+    if submit or (was_submitted and not missing):
+        changed = _write_counted(response, draft, items, criteria)
+        response.status = ResponseStatus.submitted
+        if submit or changed or response.submitted_at is None:
+            response.submitted_at = now
+        if submit:
+            response.submit_key = submit_key
+    db.session.flush()
+    if submit and not was_submitted:
+        signals.response_submitted.send(response)
+    return response
+
+
+def _merged(stored: dict | None, answers: AnswerSet) -> dict:
+    """The draft with ``answers`` merged in (a new dict; ``stored`` is not changed)."""
+    draft = {"ratings": dict((stored or {}).get("ratings") or {}),
+             "comments": dict((stored or {}).get("comments") or {})}
     for r in answers.ratings:
         entry = {"value": r.value}
         reason = (r.reason or "").strip()
@@ -196,211 +234,141 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
             draft["comments"][str(item_id)] = text
         else:
             draft["comments"].pop(str(item_id), None)
-
-    if submit:
-        errors: dict[str, str] = {}
-        require_reason = study.require_reason_outside_iqr
-        for item_id, feedback in items:
-            for criterion in criteria:
-                key = draft_key(item_id, criterion)
-                entry = draft["ratings"].get(key)
-                if entry is None:
-                    errors[f"{key}.value"] = _("Rate this item, or answer \"cannot rate\".")
-                elif require_reason and _outside_iqr(entry.get("value"), feedback, criterion) \
-                        and not (entry.get("reason") or "").strip():
-                    errors[f"{key}.reason"] = _(
-                        "Your rating lies outside the group's interquartile range: please give a reason.")
-        if errors:
-            # Keep the draft: the answers given so far are never lost.
-            response.draft = draft
-            response.updated_at = now
-            db.session.flush()
-            raise IncompleteSubmission(_("Please complete your answers before submitting."),
-                                       fields=errors)
-
-    response.draft = draft
-    response.updated_at = now
-    if submit:
-        _write_counted(response, draft, items, criteria)
-        response.status = ResponseStatus.submitted
-        response.submitted_at = now
-        response.submit_key = submit_key
-    db.session.flush()
-    if submit:
-        signals.response_submitted.send(response)
-    return response
+    return draft
 
 
-def _write_counted(response: Response, draft: dict, items, criteria) -> None:
-    """Replace the response's Rating / ItemComment rows by the draft's, unless
-    they are equal already (idempotent: a resubmission keeps the same rows)."""
+def _missing(draft: dict, items, criteria, require_reason: bool) -> dict[str, str]:
+    """What a submission of ``draft`` lacks, keyed like ``IncompleteSubmission.fields``."""
+    errors: dict[str, str] = {}
+    ratings = (draft or {}).get("ratings") or {}
+    for item_id, feedback in items:
+        for criterion in criteria:
+            key = draft_key(item_id, criterion)
+            entry = ratings.get(key)
+            if entry is None:
+                errors[f"{key}.value"] = _("Rate this item, or answer \"cannot rate\".")
+            elif require_reason and _outside_iqr(entry.get("value"), feedback, criterion) \
+                    and not (entry.get("reason") or "").strip():
+                errors[f"{key}.reason"] = _(
+                    "Your rating lies outside the group's interquartile range: please give a reason.")
+    return errors
+
+
+def _wanted(draft: dict, items, criteria) -> tuple[dict, dict]:
+    """The counted rows a submission of ``draft`` gives: ``({(item_id, criterion):
+    (value, reason)}, {item_id: comment})`` (unanswered pairs left out)."""
+    ratings = (draft or {}).get("ratings") or {}
     wanted_ratings = {}
     for item_id, _f in items:
         for criterion in criteria:
-            entry = draft["ratings"][draft_key(item_id, criterion)]
-            wanted_ratings[(item_id, criterion)] = (entry.get("value"), entry.get("reason") or None)
+            entry = ratings.get(draft_key(item_id, criterion))
+            if entry is not None:
+                wanted_ratings[(item_id, criterion)] = (entry.get("value"), entry.get("reason") or None)
     item_set = {i for i, _f in items}
-    wanted_comments = {int(k): v for k, v in draft["comments"].items() if int(k) in item_set}
-    have_ratings = {(i, c): (v, r) for i, c, v, r in db.session.execute(
+    wanted_comments = {int(k): v for k, v in ((draft or {}).get("comments") or {}).items()
+                       if int(k) in item_set}
+    return wanted_ratings, wanted_comments
+
+
+def _counted(response_id: int) -> tuple[dict, dict]:
+    """The response's counted rows, in the shape of :func:`_wanted`."""
+    ratings = {(i, c): (v, r) for i, c, v, r in db.session.execute(
         select(Rating.item_id, Rating.criterion, Rating.value, Rating.reason)
-        .where(Rating.response_id == response.id))}
-    have_comments = dict(db.session.execute(
-        select(ItemComment.item_id, ItemComment.text).where(ItemComment.response_id == response.id)).all())
-    if have_ratings != wanted_ratings:
-        db.session.execute(delete(Rating).where(Rating.response_id == response.id))
-        db.session.execute(insert(Rating), [
-            {"response_id": response.id, "item_id": i, "criterion": c, "value": v, "reason": r}
-            for (i, c), (v, r) in wanted_ratings.items()])
-    if have_comments != wanted_comments:
-        db.session.execute(delete(ItemComment).where(ItemComment.response_id == response.id))
-        if wanted_comments:
-            db.session.execute(insert(ItemComment), [
-                {"response_id": response.id, "item_id": i, "text": t} for i, t in wanted_comments.items()])
+        .where(Rating.response_id == response_id))}
+    comments = dict(db.session.execute(
+        select(ItemComment.item_id, ItemComment.text).where(ItemComment.response_id == response_id)).all())
+    return ratings, comments
+
+
+def _write_counted(response: Response, draft: dict, items, criteria) -> bool:
+    """Make the response's Rating / ItemComment rows the draft's; rows of
+    unchanged answers are left as they are. Returns whether anything changed."""
+    wanted_ratings, wanted_comments = _wanted(draft, items, criteria)
+    have_ratings, have_comments = _counted(response.id)
+    if have_ratings == wanted_ratings and have_comments == wanted_comments:
+        return False
+    _sync(Rating, response.id, ("item_id", "criterion"), ("value", "reason"), have_ratings, wanted_ratings)
+    _sync(ItemComment, response.id, ("item_id",), ("text",),
+          {(i,): (t,) for i, t in have_comments.items()}, {(i,): (t,) for i, t in wanted_comments.items()})
     db.session.expire(response, ["ratings", "comments"])
+    return True
 
 
-# --- the questionnaire ---------------------------------------------------------
+def _sync(model, response_id: int, keys, fields, have: dict, wanted: dict) -> None:
+    """Make ``model``'s rows of a response ``wanted`` (``{keys: fields}`` tuples):
+    delete the rows not wanted, update the changed ones, insert the new ones."""
+    def where(key):
+        return [model.response_id == response_id, *(getattr(model, k) == v for k, v in zip(keys, key))]
+    for key in have.keys() - wanted.keys():
+        db.session.execute(delete(model).where(*where(key)))
+    for key, values in wanted.items():
+        if key in have and have[key] != values:
+            db.session.execute(update(model).where(*where(key)).values(dict(zip(fields, values))))
+    new = [{"response_id": response_id, **dict(zip(keys, key)), **dict(zip(fields, values))}
+           for key, values in wanted.items() if key not in have]
+    if new:
+        db.session.execute(insert(model), new)
+
+
+# --- what counts ---------------------------------------------------------------
 
 @dataclass(frozen=True)
-class QuestionnaireItem:
-    """An item as a panellist sees it.
+class AnswerState:
+    """Whether what a panellist sees is what counts.
 
-    ``feedback`` is None in round 1, else ``{"round", "criteria": {c: {n, median,
-    q1, q3, iqr, counts, agreement, own_previous}}, "comments": [...]}`` where
-    the values the study does not show are None (``counts`` when
-    ``show_distribution`` is off; ``median``/``q1``/``q3``/``iqr`` when
-    ``show_median_iqr`` is off) and ``comments`` is ``[]`` when
-    ``show_comments`` is off; ``own_previous`` is this panellist's own
-    submitted value in that round (None: cannot rate or not answered).
-    ``answers``: ``{criterion: {"value", "reason"}}`` from the draft (missing
-    criterion: not answered yet); ``submitted``: the counted values.
+    ``status``: None (nothing saved), ``"draft"`` (nothing counts yet) or
+    ``"submitted"`` (the counted answers are the ``Rating`` / ``ItemComment``
+    rows, as of ``submitted_at``). ``has_unsubmitted_changes``: submitted, but
+    the answers shown (the draft) differ from the counted ones; this happens
+    only when the changed answers cannot count yet (see :func:`save_answers`),
+    and ``message`` then says so in the reader's language. ``missing``: what a
+    submission of the shown answers would lack, keyed like
+    ``IncompleteSubmission.fields`` (``"<item_id>:<criterion>.value|reason"``).
     """
 
-    item_id: int
-    code: str
-    text: str
-    background: str
-    target: str | None
-    position: int
-    feedback: dict | None
-    answers: dict[str, dict]
-    comment: str
-    submitted: dict[str, int | None]
-    reason_required: dict[str, bool]
-
-
-@dataclass(frozen=True)
-class Questionnaire:
-    """Everything a panellist's page or API answer shows for one round. Holds
-    the panellist's own pseudonym only, never anybody's identity."""
-
-    study_id: int
-    study_title: str
-    round_id: int
-    number: int
-    kind: str
-    status: str
-    closes_at: datetime | None
-    scale_points: int
-    scale_labels: list[str]
-    criteria: list[str]
-    require_reason_outside_iqr: bool
-    pseudonym: str
-    response_status: str | None
+    status: str | None
     submitted_at: datetime | None
     has_unsubmitted_changes: bool
-    items: list[QuestionnaireItem]
-    proposals: list[str]
+    missing: dict[str, str]
+    message: str | None
 
 
-def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None]) -> dict | None:
-    if not feedback:
-        return None
-    criteria = {}
-    for criterion, stats in (feedback.get("criteria") or {}).items():
-        entry = dict(stats)
-        if not study.show_median_iqr:
-            for name in ("median", "q1", "q3", "iqr"):
-                entry[name] = None
-        if not study.show_distribution:
-            entry["counts"] = None
-        entry["own_previous"] = own.get(criterion)
-        criteria[criterion] = entry
-    return {"round": feedback.get("round"), "criteria": criteria,
-            "comments": list(feedback.get("comments") or []) if study.show_comments else []}
-
-
-def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -> Questionnaire:
-    """The round as ``panellist`` sees it (see :class:`Questionnaire`)."""
-    _check_panellist_membership(round, panellist)
-    study = round.study
-    criteria = list(study.criteria)
-    rows = db.session.execute(
-        select(RoundItem.item_id, RoundItem.position, RoundItem.feedback, Item)
-        .join(Item, Item.id == RoundItem.item_id)
-        .where(RoundItem.round_id == round.id).order_by(RoundItem.position, RoundItem.id)).all()
+def answer_state(round: Round, panellist: Panellist) -> AnswerState:
+    """The :class:`AnswerState` of ``panellist``'s response to ``round`` (read only)."""
     response = db.session.scalar(select(Response).where(
         Response.round_id == round.id, Response.panellist_id == panellist.id))
-    draft = (response.draft or {}) if response is not None else {}
-    submitted: dict[tuple[int, str], int | None] = {}
-    submitted_comments: dict[int, str] = {}
-    if response is not None and response.status is ResponseStatus.submitted:
-        submitted = {(i, c): v for i, c, v in db.session.execute(
-            select(Rating.item_id, Rating.criterion, Rating.value).where(Rating.response_id == response.id))}
-        submitted_comments = dict(db.session.execute(
-            select(ItemComment.item_id, ItemComment.text).where(ItemComment.response_id == response.id)).all())
-    # The panellist's own answers in the rounds the feedback comes from.
-    source_ids = {fb.get("round_id") for _i, _p, fb, _item in rows if fb and fb.get("round_id")}
-    own: dict[tuple[int, int, str], int | None] = {}
-    if source_ids:
-        for round_id, item_id, criterion, value in db.session.execute(
-            select(Response.round_id, Rating.item_id, Rating.criterion, Rating.value)
-            .join(Rating, Rating.response_id == Response.id)
-            .where(Response.round_id.in_(source_ids), Response.panellist_id == panellist.id,
-                   Response.status == ResponseStatus.submitted)):
-            own[(round_id, item_id, criterion)] = value
-    items = []
-    dirty = False
-    draft_ratings = draft.get("ratings") or {}
-    draft_comments = draft.get("comments") or {}
-    for item_id, position, feedback, item in rows:
-        answers = {c: dict(draft_ratings[draft_key(item_id, c)]) for c in criteria
-                   if draft_key(item_id, c) in draft_ratings}
-        own_here = {c: own.get(((feedback or {}).get("round_id"), item_id, c)) for c in criteria}
-        counted = {c: submitted[(item_id, c)] for c in criteria if (item_id, c) in submitted}
-        if response is not None and response.status is ResponseStatus.submitted:
-            if {c: a.get("value") for c, a in answers.items()} != counted or \
-                    (draft_comments.get(str(item_id)) or "") != submitted_comments.get(item_id, ""):
-                dirty = True
-        items.append(QuestionnaireItem(
-            item_id=item_id, code=item.code, text=item.text_in(language),
-            background=item.background_in(language), target=item.target, position=position,
-            feedback=_filtered_feedback(study, feedback, own_here), answers=answers,
-            comment=draft_comments.get(str(item_id), ""), submitted=counted,
-            reason_required={c: bool(study.require_reason_outside_iqr)
-                             and _outside_iqr(answers.get(c, {}).get("value"), feedback, c)
-                             for c in criteria},
-        ))
-    proposals = list(db.session.scalars(select(Proposal.text).where(
-        Proposal.round_id == round.id, Proposal.panellist_id == panellist.id).order_by(Proposal.id)))
-    return Questionnaire(
-        study_id=study.id, study_title=study.title, round_id=round.id, number=round.number,
-        kind=round.kind.value, status=round.status.value, closes_at=round.closes_at,
-        scale_points=study.scale_points, scale_labels=scale_labels_in(study, language),
-        criteria=criteria,
-        require_reason_outside_iqr=bool(study.require_reason_outside_iqr),
-        pseudonym=panellist.pseudonym,
-        response_status=response.status.value if response is not None else None,
-        submitted_at=response.submitted_at if response is not None else None,
-        has_unsubmitted_changes=dirty, items=items, proposals=proposals,
-    )
+    study = round.study
+    return state_of(response, _round_items(round), list(study.criteria),
+                    bool(study.require_reason_outside_iqr), open=round.status is RoundStatus.open)
 
 
-def _check_panellist_membership(round: Round, panellist: Panellist) -> None:
-    if panellist.study_id != round.study_id:
-        raise Forbidden(_("You are not on the panel of this study."))
-    if round.status is RoundStatus.draft:
-        raise StateError(_("This round has not opened yet."))
+def state_of(response: Response | None, items, criteria, require_reason: bool, *,
+             open: bool = True, counted: tuple[dict, dict] | None = None) -> AnswerState:
+    """The :class:`AnswerState` of ``response`` given the round's ``items``
+    (``[(item_id, feedback)]``); ``open``: whether the round still takes
+    answers (once closed, nothing is ``missing`` any more); ``counted``: the
+    response's rows if already read."""
+    if response is None:
+        return AnswerState(None, None, False, {}, None)
+    draft = response.draft or {}
+    missing = _missing(draft, items, criteria, require_reason) if open else {}
+    if response.status is not ResponseStatus.submitted:
+        return AnswerState(response.status.value, response.submitted_at, False, missing, None)
+    dirty = _wanted(draft, items, criteria) != (counted if counted is not None else _counted(response.id))
+    message = None
+    if dirty and not open:
+        message = _("You changed answers after you submitted; the round closed before they could "
+                    "count: the answers shown are the ones that counted.")
+    elif dirty and missing and all(key.endswith(".reason") for key in missing):
+        message = _("You changed answers since you submitted; they are not counted yet: "
+                    "give the missing reason and press Submit.")
+    elif dirty and missing:
+        message = _("You changed answers since you submitted; they are not counted yet: "
+                    "complete the marked answers and press Submit.")
+    elif dirty:
+        message = _("You changed answers since you submitted; they are not counted yet: "
+                    "press Submit to count them.")
+    return AnswerState(response.status.value, response.submitted_at, dirty, missing, message)
 
 
 def submit_proposals(round: Round, panellist: Panellist, texts: list[str], *, now=None) -> list[Proposal]:

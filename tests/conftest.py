@@ -57,6 +57,8 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "csrf: run with CSRF protection switched on")
+    config.addinivalue_line("markers", "browser: drives headless Chromium against the app under "
+                            "gunicorn (tests/browser; skipped without chromium and chromedriver)")
 
 
 def base_config(database_url: str) -> dict:

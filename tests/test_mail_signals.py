@@ -16,6 +16,23 @@ def test_thank_you_once_per_response_even_when_amended(app):
     assert "You may amend them until the round closes on" in thanks[0].body
 
 
+def test_an_autosaved_amendment_sends_no_second_thank_you(app, client, auth):
+    world = build_study(app, n_panellists=2, n_items=2, title="Peatlands")
+    open_round_of(app, world, 1, closes_at=in_days(5))
+    auth.login(world.panellists[0])
+    url = f"/panel/studies/{world.study_id}/rounds/1"
+    first, second = world.item_ids
+    data = {"action": "submit", f"r-{first}-importance": "2", f"r-{second}-importance": "2"}
+    assert client.post(url, data=data).status_code == 303
+    for value in ("4", "5"):  # two autosaves after submitting: each re-submits
+        data[f"r-{first}-importance"] = value
+        response = client.post(url + "/autosave", data=data)
+        assert response.get_json()["status"] == "submitted"
+    data["action"] = "submit"  # and an explicit resubmission
+    assert client.post(url, data=data).status_code == 303
+    assert [m.recipient for m in outbox(app, template="thanks")] == [world.panellists[0]]
+
+
 def test_closing_notice_and_feedback_summary_of_the_next_round(app):
     world = build_study(app, n_panellists=6, n_items=3, title="Agroforestry", min_n=3,
                         carry_forward="all", stop_when_settled=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 import rounds
 from delphi.core.database import db
 from delphi.core.errors import Forbidden, InvalidInput, StateError
-from delphi.core.models import ItemComment, Rating, Response, ResponseStatus
+from delphi.core.models import ItemComment, Rating, Response
 from rounds import AnswerSet, RatingInput
 from tests.factories import (
     answer_round,
@@ -117,27 +118,152 @@ def test_double_submit_makes_one_response_and_the_same_rows(app, world):
         assert db.session.scalar(select(func.count(ItemComment.id))) == 1
 
 
-def test_amending_counts_only_once_resubmitted(app, world):
+def _counted_rows(response_id):
+    return db.session.execute(select(Rating.id, Rating.item_id, Rating.criterion, Rating.value)
+                              .where(Rating.response_id == response_id).order_by(Rating.id)).all()
+
+
+@pytest.fixture
+def submissions():
+    """The responses ``response_submitted`` was sent for, in order."""
+    sent = []
+
+    def receiver(response, **_extra):
+        sent.append(response.id)
+
+    rounds.signals.response_submitted.connect(receiver)
+    yield sent
+    rounds.signals.response_submitted.disconnect(receiver)
+
+
+def test_a_save_after_submitting_counts_at_once(app, world, submissions):
+    """Once submitted, a plain save (the autosave) re-submits: what is shown counts."""
     email = world.panellists[0]
-    item = world.item_ids[0]
+    item, other = world.item_ids[0], world.item_ids[1]
+    t0 = datetime.now(timezone.utc)
     with app.app_context():
         rnd = get_round(world, 1)
         panellist = panellist_of(world, email)
-        rounds.save_answers(rnd, panellist, AnswerSet(_full(world, 2)), submit=True)
-        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 5)]), submit=False)
+        response = rounds.save_answers(rnd, panellist, AnswerSet(_full(world, 2)), submit=True, now=t0)
         db.session.commit()
+        before = _counted_rows(response.id)
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 5)],
+                                                      {other: "Too costly"}),
+                            submit=False, now=t0 + timedelta(minutes=1))
+        db.session.commit()
+        after = _counted_rows(response.id)
+        # Only the changed answer's row changed (in place); the others are as they were.
+        changed = {(r.item_id, r.criterion): r for r in before}[(item, "importance")]
+        assert set(after) ^ set(before) == {changed, (changed.id, item, "importance", 5)}
+        assert db.session.scalar(select(ItemComment.text)) == "Too costly"
+        state = rounds.answer_state(rnd, panellist)
+        assert (state.status, state.has_unsubmitted_changes, state.message) == ("submitted", False, None)
+        assert state.submitted_at == t0 + timedelta(minutes=1)
         q = rounds.questionnaire(rnd, panellist)
-        assert q.response_status == "submitted" and q.has_unsubmitted_changes
-        assert q.items[0].submitted["importance"] == 2 and q.items[0].answers["importance"]["value"] == 5
-        counted = db.session.scalar(select(Rating.value).where(Rating.item_id == item,
-                                                               Rating.criterion == "importance"))
-        assert counted == 2
-        rounds.save_answers(rnd, panellist, AnswerSet([]), submit=True)
+        assert q.items[0].submitted["importance"] == 5 == q.items[0].answers["importance"]["value"]
+        assert not q.has_unsubmitted_changes and q.status_message is None
+        # A save that changes nothing leaves the rows and the time of submission alone.
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 5)]),
+                            submit=False, now=t0 + timedelta(minutes=2))
         db.session.commit()
-        counted = db.session.scalar(select(Rating.value).where(Rating.item_id == item,
-                                                               Rating.criterion == "importance"))
-        assert counted == 5
-        assert not rounds.questionnaire(rnd, panellist).has_unsubmitted_changes
+        assert _counted_rows(response.id) == after
+        assert rounds.answer_state(rnd, panellist).submitted_at == t0 + timedelta(minutes=1)
+        # An explicit resubmission of other answers counts them too.
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 1)]), submit=True,
+                            now=t0 + timedelta(minutes=3))
+        db.session.commit()
+        assert rounds.questionnaire(rnd, panellist).items[0].submitted["importance"] == 1
+        response_id = response.id
+    # One response_submitted (one thank-you), not one per amendment.
+    assert submissions == [response_id]
+    report = close(app, world, 1)
+    with app.app_context():
+        rows = {(r["item"], r["criterion"]): r for r in rounds.round_results(get_round(world, 1))["items"]}
+    assert rows[(item, "importance")]["counts"] == [1, 0, 0, 0, 0]
+    assert rows[(item, "feasibility")]["counts"] == [0, 1, 0, 0, 0]
+    assert report.round.status.value == "closed"
+
+
+def test_a_draft_is_not_submitted_by_saving(app, world, submissions):
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, world.panellists[0])
+        rounds.save_answers(rnd, panellist, AnswerSet(_full(world, 3)), submit=False)
+        db.session.commit()
+        state = rounds.answer_state(rnd, panellist)
+        assert (state.status, state.has_unsubmitted_changes, state.missing) == ("draft", False, {})
+        assert db.session.scalar(select(func.count(Rating.id))) == 0
+    assert submissions == []
+
+
+def _round_two_with_reasons(app):
+    """Round 1 closed with item 1 rated 3,3,3,4,4,4 (IQR 3..4); round 2 open,
+    every panellist submitted 4 (inside the IQR, no reason needed)."""
+    world = build_study(app, n_panellists=6, n_items=2, require_reason_outside_iqr=True)
+    item = world.item_ids[0]
+    values = {e: {item: {"importance": 3 if k < 3 else 4}, world.item_ids[1]: {"importance": 5}}
+              for k, e in enumerate(world.panellists)}
+    answer_round(app, world, 1, values)
+    close(app, world, 1)
+    answer_round(app, world, 2, lambda email, item_id, criterion: 4)
+    return world, item
+
+
+def test_a_change_that_cannot_count_stays_an_unsent_draft(app, submissions):
+    world, item = _round_two_with_reasons(app)
+    reason_key = f"{item}:importance.reason"
+    with app.app_context():
+        rnd = get_round(world, 2)
+        panellist = panellist_of(world, world.panellists[0])
+        response_id = db.session.scalar(select(Response.id).where(
+            Response.round_id == rnd.id, Response.panellist_id == panellist.id))
+        counted_before = _counted_rows(response_id)
+        # The autosave of a rating outside the IQR without the reason the study asks for.
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 1)]), submit=False)
+        db.session.commit()
+        state = rounds.answer_state(rnd, panellist)
+        assert state.status == "submitted" and state.has_unsubmitted_changes
+        assert list(state.missing) == [reason_key]
+        assert "not counted yet" in state.message and "missing reason" in state.message
+        q = rounds.questionnaire(rnd, panellist)
+        assert q.items[0].answers["importance"] == {"value": 1}  # shown
+        assert q.items[0].submitted["importance"] == 4           # counted
+        assert q.has_unsubmitted_changes and q.status_message == state.message
+        assert q.missing == state.missing and q.items[0].reason_required["importance"]
+        assert _counted_rows(response_id) == counted_before
+        # Submit without the reason: refused and named; still the old answer counts.
+        with pytest.raises(rounds.IncompleteSubmission) as error:
+            rounds.save_answers(rnd, panellist, AnswerSet([]), submit=True)
+        assert list(error.value.fields) == [reason_key]
+        db.session.commit()
+        assert _counted_rows(response_id) == counted_before
+    report = close(app, world, 2)
+    with app.app_context():
+        row = next(r for r in rounds.round_results(get_round(world, 2))["items"] if r["item"] == item)
+    assert row["median"] == 4 and row["counts"] == [0, 0, 0, 6, 0]  # the old answer counted
+    assert report.round.status.value == "closed"
+    assert len(submissions) == 6 + 6  # one per response of rounds 1 and 2, none for the change
+
+
+def test_giving_the_missing_reason_counts_the_change(app):
+    world, item = _round_two_with_reasons(app)
+    with app.app_context():
+        rnd = get_round(world, 2)
+        panellist = panellist_of(world, world.panellists[0])
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 1)]), submit=False)
+        # The autosave of the reason field (the rating is not sent again).
+        rounds.save_answers(rnd, panellist, AnswerSet([RatingInput(item, "importance", 1, "New data")]),
+                            submit=False)
+        db.session.commit()
+        state = rounds.answer_state(rnd, panellist)
+        assert (state.has_unsubmitted_changes, state.missing) == (False, {})
+        q = rounds.questionnaire(rnd, panellist)
+        assert q.items[0].submitted["importance"] == 1
+        assert db.session.scalar(select(Rating.reason).where(Rating.value == 1)) == "New data"
+    close(app, world, 2)
+    with app.app_context():
+        row = next(r for r in rounds.round_results(get_round(world, 2))["items"] if r["item"] == item)
+    assert row["counts"] == [1, 0, 0, 5, 0]
 
 
 def test_after_close_answers_are_refused(app, world):

@@ -1,6 +1,7 @@
 """The panellist's pages: home section, questionnaire, drafts, submitting, withdrawing."""
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
@@ -269,3 +270,125 @@ def test_default_scale_labels_follow_the_reader_language(app, client):
     page = client.get(f"/panel/studies/{world.study_id}/rounds/1").get_data(as_text=True)
     assert "Très élevé" in page or "Très élevée" in page
     assert "Very high" not in page
+
+
+def _set_language(app, email, language):
+    from delphi.core.database import db
+    from tests.factories import user_by_email
+
+    with app.app_context():
+        user_by_email(email).language = language
+        db.session.commit()
+
+
+def _medians(app, world, number):
+    import rounds
+
+    with app.app_context():
+        results = rounds.round_results(get_round(world, number))
+    return {row["item"]: (row["median"], row["counts"]) for row in results["items"]}
+
+
+def test_autosave_after_submitting_counts_what_is_shown(app, client, auth, world):
+    first, second, third = world.item_ids
+    auth.login(world.panellists[0])
+    values = {item_id: 3 for item_id in world.item_ids}
+    assert client.post(page(client, world), data=form_for(world, values, action="submit")).status_code == 303
+    # The panellist changes one radio button: the script autosaves the whole form.
+    response = client.post(page(client, world) + "/autosave", data=form_for(world, {**values, first: 5}))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "submitted" and body["has_unsubmitted_changes"] is False
+    assert body["fields"] == {} and body["submitted_at"]
+    assert body["saved_text"] == "Saved: your submitted answers are updated and count as shown."
+    assert "submitted" in body["status_html"] and "the ones that count" in body["status_html"]
+    html = client.get(page(client, world)).get_data(as_text=True)
+    assert checked(html, first) == "5" and checked(html, second) == "3"
+    status = html.split('id="answer-status"')[1].split("</p>")[0]
+    assert "submitted" in status and "The answers shown are the ones that count" in status
+    assert "not counted" not in html
+    assert counted(app, world) == (1, 3)
+    close(app, world, 1)
+    assert _medians(app, world, 1) == {first: (5.0, [0, 0, 0, 0, 1]), second: (3.0, [0, 0, 1, 0, 0]),
+                                       third: (3.0, [0, 0, 1, 0, 0])}
+
+
+def test_save_button_after_submitting_counts_without_javascript(app, client, auth, world):
+    first = world.item_ids[0]
+    auth.login(world.panellists[1])
+    values = {item_id: 2 for item_id in world.item_ids}
+    client.post(page(client, world), data=form_for(world, values, action="submit"))
+    html = client.get(page(client, world)).get_data(as_text=True)
+    assert '<button name="action" value="save" class="secondary">Save</button>' in html
+    response = client.post(page(client, world), data=form_for(world, {**values, first: 4}),
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Saved: your submitted answers are updated and count as shown." in html
+    assert checked(html, first) == "4" and "The answers shown are the ones that count" in html
+    close(app, world, 1)
+    assert _medians(app, world, 1)[first] == (4.0, [0, 0, 0, 1, 0])
+
+
+@pytest.fixture
+def round_two(app):
+    """Round 1 closed with item 1 rated 1,2,3,3,4,5 (IQR 2.25..3.75, reasons required
+    outside it), item 2 all 3; round 2 open, every panellist submitted 3 on both."""
+    world = build_study(app, n_panellists=6, n_items=2, require_reason_outside_iqr=True,
+                        carry_forward="all")
+    first, second = world.item_ids
+    spread = [1, 2, 3, 3, 4, 5]
+    answer_round(app, world, 1, {email: {first: {"importance": spread[i]}, second: {"importance": 3}}
+                                 for i, email in enumerate(world.panellists)})
+    close(app, world, 1)
+    answer_round(app, world, 2, lambda email, item_id, criterion: 3)
+    return world
+
+
+def test_a_change_needing_a_reason_is_said_uncounted(app, client, auth, round_two):
+    world = round_two
+    first, second = world.item_ids
+    auth.login(world.panellists[0])
+    # Autosave of a rating outside the IQR, without the reason the study asks for.
+    response = client.post(page(client, world, 2) + "/autosave", data=form_for(world, {first: 5, second: 3}))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "submitted" and body["has_unsubmitted_changes"] is True
+    uncounted = ("You changed answers since you submitted; they are not counted yet: "
+                 "give the missing reason and press Submit.")
+    assert body["saved_text"] == uncounted and uncounted in body["status_html"]
+    assert list(body["fields"]) == [f"reason-{first}-importance"]
+    # The page shows the new value, says it does not count, and marks the reason.
+    html = client.get(page(client, world, 2)).get_data(as_text=True)
+    assert checked(html, first) == "5"
+    assert 'class="answer-status uncounted"' in html and uncounted in html
+    assert f'<div class="field reason has-error" data-for="r-{first}-importance">' in html
+    assert f'<a href="#reason-{first}-importance">' in html
+    # In French too (the panellist's own language).
+    _set_language(app, world.panellists[0], "fr")
+    html = html_module.unescape(client.get(page(client, world, 2)).get_data(as_text=True))
+    assert ("Vous avez modifié des réponses depuis leur envoi ; elles ne sont pas encore comptées : "
+            "donnez la justification manquante et appuyez sur Envoyer.") in html
+    _set_language(app, world.panellists[0], "en")
+    # The Save button without JavaScript says the same.
+    response = client.post(page(client, world, 2), data=form_for(world, {first: 5, second: 3}),
+                           follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Your changes are saved, but they are not counted yet." in html and uncounted in html
+    # Closing counts the answer submitted before, not the uncounted change.
+    close(app, world, 2)
+    assert _medians(app, world, 2)[first] == (3.0, [0, 0, 6, 0, 0])
+
+
+def test_giving_the_reason_counts_the_change(app, client, auth, round_two):
+    world = round_two
+    first, second = world.item_ids
+    auth.login(world.panellists[0])
+    client.post(page(client, world, 2) + "/autosave", data=form_for(world, {first: 5, second: 3}))
+    response = client.post(page(client, world, 2) + "/autosave", data=form_for(
+        world, {first: 5, second: 3}, reasons={first: "New evidence on costs"}))
+    body = response.get_json()
+    assert body["has_unsubmitted_changes"] is False and body["fields"] == {}
+    html = client.get(page(client, world, 2)).get_data(as_text=True)
+    assert "not counted" not in html and checked(html, first) == "5"
+    close(app, world, 2)
+    assert _medians(app, world, 2)[first] == (3.0, [0, 0, 5, 0, 1])

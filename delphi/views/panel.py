@@ -164,15 +164,48 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
             for name in item["values"]:
                 if name in posted:
                     item["values"][name] = posted[name]
+    if errors is None and q.has_unsubmitted_changes and q.missing:
+        errors = _form_names(q.missing)  # mark what keeps the changes from counting
     return render_template(
         "panel/questionnaire.html", study=study, round=round_, panellist=panellist, q=q,
         items=items, criteria=criteria, labels=rounds.scale_labels_in(study, current_language()),
         points=list(range(1, study.scale_points + 1)), form=QuestionnaireForm(),
         proposals_form=ProposalsForm(), submit_key=uuid.uuid4().hex,
-        response_status=_get(q, "response_status"),
+        response_status=q.response_status,
         field_errors=errors or {}, message=message, CANNOT_RATE=CANNOT_RATE,
         rating_name=rating_name, reason_name=reason_name, comment_name=comment_name,
     ), status
+
+
+def _status_html(state) -> str:
+    """The page's status line (``panel/_answer_status.html``) for a
+    :class:`rounds.AnswerState` of an open round."""
+    return render_template("panel/_answer_status.html", status=state.status,
+                           submitted_at=state.submitted_at, dirty=state.has_unsubmitted_changes,
+                           message=state.message, round_open=True)
+
+
+def _saved_text(state, changed: bool) -> str:
+    """What the autosave (and the Save button) says it did, from ``state``."""
+    if state.has_unsubmitted_changes:
+        return state.message
+    if state.status == "submitted":
+        if changed:
+            return _("Saved: your submitted answers are updated and count as shown.")
+        return _("Saved: your submitted answers count as shown.")
+    return _("Draft saved. It counts once you submit it.")
+
+
+def _form_names(fields: dict[str, str]) -> dict[str, str]:
+    """``"<item_id>:<criterion>.value|reason"`` keys as the form's field names."""
+    out = {}
+    for name, message in (fields or {}).items():
+        target, _dot, part = name.rpartition(".")
+        item_id, _colon, criterion = target.partition(":")
+        if item_id.isdigit() and criterion:
+            name = (reason_name if part == "reason" else rating_name)(int(item_id), criterion)
+        out[name] = message
+    return out
 
 
 def _field_errors(error: DomainError, ratings) -> dict[str, str]:
@@ -258,6 +291,7 @@ def questionnaire(study_id: int, number: int):
         return _render(study_, panellist, round_, posted=posted, status=400, message=_(
             "Your session had expired; your answers are still here, please press Save again."))
     submit = request.form.get("action") == "submit"
+    before = rounds.answer_state(round_, panellist)
     try:
         rounds.save_answers(round_, panellist, answers, submit=submit,
                             submit_key=(request.form.get("submit_key") or "")[:64] or None)
@@ -270,22 +304,34 @@ def questionnaire(study_id: int, number: int):
             keep_changes()  # an incomplete submission: the answers given are kept as a draft
         return _render(study_, panellist, round_, posted=posted, status=error.status,
                        errors=_field_errors(error, answers.ratings), message=error.message)
-    if submit:
+    state = rounds.answer_state(round_, panellist)
+    if submit and before.status != "submitted":
         flash(_("Thank you: your answers are submitted. You may amend them until the round closes."),
               "success")
+    elif submit:
+        flash(_("Your amended answers are submitted: they count as shown."), "success")
+    elif state.has_unsubmitted_changes:  # the status line says why
+        flash(_("Your changes are saved, but they are not counted yet."), "error")
     else:
-        flash(_("Your answers are saved as a draft. They count once you submit them."), "success")
+        flash(_saved_text(state, state.submitted_at != before.submitted_at), "success")
     return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number), 303)
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/autosave")
 @unit_of_work
 def autosave(study_id: int, number: int):
-    """Save the draft (``questionnaire.js``): JSON ``{"status": "draft"|"submitted", "saved_at"}``."""
+    """Save the answers (``questionnaire.js``). JSON: ``status`` ("draft" or
+    "submitted"), ``saved_at``, ``submitted_at``, ``has_unsubmitted_changes``
+    (submitted, but the answers shown do not count yet), ``fields`` (form
+    field name → what keeps them from counting), ``saved_text`` (what was
+    done, in the reader's language) and ``status_html`` (the page's status
+    line). After a submission a save re-submits when it can (see
+    :func:`rounds.save_answers`)."""
     study_, round_, panellist = _answering(study_id, number)
     item_ids = [ri.item_id for ri in round_.round_items]
     answers, _posted = answers_from_form(request.form, item_ids, list(study_.criteria or []))
     try:
+        before = rounds.answer_state(round_, panellist)
         response = rounds.save_answers(round_, panellist, answers, submit=False)
     except DomainError as error:
         db.session.rollback()
@@ -293,8 +339,14 @@ def autosave(study_id: int, number: int):
         if error.fields:
             body["fields"] = _field_errors(error, answers.ratings)
         return jsonify({"error": body}), error.status
+    state = rounds.answer_state(round_, panellist)
     return {"status": response.status.value,
-            "saved_at": response.updated_at.isoformat() if response.updated_at else None}
+            "saved_at": response.updated_at.isoformat() if response.updated_at else None,
+            "submitted_at": state.submitted_at.isoformat() if state.submitted_at else None,
+            "has_unsubmitted_changes": state.has_unsubmitted_changes,
+            "fields": _form_names(state.missing) if state.has_unsubmitted_changes else {},
+            "saved_text": _saved_text(state, state.submitted_at != before.submitted_at),
+            "status_html": _status_html(state)}
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/proposals")

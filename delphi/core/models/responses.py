@@ -29,8 +29,10 @@ class Response(Base):
 
     ``draft`` holds the answers being worked on (autosaved); submitting copies
     them into :class:`Rating` and :class:`ItemComment` rows, which are the
-    only answers that count. Amending after submission edits the draft until
-    it is submitted again.
+    only answers that count. Once submitted, every later save re-submits the
+    draft when it can count, so the rows follow what the panellist sees; a
+    change that cannot count yet (a missing outside-IQR reason) stays in the
+    draft, and ``rounds.answer_state`` says so.
     """
 
     __tablename__ = "response"

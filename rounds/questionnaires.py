@@ -1,0 +1,192 @@
+"""The questionnaires: a round as one panellist sees it (the read side of answering).
+
+The page and the API both show :func:`questionnaire`; whether the answers
+shown are the ones that count comes from :func:`rounds.answering.state_of`,
+the one home of that rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from delphi.core.database import db
+from delphi.core.errors import Forbidden, StateError
+from delphi.core.models import (
+    Item,
+    ItemComment,
+    Panellist,
+    Proposal,
+    Rating,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundItem,
+    RoundStatus,
+)
+from rounds.answering import _outside_iqr, draft_key, state_of
+from rounds.studies import scale_labels_in
+
+
+@dataclass(frozen=True)
+class QuestionnaireItem:
+    """An item as a panellist sees it.
+
+    ``feedback`` is None in round 1, else ``{"round", "criteria": {c: {n, median,
+    q1, q3, iqr, counts, agreement, own_previous}}, "comments": [...]}`` where
+    the values the study does not show are None (``counts`` when
+    ``show_distribution`` is off; ``median``/``q1``/``q3``/``iqr`` when
+    ``show_median_iqr`` is off) and ``comments`` is ``[]`` when
+    ``show_comments`` is off; ``own_previous`` is this panellist's own
+    submitted value in that round (None: cannot rate or not answered).
+    ``answers``: ``{criterion: {"value", "reason"}}`` from the draft (missing
+    criterion: not answered yet), and once the round is closed the answers
+    that counted (when submitted); ``submitted``: the counted values.
+    """
+
+    item_id: int
+    code: str
+    text: str
+    background: str
+    target: str | None
+    position: int
+    feedback: dict | None
+    answers: dict[str, dict]
+    comment: str
+    submitted: dict[str, int | None]
+    reason_required: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """Everything a panellist's page or API answer shows for one round. Holds
+    the panellist's own pseudonym only, never anybody's identity.
+
+    ``response_status`` (None, ``"draft"``, ``"submitted"``), ``submitted_at``,
+    ``has_unsubmitted_changes``, ``missing`` and ``status_message`` are the
+    response's :class:`rounds.answering.AnswerState`: whether the answers
+    shown are the ones that count and, when not, why (``status_message``, in
+    the reader's language) and what is missing (``missing``, keyed
+    ``"<item_id>:<criterion>.value|reason"``).
+    """
+
+    study_id: int
+    study_title: str
+    round_id: int
+    number: int
+    kind: str
+    status: str
+    closes_at: datetime | None
+    scale_points: int
+    scale_labels: list[str]
+    criteria: list[str]
+    require_reason_outside_iqr: bool
+    pseudonym: str
+    response_status: str | None
+    submitted_at: datetime | None
+    has_unsubmitted_changes: bool
+    items: list[QuestionnaireItem]
+    proposals: list[str]
+    missing: dict[str, str]
+    status_message: str | None
+
+
+def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None]) -> dict | None:
+    if not feedback:
+        return None
+    criteria = {}
+    for criterion, stats in (feedback.get("criteria") or {}).items():
+        entry = dict(stats)
+        if not study.show_median_iqr:
+            for name in ("median", "q1", "q3", "iqr"):
+                entry[name] = None
+        if not study.show_distribution:
+            entry["counts"] = None
+        entry["own_previous"] = own.get(criterion)
+        criteria[criterion] = entry
+    return {"round": feedback.get("round"), "criteria": criteria,
+            "comments": list(feedback.get("comments") or []) if study.show_comments else []}
+
+
+def _own_previous(rows, panellist: Panellist) -> dict[tuple[int, int, str], int | None]:
+    """The panellist's own answers in the rounds the feedback comes from."""
+    source_ids = {fb.get("round_id") for _i, _p, fb, _item in rows if fb and fb.get("round_id")}
+    if not source_ids:
+        return {}
+    return {(round_id, item_id, criterion): value
+            for round_id, item_id, criterion, value in db.session.execute(
+                select(Response.round_id, Rating.item_id, Rating.criterion, Rating.value)
+                .join(Rating, Rating.response_id == Response.id)
+                .where(Response.round_id.in_(source_ids), Response.panellist_id == panellist.id,
+                       Response.status == ResponseStatus.submitted))}
+
+
+def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -> Questionnaire:
+    """The round as ``panellist`` sees it (see :class:`Questionnaire`)."""
+    _check_panellist_membership(round, panellist)
+    study = round.study
+    criteria = list(study.criteria)
+    require_reason = bool(study.require_reason_outside_iqr)
+    rows = db.session.execute(
+        select(RoundItem.item_id, RoundItem.position, RoundItem.feedback, Item)
+        .join(Item, Item.id == RoundItem.item_id)
+        .where(RoundItem.round_id == round.id).order_by(RoundItem.position, RoundItem.id)).all()
+    response = db.session.scalar(select(Response).where(
+        Response.round_id == round.id, Response.panellist_id == panellist.id))
+    draft = (response.draft or {}) if response is not None else {}
+    counted_ratings: dict[tuple[int, str], tuple[int | None, str | None]] = {}
+    counted_comments: dict[int, str] = {}
+    if response is not None and response.status is ResponseStatus.submitted:
+        counted_ratings = {(i, c): (v, r) for i, c, v, r in db.session.execute(
+            select(Rating.item_id, Rating.criterion, Rating.value, Rating.reason)
+            .where(Rating.response_id == response.id))}
+        counted_comments = dict(db.session.execute(
+            select(ItemComment.item_id, ItemComment.text)
+            .where(ItemComment.response_id == response.id)).all())
+    is_open = round.status is RoundStatus.open
+    state = state_of(response, [(i, fb) for i, _p, fb, _item in rows], criteria, require_reason,
+                     open=is_open, counted=(counted_ratings, counted_comments))
+    own = _own_previous(rows, panellist)
+    draft_ratings = draft.get("ratings") or {}
+    draft_comments = draft.get("comments") or {}
+    if not is_open and state.status == "submitted":  # closed: show what counted
+        draft_ratings = {draft_key(i, c): {"value": v, **({"reason": r} if r else {})}
+                         for (i, c), (v, r) in counted_ratings.items()}
+        draft_comments = {str(i): t for i, t in counted_comments.items()}
+    items = []
+    for item_id, position, feedback, item in rows:
+        answers = {c: dict(draft_ratings[draft_key(item_id, c)]) for c in criteria
+                   if draft_key(item_id, c) in draft_ratings}
+        own_here = {c: own.get(((feedback or {}).get("round_id"), item_id, c)) for c in criteria}
+        items.append(QuestionnaireItem(
+            item_id=item_id, code=item.code, text=item.text_in(language),
+            background=item.background_in(language), target=item.target, position=position,
+            feedback=_filtered_feedback(study, feedback, own_here), answers=answers,
+            comment=draft_comments.get(str(item_id), ""),
+            submitted={c: counted_ratings[(item_id, c)][0] for c in criteria
+                       if (item_id, c) in counted_ratings},
+            reason_required={c: require_reason
+                             and _outside_iqr(answers.get(c, {}).get("value"), feedback, c)
+                             for c in criteria},
+        ))
+    proposals = list(db.session.scalars(select(Proposal.text).where(
+        Proposal.round_id == round.id, Proposal.panellist_id == panellist.id).order_by(Proposal.id)))
+    return Questionnaire(
+        study_id=study.id, study_title=study.title, round_id=round.id, number=round.number,
+        kind=round.kind.value, status=round.status.value, closes_at=round.closes_at,
+        scale_points=study.scale_points, scale_labels=scale_labels_in(study, language),
+        criteria=criteria, require_reason_outside_iqr=require_reason,
+        pseudonym=panellist.pseudonym,
+        response_status=state.status, submitted_at=state.submitted_at,
+        has_unsubmitted_changes=state.has_unsubmitted_changes, items=items, proposals=proposals,
+        missing=state.missing, status_message=state.message,
+    )
+
+
+def _check_panellist_membership(round: Round, panellist: Panellist) -> None:
+    if panellist.study_id != round.study_id:
+        raise Forbidden(_("You are not on the panel of this study."))
+    if round.status is RoundStatus.draft:
+        raise StateError(_("This round has not opened yet."))
