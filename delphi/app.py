@@ -22,8 +22,18 @@ from delphi.extensions import babel, csrf, migrate
 from delphi.views import blueprints
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def _templates_dir() -> Path:
+    """The Jinja templates: ``delphi/templates`` in an installed wheel (setup.cfg
+    maps the top-level ``templates/`` folder there), else the checkout's
+    ``templates/`` beside the package (a plain or an editable checkout)."""
+    installed = PACKAGE_DIR / "templates"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         "delphi",
         instance_relative_config=True,
-        template_folder=str(PROJECT_DIR / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         static_folder=str(PACKAGE_DIR / "static"),
     )
     if os.environ.get("DELPHI_INSTANCE_PATH"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from delphi.core.models import STAKEHOLDER_GROUPS
@@ -26,6 +26,11 @@ ROLE_LABELS = {
 LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
 
 
+def options(labels: dict) -> list[SelectChoice]:
+    """A select field's options, in order, from a ``{value: label}`` mapping."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class LoginForm(FlaskForm):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
@@ -41,8 +46,8 @@ class RegistrationForm(FlaskForm):
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=100)])
     region = SelectField(_l("Region"), validators=[DataRequired()])
     stakeholder_group = SelectField(
-        _l("Stakeholder group"), choices=[(k, STAKEHOLDER_LABELS[k]) for k in STAKEHOLDER_GROUPS])
-    language = SelectField(_l("Preferred language"), choices=list(LANGUAGE_LABELS.items()))
+        _l("Stakeholder group"), choices=options({k: STAKEHOLDER_LABELS[k] for k in STAKEHOLDER_GROUPS}))
+    language = SelectField(_l("Preferred language"), choices=options(LANGUAGE_LABELS))
     consent = BooleanField(_l("I have read the privacy notice and agree that my answers are "
                               "processed for this Delphi study as it describes."),
                            validators=[DataRequired(_l("Please accept the privacy notice to register."))])
@@ -55,17 +60,17 @@ class PasswordChangeForm(FlaskForm):
 
 
 class JoinForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), default="team_member")
+    role = SelectField(_l("Role"), choices=options(ROLE_LABELS), default="team_member")
     region = SelectField(_l("Region"), validators=[DataRequired()])
 
 
 class OrganisationStatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices=[("member", _l("Member")), ("partner", _l("Partner")),
-                                                ("none", _l("None"))])
+    status = SelectField(_l("Status"), choices=options(
+        {"member": _l("Member"), "partner": _l("Partner"), "none": _l("None")}))
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(choices=[("approve", _l("Approve")), ("decline", _l("Decline"))])
+    decision = SelectField(choices=options({"approve": _l("Approve"), "decline": _l("Decline")}))
 
 
 class EmptyForm(FlaskForm):

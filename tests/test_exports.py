@@ -356,7 +356,8 @@ def test_reproduction_script_reports_a_tampered_statistic(client, auth, world, t
     archive = _export(client, auth, world, "deidentified", "csv")
     folder, _ = _run_reproduction(archive, tmp_path)
     path = folder / "item_statistics.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     rows[0]["median"] = str(float(rows[0]["median"]) + 0.5)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

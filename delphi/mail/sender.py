@@ -240,9 +240,19 @@ class SmtpTransport:
             self.connection = self._connect()
         try:
             self.connection.send_message(build_email(message))
-        except (smtplib.SMTPServerDisconnected, OSError):
-            self.connection = None   # reconnect (or find the server gone) at the next message
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
             raise
+        except smtplib.SMTPException:
+            raise   # the server refused this message: the session goes on (SMTPException is an OSError)
+        except OSError:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        """Close a broken connection; the next message reconnects (or finds the server gone)."""
+        self.connection.close()
+        self.connection = None
 
     def close(self) -> None:
         if self.connection is not None:

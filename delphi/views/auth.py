@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from delphi.config import current_policy
 from delphi.core.database import db
@@ -21,8 +22,9 @@ from delphi.views.guards import safe_next
 bp = Blueprint("auth", __name__)
 
 
-def region_choices() -> list[tuple[str, str]]:
-    return [(r.name, region_label(r)) for r in db.session.scalars(select(Region).order_by(Region.position))]
+def region_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.name, region_label(r))
+            for r in db.session.scalars(select(Region).order_by(Region.position))]
 
 
 @bp.route("/register", methods=["GET", "POST"])

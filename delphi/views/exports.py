@@ -17,6 +17,7 @@ from wtforms import SelectField
 from delphi.access import can_research, get_study, require
 from delphi.exports import FORMATS, TIERS, build_and_record
 from delphi.exports.report import render_report
+from delphi.forms import options
 
 bp = Blueprint("exports", __name__, url_prefix="/studies")
 
@@ -38,8 +39,8 @@ FORMAT_LABELS = {"csv": _l("CSV (UTF-8)"), "xlsx": _l("Excel workbook (XLSX)"), 
 
 
 class ExportForm(FlaskForm):
-    tier = SelectField(_l("Tier"), choices=[(t, TIER_LABELS[t]) for t in TIERS])
-    format = SelectField(_l("Format"), choices=[(f, FORMAT_LABELS[f]) for f in FORMATS])
+    tier = SelectField(_l("Tier"), choices=options({t: TIER_LABELS[t] for t in TIERS}))
+    format = SelectField(_l("Format"), choices=options({f: FORMAT_LABELS[f] for f in FORMATS}))
 
 
 def _researched(study_id: int):
