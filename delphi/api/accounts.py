@@ -31,8 +31,9 @@ def user_json(user) -> dict:
 @unit_of_work
 def create_user():
     body = request_body()
-    user = accounts.register(accounts.Registration(**body.model_dump(exclude_none=True)),
-                             policy=current_policy())
+    given = {name: getattr(body, name) for name in body.model_fields_set
+             if getattr(body, name) is not None}
+    user = accounts.register(accounts.Registration(**given), policy=current_policy())
     return user_json(user), 201
 
 

@@ -40,6 +40,7 @@ def _message(error: dict) -> str:
         "model_attributes_type": _("Give an object."),
         "text_nul": _("This text contains a NUL character, which cannot be stored."),
         "text_surrogate": _("This text contains an invalid character (a lone surrogate)."),
+        "string_unicode": _("This text contains an invalid character (a lone surrogate)."),
         "date_time": _("Give a date as YYYY-MM-DD or an ISO 8601 date-time."),
     }
     if kind in simple:

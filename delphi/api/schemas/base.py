@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 #: The bounds of a 32-bit signed integer: every integer column of the schema.
@@ -37,8 +44,12 @@ def _storable(value: str) -> str:
     return value
 
 
-def _date_time(value: str) -> datetime:
+def _date_time(value) -> datetime:
     """An ISO 8601 date or date-time, in UTC (UTC when it gives no offset)."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    if len(value) > 64:
+        raise PydanticCustomError("date_time", "not an ISO 8601 date or date-time")
     try:
         parsed = datetime.fromisoformat(value)  # Z too (Python 3.11)
         if parsed.tzinfo is None:
@@ -53,11 +64,12 @@ LongText = Annotated[str, Field(max_length=LONG_TEXT), AfterValidator(_storable)
 Int = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX, json_schema_extra={"format": "int32"})]
 Id = Annotated[int, Field(ge=1, le=INT32_MAX, json_schema_extra={"format": "int32"})]
 Number = float  # finite: see ``allow_inf_nan`` below
-DateTime = Annotated[
-    str, Field(max_length=64, json_schema_extra={
-        "anyOf": [{"format": "date"}, {"format": "date-time"}],
-        "description": "An ISO 8601 date (YYYY-MM-DD) or date-time; UTC when no offset is given.",
-    }), AfterValidator(_date_time)]
+DateTime = Annotated[datetime, PlainValidator(_date_time, json_schema_input_type=str),
+                     WithJsonSchema({
+                         "type": "string", "maxLength": 64,
+                         "anyOf": [{"format": "date"}, {"format": "date-time"}],
+                         "description": "An ISO 8601 date (YYYY-MM-DD) or date-time; UTC when "
+                                        "no offset is given."})]
 
 
 def choice(*values: str):

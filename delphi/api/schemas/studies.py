@@ -45,6 +45,12 @@ class Consensus(Body):
                                               description="[low, high] on the scale")
     combine: Text | None = Field(None, json_schema_extra={"examples": ["all", "any"]})
 
+    def as_given(self) -> dict:
+        """The keys given, an explicit ``null`` kept, unknown keys as they came (the
+        validator names them); nothing serialised, so nothing is altered."""
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        return {**given, **(self.__pydantic_extra__ or {})}
+
 
 class StudyCreate(Body):
     """``POST /studies``: a task force's code, a title and any protocol setting."""
@@ -72,9 +78,11 @@ class StudyCreate(Body):
 
     def protocol(self) -> dict:
         """The settings given, as :func:`rounds.create_study`'s keyword arguments."""
-        values = self.model_dump(exclude_none=True, exclude={"task_force", "title", "consensus"})
+        values = {name: getattr(self, name) for name in self.model_fields_set
+                  if name not in ("task_force", "title", "consensus")
+                  and getattr(self, name) is not None}
         if self.consensus is not None:
-            values["consensus"] = self.consensus.model_dump(exclude_unset=True)
+            values["consensus"] = self.consensus.as_given()
         return values
 
 
