@@ -8,7 +8,7 @@ from delphi.core.models import ApprovalStatus, TaskForceRole
 
 
 class Registration(Body):
-    """``POST /users``: a new member (the service checks each value)."""
+    """`POST /users`: a new member (the service checks each value)."""
 
     email: Text
     password: Text
@@ -33,7 +33,7 @@ class User(Answer):
 
 
 class Credentials(Body):
-    """``POST /auth/token``."""
+    """`POST /auth/token`."""
 
     email: Text
     password: Text
@@ -56,7 +56,7 @@ class TaskForce(Answer):
 
 
 class MembershipRequest(Body):
-    """``POST /task-forces/{code}/memberships``."""
+    """`POST /task-forces/{code}/memberships`."""
 
     role: choice(*(r.value for r in TaskForceRole))
     region: Text | None = None

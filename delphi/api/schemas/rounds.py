@@ -23,7 +23,7 @@ from delphi.core.models import ResponseStatus, RoundKind, RoundStatus
 
 
 class RoundItem(Body):
-    """An item of a new round: an existing item's ``id``, or the ``text`` of a new one."""
+    """An item of a new round: an existing item's `id`, or the `text` of a new one."""
 
     id: Id | None = None
     text: LongText | None = None
@@ -31,7 +31,7 @@ class RoundItem(Body):
 
 
 class RoundDraft(Body):
-    """``POST /studies/{study_id}/rounds`` (moderator): the next round, in this order."""
+    """`POST /studies/{study_id}/rounds` (moderator): the next round, in this order."""
 
     items: list[RoundItem] | None = Field(None, max_length=MAX_ENTRIES)
     kind: choice(*(k.value for k in RoundKind)) | None = None
@@ -39,13 +39,13 @@ class RoundDraft(Body):
 
 
 class RoundOpening(Body):
-    """``POST /studies/{study_id}/rounds/{number}/open`` (the body may be left out)."""
+    """`POST /studies/{study_id}/rounds/{number}/open` (the body may be left out)."""
 
     closes_at: DateTime | None = None
 
 
 class Rating(Body):
-    """One answer: a point of the scale, or ``null`` for "cannot rate"."""
+    """One answer: a point of the scale, or `null` for "cannot rate"."""
 
     item: Int = Field(description="The item's id")
     criterion: Text
@@ -55,7 +55,7 @@ class Rating(Body):
 
 
 class Answers(Body):
-    """``PUT /studies/{study_id}/rounds/{number}/response`` (panellist)."""
+    """`PUT /studies/{study_id}/rounds/{number}/response` (panellist)."""
 
     ratings: list[Rating] = Field(max_length=MAX_ENTRIES)
     submit: bool | None = Field(None, description="Make the answers count (default: a draft)")

@@ -2,8 +2,8 @@
 
 The protocol's values are :func:`rounds.create_study`'s to check (one
 validator for the web form, the API and the CLI): the schema parses their
-JSON types only. A field given as ``null`` is as if it was not given (the
-study's default), except inside ``consensus``, where an explicit ``null``
+JSON types only. A field given as `null` is as if it was not given (the
+study's default), except inside `consensus`, where an explicit `null`
 switches a condition off.
 """
 from __future__ import annotations
@@ -46,14 +46,14 @@ class Consensus(Body):
     combine: Text | None = Field(None, json_schema_extra={"examples": ["all", "any"]})
 
     def as_given(self) -> dict:
-        """The keys given, an explicit ``null`` kept, unknown keys as they came (the
+        """The keys given, an explicit `null` kept, unknown keys as they came (the
         validator names them); nothing serialised, so nothing is altered."""
         given = {name: getattr(self, name) for name in self.model_fields_set}
         return {**given, **(self.__pydantic_extra__ or {})}
 
 
 class StudyCreate(Body):
-    """``POST /studies``: a task force's code, a title and any protocol setting."""
+    """`POST /studies`: a task force's code, a title and any protocol setting."""
 
     task_force: Text = Field(description="The task force's code, e.g. A5")
     title: Text
@@ -118,7 +118,7 @@ class Study(Answer):
 
 
 class StaffAssignment(Body):
-    """``POST /studies/{study_id}/staff`` (admin)."""
+    """`POST /studies/{study_id}/staff` (admin)."""
 
     email: Text
     role: choice(*(r.value for r in StaffRole))
@@ -130,7 +130,7 @@ class Staff(Answer):
 
 
 class PanellistRequest(Body):
-    """``POST /studies/{study_id}/panellists``."""
+    """`POST /studies/{study_id}/panellists`."""
 
     email: Text
 
