@@ -200,6 +200,18 @@ def test_bad_inputs_get_their_4xx(client, tokens, world):
                          ({"max_rounds": 0}, "max_rounds")]:
         response = client.post(BASE, json={**good, **change}, headers=admin)
         assert response.status_code == 422, (change, response.get_json())
+        fields = response.get_json()["error"]["fields"]
+        # The values are the study service's to check: it names the consensus rule
+        # as a whole ("consensus") or the wrong key of it ("consensus.agreement_min").
+        assert name in fields or name.partition(".")[0] in fields, (change, response.get_json())
+    # JSON types are the schema's: ``true`` is not a number, inside the rule too.
+    for change, name in [({"consensus": {"iqr_max": True}}, "consensus.iqr_max"),
+                         ({"consensus": {"median_range": [1, "5"]}}, "consensus.median_range[1]"),
+                         ({"max_rounds": True}, "max_rounds"), ({"max_rounds": 2.5}, "max_rounds"),
+                         ({"title": 1}, "title"), ({"criteria": "importance"}, "criteria"),
+                         ({"show_comments": "yes"}, "show_comments")]:
+        response = client.post(BASE, json={**good, **change}, headers=admin)
+        assert response.status_code == 422, (change, response.get_json())
         assert name in response.get_json()["error"]["fields"], (change, response.get_json())
 
     sid = create_study(client, tokens, world)["id"]

@@ -98,7 +98,7 @@ def test_only_staff_and_admins_get_charts(app, client, auth, world, make_user):
             assert response.get_json()["error"]["code"] == "forbidden"
     for email in (world.moderator, world.researcher, world.admin):
         assert_png(client.get(url, headers=auth.token(email)))
-    assert client.get(f"/api/v1/studies/999999/rounds/2/charts/verdicts.png",
+    assert client.get("/api/v1/studies/999999/rounds/2/charts/verdicts.png",
                       headers=auth.token(world.admin)).status_code == 404
 
 

@@ -3,10 +3,21 @@
 Callers authenticate with ``Authorization: Bearer <token>`` (from
 ``POST /api/v1/auth/token``). The API takes no session cookies, so it needs
 no CSRF token. Every error is ``{"error": {"code", "message", "fields"?}}``.
-The routes live in one module per subject, on the blueprint of
-:mod:`delphi.api.common`.
+Each route is declared once with :func:`delphi.api.operations.operation`
+(path, pydantic schemas, errors), in one module per subject, on the
+blueprint of :mod:`delphi.api.common`; the OpenAPI document is generated
+from those declarations (:mod:`delphi.api.openapi`).
 """
-from delphi.api import accounts, charts, exports, openapi, plan, studies  # noqa: F401  (routes)
+from delphi.api import (  # noqa: F401  (routes)
+    accounts,
+    answers,
+    charts,
+    exports,
+    openapi,
+    plan,
+    rounds,
+    studies,
+)
 from delphi.api.common import bp
 
 __all__ = ["bp"]

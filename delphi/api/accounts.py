@@ -1,4 +1,4 @@
-"""``/api/v1/users`` and ``/api/v1/auth/token``."""
+"""``/api/v1/users``, ``/api/v1/auth/token`` and ``/api/v1/me``."""
 from __future__ import annotations
 
 import secrets
@@ -6,19 +6,14 @@ import secrets
 from flask import current_app, g
 from flask_babel import gettext as _
 
-from delphi.api.common import (
-    ApiError,
-    bp,
-    field,
-    json_body,
-    token_hash,
-    token_required,
-)
+from delphi.api.common import ApiError, token_hash
+from delphi.api.operations import ok, operation, raw, request_body
+from delphi.api.schemas.accounts import Credentials, Registration, Token, User
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import ApiToken, utcnow
 from delphi.security import authenticate
-from delphi.services.accounts import Registration, register
+from delphi.services import accounts
 from delphi.unit_of_work import keep_changes, unit_of_work
 
 
@@ -31,33 +26,23 @@ def user_json(user) -> dict:
     }
 
 
-@bp.post("/users")
+@operation("POST", "/users", summary="Register a member", tag="accounts", secure=False,
+           body=Registration, answers={201: ok("Registered", User)}, errors=(409,))
 @unit_of_work
 def create_user():
-    data = json_body()
-    reg = Registration(
-        email=field(data, "email", str), password=field(data, "password", str),
-        name=field(data, "name", str), organisation=field(data, "organisation", str),
-        country=field(data, "country", str), region=field(data, "region", str, required=False),
-        stakeholder_group=field(data, "stakeholder_group", str),
-        language=field(data, "language", str, required=False),
-        consent=data.get("consent") is True,
-    )
-    user = register(reg, policy=current_policy())
+    body = request_body()
+    given = {name: getattr(body, name) for name in body.model_fields_set
+             if getattr(body, name) is not None}
+    user = accounts.register(accounts.Registration(**given), policy=current_policy())
     return user_json(user), 201
 
 
-@bp.post("/auth/token")
+@operation("POST", "/auth/token", summary="Get a bearer token", tag="accounts", secure=False,
+           body=Credentials, answers={201: ok("Token", Token)}, errors=(401, 429))
 @unit_of_work
 def create_token():
-    data = json_body()
-    email = data.get("email")
-    password = data.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise ApiError(422, "invalid", _("Invalid input."),
-                       {k: _("This field is required.") for k in ("email", "password")
-                        if not isinstance(data.get(k), str)})
-    user, reason = authenticate(email, password)
+    body = request_body()
+    user, reason = authenticate(body.email, body.password)
     if user is None:
         keep_changes()  # keep the failed attempt: it counts towards the throttle
         if reason == "throttled":
@@ -71,15 +56,15 @@ def create_token():
     return {"token": token, "expires_at": row.expires_at.isoformat()}, 201
 
 
-@bp.delete("/auth/token")
-@token_required
+@operation("DELETE", "/auth/token", summary="Revoke the token used", tag="accounts",
+           answers={204: raw("Revoked")})
 @unit_of_work
 def revoke_token():
     g.api_token.revoked_at = utcnow()
     return "", 204
 
 
-@bp.get("/me")
-@token_required
+@operation("GET", "/me", summary="The caller's profile", tag="accounts",
+           answers={200: ok("Profile", User)})
 def me():
     return user_json(g.api_user)

@@ -1,4 +1,6 @@
-"""Charts of a round as PNG or SVG: ``/api/v1/studies/{id}/rounds/{n}/charts/...``.
+"""Charts of a round as PNG or SVG:
+``/api/v1/studies/{study_id}/rounds/{number}/charts/{chart}.{format}`` and
+``.../items/{item}/distribution.{format}``.
 
 Moderators, researchers and admins of the study; a panellist (or any other
 member) gets 403. An unknown chart or format is 404. Charts of closed rounds
@@ -7,13 +9,13 @@ come from :mod:`delphi.charts.cache` with a strong ETag (``If-None-Match`` →
 """
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from delphi import access
-from delphi.api.common import ApiError, bp, current_api_user, token_required
-from delphi.api.spec import errors
+from delphi.api.common import ApiError, current_api_user
+from delphi.api.operations import operation, raw, request_query
+from delphi.api.schemas.media import ChartQuery
 from delphi.charts import cache as chart_cache
 from delphi.charts import specs
 from delphi.core.database import db
@@ -35,71 +37,51 @@ def _split(filename: str) -> tuple[str, str]:
     return name, fmt
 
 
-# Path parameters are named as in the OpenAPI document (id, n, format).
-@bp.get("/studies/<int:id>/rounds/<int:n>/charts/<chart>.<format>")
-@token_required
-def round_chart(id: int, n: int, chart: str, format: str):  # noqa: A002
-    study, number = _study_for_staff(id), n
+_IMAGE = raw("The chart; alt text in the X-Chart-Alt header; a strong ETag",
+             headers={"ETag": {"schema": {"type": "string"}},
+                      "X-Chart-Alt": {"schema": {"type": "string"}}},
+             content={"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}},
+                      "image/svg+xml": {"schema": {"type": "string"}}})
+_ANSWERS = {200: _IMAGE, 304: raw("Not modified (If-None-Match)")}
+_FORMAT = {"type": "string", "enum": list(specs.CHART_FORMATS)}
+
+
+@operation("GET", "/studies/{study_id}/rounds/{number}/charts/{chart}.{format}",
+           summary="A chart of a round (verdicts, convergence, concordance, participation)",
+           tag="dashboard", query=ChartQuery, answers=_ANSWERS, errors=(403, 404, 409),
+           path_schemas={"chart": {"type": "string", "enum": list(specs.ROUND_CHARTS)},
+                         "format": _FORMAT})
+def round_chart(study_id: int, number: int, chart: str, format: str):
+    study = _study_for_staff(study_id)
     name, fmt = _split(f"{chart}.{format}")
     if name not in specs.ROUND_CHARTS:
         raise ApiError(404, "not_found", _("No such chart: one of %(list)s.",
                                            list=", ".join(specs.ROUND_CHARTS)))
+    query = request_query()
     rnd = results.get_round(study, number)
-    entry = chart_cache.chart(study, rnd, name, fmt, criterion=request.args.get("criterion"),
+    entry = chart_cache.chart(study, rnd, name, fmt, criterion=query.criterion,
                               language=current_language())
     return chart_cache.send(entry)
 
 
-@bp.get("/studies/<int:id>/rounds/<int:n>/items/<item>/distribution.<format>")
-@token_required
-def item_distribution(id: int, n: int, item: str, format: str):  # noqa: A002
-    study, number = _study_for_staff(id), n
+@operation("GET", "/studies/{study_id}/rounds/{number}/items/{item}/distribution.{format}",
+           summary="The distribution of an item's ratings, with median and IQR",
+           tag="dashboard", query=ChartQuery, answers=_ANSWERS, errors=(403, 404, 409),
+           path_schemas={"format": _FORMAT})
+def item_distribution(study_id: int, number: int, item: str, format: str):
+    study = _study_for_staff(study_id)
     _name, fmt = _split(f"distribution.{format}")
+    query = request_query()
     rnd = results.get_round(study, number)
-    query = select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
+    rows = select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
         RoundItem.round_id == rnd.id)
-    if item.isdigit():
-        query = query.where(Item.id == int(item))
+    if item.isascii() and item.isdigit():
+        rows = rows.where(Item.id == int(item)) if len(item) < 10 else None
     else:
-        query = query.where(Item.code == item)
-    found = db.session.scalar(query)
+        rows = rows.where(Item.code == item)
+    found = db.session.scalar(rows) if rows is not None else None
     if found is None:
         raise ApiError(404, "not_found", _("No such item in this round."))
-    entry = chart_cache.chart(study, rnd, "distribution", fmt,
-                              criterion=request.args.get("criterion"), item=found,
-                              language=current_language())
+    entry = chart_cache.chart(study, rnd, "distribution", fmt, criterion=query.criterion,
+                              item=found, language=current_language())
     return chart_cache.send(entry)
-
-
-_PATH = [
-    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
-    {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}},
-]
-_FMT = {"name": "format", "in": "path", "required": True,
-        "schema": {"type": "string", "enum": ["png", "svg"]}}
-_CRITERION = {"name": "criterion", "in": "query", "required": False,
-              "schema": {"type": "string"},
-              "description": "Criterion of the study (default: the first)."}
-_IMAGE = {"description": "The chart; alt text in the X-Chart-Alt header; a strong ETag",
-          "headers": {"ETag": {"schema": {"type": "string"}},
-                      "X-Chart-Alt": {"schema": {"type": "string"}}},
-          "content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
-                      "image/svg+xml": {"schema": {"type": "string"}}}}
-
-OPENAPI_PATHS = {
-    "/studies/{id}/rounds/{n}/charts/{chart}.{format}": {"get": {
-        "summary": "A chart of a round (verdicts, convergence, concordance, participation)",
-        "tags": ["dashboard"], "security": [{"bearer": []}],
-        "parameters": [*_PATH, {"name": "chart", "in": "path", "required": True, "schema": {
-            "type": "string", "enum": list(specs.ROUND_CHARTS)}}, _FMT, _CRITERION],
-        "responses": {"200": _IMAGE, "304": {"description": "Not modified (If-None-Match)"},
-                      **errors("401", "403", "404", "409", "422")}}},
-    "/studies/{id}/rounds/{n}/items/{item}/distribution.{format}": {"get": {
-        "summary": "The distribution of an item's ratings, with median and IQR",
-        "tags": ["dashboard"], "security": [{"bearer": []}],
-        "parameters": [*_PATH, {"name": "item", "in": "path", "required": True,
-                                "schema": {"type": "string"},
-                                "description": "Item id or code (e.g. I03)"}, _FMT, _CRITERION],
-        "responses": {"200": _IMAGE, "304": {"description": "Not modified (If-None-Match)"},
-                      **errors("401", "403", "404", "409", "422")}}},
-}

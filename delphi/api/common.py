@@ -1,4 +1,4 @@
-"""The API blueprint and what its route modules share: tokens, bodies, errors, commits.
+"""The API blueprint and what its route modules share: tokens, bodies, errors.
 
 Callers authenticate with ``Authorization: Bearer <token>`` (from
 ``POST /api/v1/auth/token``). The API takes no session cookies, so it needs
@@ -59,28 +59,22 @@ def token_required(view):
     return wrapper
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_body() -> dict:
-    """The request's JSON object; a 400 for anything that is not one."""
+    """The request's JSON object; a 400 for anything that is not one.
+
+    ``NaN`` and ``Infinity``, which Python's reader accepts, are not JSON.
+    The fields are validated by the operation's model (:func:`delphi.api.operations.request_body`).
+    """
     data = None
     if request.is_json:
         try:
-            data = json.loads(request.get_data(cache=True))
+            data = json.loads(request.get_data(cache=True), parse_constant=_no_constant)
         except (ValueError, RecursionError):  # bad syntax or encoding; absurd nesting
             data = None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", _("The request body must be a JSON object."))
     return data
-
-
-def field(data: dict, name: str, kind: type | tuple, *, required: bool = True, default=None):
-    """One field of a JSON body, type-checked (a 422 naming the field)."""
-    if name not in data or data[name] is None:
-        if required:
-            raise ApiError(422, "invalid", _("Invalid input."), {name: _("This field is required.")})
-        return default
-    value = data[name]
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    # bool is an int in Python, but true is not a number in JSON.
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        raise ApiError(422, "invalid", _("Invalid input."), {name: _("Wrong type.")})
-    return value

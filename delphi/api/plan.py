@@ -4,22 +4,17 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from delphi.api.common import (
-    ApiError,
-    bp,
-    current_api_user,
-    field,
-    json_body,
-    token_required,
-)
+from delphi.api.common import ApiError, current_api_user
+from delphi.api.operations import ok, operation, request_body
+from delphi.api.schemas.accounts import Membership, MembershipRequest, TaskForce
 from delphi.core.database import db
-from delphi.core.models import TaskForce
+from delphi.core.models import TaskForce as TaskForceRow
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, parse_role, task_force_by_code
 from delphi.unit_of_work import unit_of_work
 
 
-def task_force_json(tf: TaskForce) -> dict:
+def task_force_json(tf: TaskForceRow) -> dict:
     return {
         "code": tf.code, "goal": tf.goal.code,
         "facility": tf.facility.value if tf.facility else None,
@@ -28,27 +23,28 @@ def task_force_json(tf: TaskForce) -> dict:
     }
 
 
-@bp.get("/task-forces")
+@operation("GET", "/task-forces", summary="The 24 task forces", tag="plan", secure=False,
+           answers={200: ok("List", TaskForce, many=True)})
 def list_task_forces():
-    rows = db.session.scalars(select(TaskForce).order_by(TaskForce.code))
+    rows = db.session.scalars(select(TaskForceRow).order_by(TaskForceRow.code))
     return [task_force_json(tf) for tf in rows]
 
 
-@bp.get("/task-forces/<code>")
+@operation("GET", "/task-forces/{code}", summary="One task force", tag="plan", secure=False,
+           answers={200: ok("Task force", TaskForce)}, errors=(404,))
 def get_task_force(code: str):
     return task_force_json(task_force_by_code(code))
 
 
-@bp.post("/task-forces/<code>/memberships")
-@token_required
+@operation("POST", "/task-forces/{code}/memberships", summary="Join a task force", tag="plan",
+           body=MembershipRequest, answers={201: ok("Joined", Membership)}, errors=(404, 409))
 @unit_of_work
 def create_membership(code: str):
     task_force = task_force_by_code(code)
-    data = json_body()
-    role = parse_role(field(data, "role", str))
-    region_name = field(data, "region", str, required=False)
-    region = find_region(region_name)
-    if region_name and region is None:
+    body = request_body()
+    role = parse_role(body.role)
+    region = find_region(body.region)
+    if body.region and region is None:
         raise ApiError(422, "invalid", _("Invalid input."), {"region": _("Unknown region.")})
     membership = join(current_api_user(), task_force, role, region)
     return {

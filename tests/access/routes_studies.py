@@ -49,7 +49,7 @@ ROUTES = [
     ("POST", "/panel/studies/{study}/rounds/{round}", PANEL_ONLY),
     ("POST", "/panel/studies/{study}/rounds/{round}/autosave", PANEL_ONLY),
     ("POST", "/panel/studies/{study}/rounds/{round}/proposals", PANEL_ONLY),
-    # JSON API (delphi/api/studies.py)
+    # JSON API (delphi/api/studies.py, rounds.py, answers.py)
     ("GET", "/api/v1/studies", {"anonymous": 401, "member": 200, "moderator": 200,
                                 "researcher": 200, "admin": 200}),
     ("POST", "/api/v1/studies", {**ANON_API, "moderator": 403, "researcher": 403, "admin": 400}),
