@@ -23,7 +23,7 @@ ROLE_LABELS = {
     "regional_representative": _l("Regional Representative"),
     "team_member": _l("Team Member"),
 }
-LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
+LANGUAGE_LABELS = {"en": "English", "fr": "Français", "es": "Español"}
 
 
 def options(labels: dict) -> list[SelectChoice]:

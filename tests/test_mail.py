@@ -81,6 +81,50 @@ def test_invitation_reaches_each_panellist_in_their_language(app, client, smtp, 
     assert all(m.status.value == "sent" for m in outbox(app))
 
 
+SPANISH_DEADLINE = re.compile(
+    r"Responda antes del \d{1,2} de (enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
+    r"|octubre|noviembre|diciembre) de \d{4}, \d{2}:\d{2} UTC\.")
+
+
+def test_a_spanish_panellist_gets_a_spanish_invitation(app, client, smtp, world):
+    set_language(app, world.panellists[0], "es")
+    open_round_of(app, world, 1, closes_at=in_days(10))
+    report = send(app)
+    assert report.sent == 2 and report.failed == 0
+    spanish, french = (smtp.inbox.to(email) for email in world.panellists)
+    assert len(spanish) == 1 and len(french) == 1
+    message = spanish[0]
+    assert message["Subject"] == "La ronda 1 de \u00abCarbon markets\u00bb est\u00e1 abierta"
+    assert message["Content-Language"] == "es"
+    body = Inbox.body(message)
+    assert body.startswith("Hola, ")
+    assert ("La ronda 1 del estudio \u00abCarbon markets\u00bb est\u00e1 abierta y usted forma parte "
+            "de su panel.") in body
+    assert SPANISH_DEADLINE.search(body), body
+    assert "Este enlace personal abre su cuestionario una sola vez, sin contrase\u00f1a:" in body
+    assert "Los estudios Delphi de los grupos de trabajo de la Iniciativa \u00ab4 por 1000\u00bb." in body
+    assert "Dear" not in body and "Please" not in body
+    assert french[0]["Subject"] == "Le tour 1 de \u00ab Carbon markets \u00bb est ouvert"
+    # The link's landing page speaks the Spanish browser's language.
+    landing = client.get(Inbox.link(message).replace("http://localhost", ""),
+                         headers={"Accept-Language": "es"})
+    assert landing.status_code == 200 and "Abrir mi cuestionario" in landing.get_data(as_text=True)
+
+
+def test_the_spanish_mail_plural_has_two_forms(app):
+    from flask_babel import force_locale
+
+    from delphi.mail.i18n import ngettext
+
+    singular = "%(num)s item comes back to you in this round, with the group's answers beside it."
+    plural = "%(num)s items come back to you in this round, with the group's answers beside each one."
+    with app.test_request_context(), force_locale("es"):
+        one, two, million = (ngettext(singular, plural, n) for n in (1, 2, 1_000_000))
+    assert one == "1 \u00edtem se le presenta de nuevo en esta ronda, junto con las respuestas del grupo."
+    assert two.startswith("2 \u00edtems se le presentan de nuevo en esta ronda, cada uno")
+    assert million.startswith("1000000 \u00edtems se le presentan")
+
+
 def test_magic_link_opens_that_questionnaire_once(app, client, smtp, world):
     open_round_of(app, world, 1, closes_at=in_days(10))
     send(app)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 PLAN_PATH = Path(__file__).resolve().parents[1] / "delphi" / "data" / "plan.json"
 FIELDS = ("label", "objective", "baseline_2020", "target_2030", "target_2050")
+LANGUAGES = ("fr", "es")
 EXPECTED_CODES = (
     [f"A{i}" for i in range(1, 7)]
     + [f"B{i}" for i in range(1, 5)]
@@ -51,7 +53,8 @@ def test_six_goals():
     for goal in PLAN["goals"]:
         for key in ("title", "statement"):
             assert goal[key].strip(), (goal["code"], key)
-            assert goal["fr"][key].strip(), (goal["code"], "fr", key)
+            for language in LANGUAGES:
+                assert goal[language][key].strip(), (goal["code"], language, key)
     titles = {g["code"]: g["title"] for g in PLAN["goals"]}
     assert titles["A"] == "Inception & Conceptualization"
     assert titles["E"] == "Follow-up"
@@ -65,14 +68,28 @@ def test_task_force_codes_and_goals():
 
 
 @pytest.mark.parametrize("code", EXPECTED_CODES)
-def test_every_field_filled_in_both_languages(code):
+def test_every_field_filled_in_every_language(code):
     tf = BY_CODE[code]
     assert tf["facility"] in {"Core", "Global", None}
     for field in FIELDS:
         assert isinstance(tf[field], str) and tf[field].strip(), (code, field)
-        assert isinstance(tf["fr"][field], str) and tf["fr"][field].strip(), (code, "fr", field)
         assert tf[field] == tf[field].strip()
-        assert tf["fr"][field] == tf["fr"][field].strip()
+        for language in LANGUAGES:
+            text = tf[language][field]
+            assert isinstance(text, str) and text.strip(), (code, language, field)
+            assert text == text.strip(), (code, language, field)
+    for language in LANGUAGES:
+        assert set(tf[language]) == set(FIELDS), (code, language)
+
+
+@pytest.mark.parametrize("code", EXPECTED_CODES)
+def test_spanish_keeps_the_numbers_and_the_lines_of_the_english(code):
+    """A translation neither loses a figure (a year, a count, a share) nor merges two lines."""
+    tf = BY_CODE[code]
+    for field in FIELDS:
+        english, spanish = tf[field], tf["es"][field]
+        assert sorted(re.findall(r"\d+", english)) == sorted(re.findall(r"\d+", spanish)), (code, field)
+        assert english.count("\n") == spanish.count("\n"), (code, field)
 
 
 def test_facilities():
@@ -124,14 +141,64 @@ def test_french_uses_initiative_vocabulary():
     assert "**" in BY_CODE["C3"]["fr"]["target_2030"]
 
 
+def test_spanish_uses_initiative_vocabulary():
+    es_text = json.dumps([tf["es"] for tf in PLAN["task_forces"]] + [g["es"] for g in PLAN["goals"]],
+                         ensure_ascii=False)
+    assert "«4 por 1000»" in es_text
+    assert "4 per 1000" not in es_text and "« 4" not in es_text
+    assert '\\"' not in es_text  # Spanish quotes are «…», never straight ones
+    assert BY_CODE["A1"]["es"]["label"] == "CDN"
+    assert "carbono orgánico del suelo (COS)" in BY_CODE["A1"]["es"]["objective"]
+    assert "salud del suelo (SS)" in BY_CODE["A1"]["es"]["objective"]
+    assert "CMNUCC" in BY_CODE["A1"]["es"]["objective"]
+    assert "*" in BY_CODE["C3"]["es"]["baseline_2020"]
+    assert "**" in BY_CODE["C3"]["es"]["target_2030"]
+    assert "961 k€" in BY_CODE["F2"]["es"]["baseline_2020"]
+    assert [g["es"]["title"] for g in PLAN["goals"]] == [
+        "Iniciación y conceptualización", "Implementación", "Promoción", "Colaboración",
+        "Seguimiento", "Acciones transversales"]
+
+
 def test_regions():
     assert PLAN["regions"] == [
         "Africa", "Asia & Pacific", "Europe", "Latin America & the Caribbean", "North America",
     ]
     assert len(PLAN["regions_fr"]) == len(PLAN["regions"])
     assert PLAN["regions_fr"][3] == "Amérique latine et Caraïbes"
+    assert PLAN["regions_es"] == [
+        "África", "Asia y el Pacífico", "Europa", "América Latina y el Caribe", "América del Norte",
+    ]
 
 
 def test_file_format():
     raw = PLAN_PATH.read_text(encoding="utf-8")
     assert raw == json.dumps(PLAN, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_loading_the_plan_gives_goals_task_forces_and_regions_their_spanish(app):
+    from sqlalchemy import select
+
+    from delphi.core.database import db
+    from delphi.core.models import Goal, Region, TaskForce
+    from delphi.services.plan import load_plan
+
+    with app.app_context():
+        b3 = db.session.scalar(select(TaskForce).where(TaskForce.code == "B3"))
+        assert b3.text("label", "es") == BY_CODE["B3"]["es"]["label"]
+        assert b3.text("target_2050", "es") == BY_CODE["B3"]["es"]["target_2050"]
+        assert b3.text("label", "fr") == BY_CODE["B3"]["fr"]["label"]
+        goal = db.session.scalar(select(Goal).where(Goal.code == "E"))
+        assert goal.text("title", "es") == "Seguimiento"
+        names = {r.name: r.translations for r in db.session.scalars(select(Region))}
+        assert names["Latin America & the Caribbean"]["es"] == {"name": "América Latina y el Caribe"}
+
+        # An installation made before Spanish: its regions gain their Spanish names, and
+        # what the secretariat wrote in another language stays as it is.
+        europe = db.session.scalar(select(Region).where(Region.name == "Europe"))
+        europe.translations = {"fr": {"name": "Europe (UE et hors UE)"}}
+        db.session.commit()
+        assert load_plan()["regions_added"] == 0
+        db.session.commit()
+        db.session.refresh(europe)
+        assert europe.translations == {"fr": {"name": "Europe (UE et hors UE)"},
+                                       "es": {"name": "Europa"}}

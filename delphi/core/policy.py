@@ -22,7 +22,7 @@ class Policy:
 
     min_cell: int = 5
     k_anonymity: int = 5
-    languages: tuple[str, ...] = ("en", "fr")
+    languages: tuple[str, ...] = ("en", "fr", "es")
     privacy_notice_version: str = "2026-11"
 
     def __post_init__(self):

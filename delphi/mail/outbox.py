@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, get_locale
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -49,11 +49,18 @@ def language_of(user: User) -> str:
     return user.language if user.language in languages else "en"
 
 
+#: A deadline's pattern per language, where "day month year" needs more than
+#: the month's name (Spanish: "5 de diciembre de 2026").
+DEADLINE_PATTERNS = {"es": "d 'de' MMMM 'de' y, HH:mm"}
+
+
 def format_deadline(moment: datetime | None) -> str:
     """A deadline in the current (forced) locale, always in UTC."""
     if moment is None:
         return ""
-    return format_datetime(moment, "d MMMM y, HH:mm") + " UTC"
+    locale = get_locale()
+    pattern = DEADLINE_PATTERNS.get(locale.language if locale else "", "d MMMM y, HH:mm")
+    return format_datetime(moment, pattern) + " UTC"
 
 
 def _check_template(template: str) -> None:
