@@ -472,3 +472,32 @@ def test_the_report_gives_the_cutoff_in_the_study_zone(app):
     with app.test_request_context("/"):
         page = html.unescape(render_report(db.session.get(Study, world.study_id)))
     assert "2020-10-31 (00:00, Europe/Paris)" in page and "2020-10-30" not in page
+
+
+@pytest.mark.parametrize("web, api, field, message", [
+    ({"max_rounds": "21"}, {"max_rounds": 21}, "max_rounds", "Enter a whole number from 1 to 20."),
+    ({"min_n": "0"}, {"min_n": 0}, "min_n", "Enter a whole number from 1 to 10000."),
+    ({"agreement_min": "1.5"}, {"consensus": {"agreement_min": 1.5}}, "consensus.agreement_min",
+     None),
+    ({"stop_w_threshold": "1.5"}, {"stop_w_threshold": 1.5}, "stop_w_threshold",
+     "Enter a number above 0 and at most 1, or nothing."),
+])
+def test_the_web_form_and_the_api_give_the_same_error_for_the_same_bad_protocol(
+        app, client, auth, make_user, web, api, field, message):
+    """One validator: the page shows beside the field the message the API names it with."""
+    import html as html_module
+
+    admin = make_user(admin=True)
+    response = client.post("/api/v1/studies", headers=auth.token(admin.email),
+                           json={"task_force": "A5", "title": "A study", **api})
+    assert response.status_code == 422, response.get_json()
+    api_message = response.get_json()["error"]["fields"][field]
+    if message is not None:
+        assert api_message == message
+    auth.login(admin.email)
+    form = BrowserForm(client.get("/studies/new").get_data(as_text=True))
+    page = client.post("/studies/new", data=form.data(title="A study", **web))
+    assert page.status_code == 422
+    assert html_module.escape(api_message, quote=False) in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Study.id))) == 0
