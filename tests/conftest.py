@@ -138,6 +138,29 @@ def app(request, database_url, tmp_path):
     os.environ.pop("DELPHI_INSTANCE_PATH", None)
 
 
+@pytest.fixture
+def make_app(database_url, tmp_path, monkeypatch):
+    """``make_app(**settings)`` → another app (another worker) on this test's
+    database, with ``settings`` over the test configuration. Each one's engine
+    is disposed at teardown: a PostgreSQL connection left to the garbage
+    collector warns (ResourceWarning)."""
+    from delphi import create_app
+    from delphi.core.database import db
+
+    monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
+    made = []
+
+    def make(**settings):
+        made.append(create_app({**base_config(database_url), **settings}))
+        return made[-1]
+
+    yield make
+    for each in made:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _truncate(app) -> None:
     from delphi.core.database import db
     from delphi.core.models import Base

@@ -102,12 +102,8 @@ def test_no_hsts_over_plain_http_in_tests(client):
     assert "Strict-Transport-Security" not in client.get("/").headers
 
 
-def test_hsts_when_served_over_https(database_url, tmp_path, monkeypatch):
-    from delphi import create_app
-    from tests.conftest import base_config
-
-    monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**base_config(database_url), "BASE_URL": "https://delphi.example"})
+def test_hsts_when_served_over_https(make_app):
+    app = make_app(BASE_URL="https://delphi.example")
     response = app.test_client().get("/", base_url="https://delphi.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 

@@ -181,12 +181,8 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user, auth):
     assert attributes["samesite"].lower() == "samesite=lax"
 
 
-def test_session_cookie_is_secure_behind_https(database_url, tmp_path, monkeypatch):
-    from delphi import create_app
-    from tests.conftest import base_config
-
-    monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**base_config(database_url), "BASE_URL": "https://delphi.example"})
+def test_session_cookie_is_secure_behind_https(make_app):
+    app = make_app(BASE_URL="https://delphi.example")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 
@@ -265,13 +261,9 @@ def test_password_change_revokes_the_api_tokens_too(client, make_user, auth):
     assert refused.get_json()["error"]["code"] == "unauthorised"
 
 
-def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client(database_url, make_user):
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client(make_app, make_user):
     """With PROXY_COUNT=1 two clients behind the proxy are two clients, not one."""
-    from delphi import create_app
-    from tests.conftest import base_config
-
-    app = create_app({**base_config(database_url), "PROXY_COUNT": 1,
-                      "LOGIN_MAX_FAILURES_PER_CLIENT": 2, "LOGIN_MAX_FAILURES_PER_ACCOUNT": 100})
+    app = make_app(PROXY_COUNT=1, LOGIN_MAX_FAILURES_PER_CLIENT=2, LOGIN_MAX_FAILURES_PER_ACCOUNT=100)
     client = app.test_client()
     for _ in range(2):
         client.post("/login", data={"email": "nobody@example.org", "password": "wrong password!"},

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, base_config
+from tests.conftest import PASSWORD
 
 WRONG = "this is not the password"
 THROTTLED = "Too many failed logins. Please wait a few minutes before trying again."
@@ -91,23 +91,17 @@ def test_successful_logins_are_never_counted_or_throttled(app, make_user):
     assert failures_in_database(app) == 0
 
 
-def test_failures_are_counted_in_the_database_across_workers(app, database_url, make_user, tmp_path):
+def test_failures_are_counted_in_the_database_across_workers(app, make_app, make_user):
     """Two app instances (two workers) share the count through the database."""
-    from delphi import create_app
-
     make_user("ada@example.org")
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    other_worker = create_app(base_config(database_url))
+    other_worker = make_app()
     half = limit // 2
     fail(from_address(app, "10.0.0.66"), "ada@example.org", half)
     fail(from_address(other_worker, "10.0.0.66"), "ada@example.org", limit - half)
     assert failures_in_database(app) == limit
     assert login(from_address(app, "10.0.0.66"), "ada@example.org").status_code == 429
     assert login(from_address(other_worker, "10.0.0.66"), "ada@example.org").status_code == 429
-    with other_worker.app_context():
-        from delphi.core.database import db
-
-        db.engine.dispose()
 
 
 def test_failures_older_than_the_window_no_longer_count(app, make_user):
