@@ -103,6 +103,7 @@ def server(app, database_url, tmp_path):
     with app.app_context():
         tokens = {email: _token(user_by_email(email).id) for email in [world.moderator, *world.panellists]}
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
     port = _free_port()
     env = {
@@ -215,4 +216,5 @@ def test_submissions_racing_the_close_are_counted_or_refused(app, server):
             assert s.n == len(submitted)
             expected = [sum(1 for e in submitted if value[e][s.criterion] == v) for v in range(1, 6)]
             assert s.counts == expected
+        db.session.remove()
         db.engine.dispose()

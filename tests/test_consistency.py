@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import select
 
 import rounds
-from tests.conftest import base_config
 from tests.factories import answer_round, build_study, close, get_round, panellist_of, user_by_email
 
 
@@ -117,16 +116,13 @@ def db_study(world):
     return db.session.get(Study, world.study_id)
 
 
-def test_the_same_region_shows_on_every_page_and_in_every_export(database_url, tmp_path,
-                                                                 monkeypatch):
+def test_the_same_region_shows_on_every_page_and_in_every_export(app, make_app):
     """Four panellists give no region in their profile and represent Africa in the
     task force: the dashboard, the export and the secretariat all say Africa."""
-    from delphi import create_app
     from delphi.core.database import db
     from delphi.core.models import Membership, Region, TaskForce, User
 
-    monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({**base_config(database_url), "EXPORT_K_ANONYMITY": 1})
+    app = make_app(EXPORT_K_ANONYMITY=1)
     world = build_study(app, n_panellists=8, n_items=2)
     africans = world.panellists[:4]
     with app.app_context():
@@ -170,11 +166,8 @@ def test_the_same_region_shows_on_every_page_and_in_every_export(database_url, t
 
 
 @pytest.fixture
-def small_cells_app(database_url, tmp_path, monkeypatch):
-    from delphi import create_app
-
-    monkeypatch.setenv("DELPHI_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({**base_config(database_url), "MIN_CELL": 3})
+def small_cells_app(app, make_app):
+    return make_app(MIN_CELL=3)
 
 
 def test_min_cell_holds_in_the_feedback_the_dashboard_and_the_report(small_cells_app):
