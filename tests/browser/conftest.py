@@ -47,6 +47,7 @@ def live_server(app, database_url, tmp_path):
     from delphi.core.database import db
 
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()  # the server opens its own connections
     port = free_port()
     env = {

@@ -46,6 +46,7 @@ def set_language(app, email, language):
     with app.app_context():
         user_by_email(email).language = language
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -145,6 +146,7 @@ def frozen_after_close_would_be_old(app, world) -> bool:
 
         q = rounds.questionnaire(get_round(world, 2), panellist_of(world, world.panellists[0]))
         counted = q.items[0].submitted == {"importance": 3} and q.has_unsubmitted_changes
+        db.session.remove()
         db.engine.dispose()
         return counted
 
