@@ -28,7 +28,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import REPO_ROOT
 from tests.factories import (
     answer_round,
     build_study,
@@ -36,6 +35,7 @@ from tests.factories import (
     panellist_of,
     user_by_email,
 )
+from tests.gunicorn_server import gunicorn
 
 N_PANELLISTS = 36
 CRITERIA = ("importance", "feasibility")
@@ -114,24 +114,9 @@ def server(app, database_url, tmp_path):
         "DELPHI_INSTANCE_PATH": str(tmp_path / "server-instance"),
         "DELPHI_MAIL_SERVER": "",
     }
-    log = open(tmp_path / "gunicorn.log", "w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "--timeout", "120", "delphi:create_app()"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_up(port, process)
+    with gunicorn(port, env, tmp_path / "gunicorn.log", workers=2, timeout=120,
+                  until_up=lambda process: _wait_until_up(port, process)):
         yield world, tokens, port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        if process.returncode not in (0, -15):
-            print((tmp_path / "gunicorn.log").read_text()[-4000:])
 
 
 def test_submissions_racing_the_close_are_counted_or_refused(app, server):

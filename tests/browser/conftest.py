@@ -18,8 +18,6 @@ Run them alone with::
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,7 +33,7 @@ from tests.browser.support import (
     serves,
     wait_for,
 )
-from tests.conftest import REPO_ROOT
+from tests.gunicorn_server import gunicorn
 
 
 @pytest.fixture
@@ -60,29 +58,18 @@ def live_server(app, database_url, tmp_path):
         "DELPHI_BASE_URL": f"http://127.0.0.1:{port}",
     }
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "--threads", "4",
-             "-b", f"127.0.0.1:{port}", "--timeout", "60", "delphi:create_app()"],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            def up():
-                if process.poll() is not None:
-                    raise AssertionError(f"gunicorn exited with {process.returncode}:\n"
-                                         + log_path.read_text()[-4000:])
-                return serves(port)
 
-            wait_for(up, message="the server to answer")
-            yield LiveServer(port)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    if process.returncode not in (0, -15):
-        print(log_path.read_text()[-4000:])
+    def up(process):
+        def answers():
+            if process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {process.returncode}:\n"
+                                     + log_path.read_text()[-4000:])
+            return serves(port)
+
+        wait_for(answers, message="the server to answer")
+
+    with gunicorn(port, env, log_path, workers=1, timeout=60, until_up=up):
+        yield LiveServer(port)
 
 
 @pytest.fixture(scope="session")
