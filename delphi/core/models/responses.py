@@ -75,7 +75,9 @@ class Response(Base):
 
 
 class Rating(Base):
-    """A submitted rating of one item on one criterion. ``value`` None = cannot rate."""
+    """A submitted answer to one item: a rating on one criterion (``value``, None =
+    cannot rate), or, for the other question kinds, the kind's answer in
+    ``answer`` with ``criterion`` ``""`` (see ``rounds.kinds``)."""
 
     __tablename__ = "rating"
     __table_args__ = (
@@ -88,6 +90,9 @@ class Rating(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
     criterion: Mapped[str] = mapped_column(String(40))
     value: Mapped[int | None]
+    #: A non-rating answer as its kind stores it: a number, ``{"p10", "p50",
+    #: "p90"}``, a year or ``"later"``, or a list of option ids best first.
+    answer: Mapped[dict | list | str | int | float | None] = mapped_column(JSON)
     #: Why the panellist moved outside the previous round's IQR, when asked.
     reason: Mapped[str | None] = mapped_column(Text)
 

@@ -55,6 +55,11 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(16))
+    #: The question kind (``rounds.kinds.KINDS``): rating, estimate, probability,
+    #: year or ranking.
+    kind: Mapped[str] = mapped_column(String(16), default="rating")
+    #: The kind's parameters, as ``rounds.kinds`` checked them (empty for ratings).
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     text: Mapped[str] = mapped_column(Text)
     background: Mapped[str] = mapped_column(Text, default="")
     #: ``{"fr": {"text": ..., "background": ...}}``

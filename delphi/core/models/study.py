@@ -42,6 +42,10 @@ class Study(Base):
     criteria: Mapped[list] = mapped_column(JSON)
     #: A serialised ``analysis.ConsensusRule`` (or ``{"kind": "rand_ucla"}``).
     consensus_rule: Mapped[dict] = mapped_column(JSON)
+    #: Consensus thresholds of the other question kinds (``rounds.kinds``):
+    #: ``{"estimate": {"max_dispersion": 0.25}, "probability": {"max_iqr": 20}, ...}``;
+    #: a missing key takes the kind's default.
+    kind_consensus: Mapped[dict] = mapped_column(JSON, default=dict)
     quantile_method: Mapped[str] = mapped_column(String(16), default="type7")
     min_n: Mapped[int] = mapped_column(default=5)
     max_rounds: Mapped[int] = mapped_column(default=3)

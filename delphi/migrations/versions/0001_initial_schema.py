@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 
 """
-import sqlalchemy as sa
 from alembic import op
-
+import sqlalchemy as sa
 import delphi.core.models.base
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -115,6 +115,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
 
+    op.create_table('indicator',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_force_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('unit', sa.String(length=60), nullable=False),
+    sa.Column('baseline_value', sa.Float(), nullable=True),
+    sa.Column('baseline_year', sa.Integer(), nullable=True),
+    sa.Column('baseline_text', sa.Text(), nullable=False),
+    sa.Column('target_2030_value', sa.Float(), nullable=True),
+    sa.Column('target_2030_text', sa.Text(), nullable=False),
+    sa.Column('target_2050_value', sa.Float(), nullable=True),
+    sa.Column('target_2050_text', sa.Text(), nullable=False),
+    sa.Column('translations', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['task_force_id'], ['task_force.id'], name=op.f('fk_indicator_task_force_id_task_force'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator'))
+    )
     op.create_table('membership',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -142,6 +159,7 @@ def upgrade():
     sa.Column('scale_labels', sa.JSON(), nullable=False),
     sa.Column('criteria', sa.JSON(), nullable=False),
     sa.Column('consensus_rule', sa.JSON(), nullable=False),
+    sa.Column('kind_consensus', sa.JSON(), nullable=False),
     sa.Column('quantile_method', sa.String(length=16), nullable=False),
     sa.Column('min_n', sa.Integer(), nullable=False),
     sa.Column('max_rounds', sa.Integer(), nullable=False),
@@ -178,6 +196,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('background', sa.Text(), nullable=False),
     sa.Column('translations', sa.JSON(), nullable=False),
@@ -358,6 +378,7 @@ def upgrade():
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('criterion', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Integer(), nullable=True),
+    sa.Column('answer', sa.JSON(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_rating_item_id_item')),
     sa.ForeignKeyConstraint(['response_id'], ['response.id'], name=op.f('fk_rating_response_id_response'), ondelete='CASCADE'),
@@ -398,6 +419,7 @@ def downgrade():
     op.drop_table('amendment')
     op.drop_table('study')
     op.drop_table('membership')
+    op.drop_table('indicator')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
