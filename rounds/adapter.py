@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, String, case, cast, func, select, update
 
 from delphi.core.database import db
 from delphi.core.models import (
+    Item,
     Panellist,
     PanellistStatus,
     Rating,
@@ -26,6 +27,7 @@ from delphi.core.models import (
     Round,
     RoundItem,
 )
+from rounds.kinds import NO_CRITERION
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def ratings_query(round_ids, criteria):
         select(Response.round_id, Response.panellist_id,
                func.aggregate_strings(cast(packed, String), ","))
         .join(Rating, Rating.response_id == Response.id)
-        .where(Response.round_id.in_(list(round_ids)), COUNTED)
+        .where(Response.round_id.in_(list(round_ids)), COUNTED, Rating.criterion != NO_CRITERION)
         .group_by(Response.id, Response.round_id, Response.panellist_id)
     )
 
@@ -182,7 +184,32 @@ def build_round_data(rows, specs: dict[int, list[int]], criteria: list[str], *,
 
 
 def round_matrices(round: Round) -> RoundData:
-    """The round's counted ratings, one matrix per criterion of the study
-    (empty before the round closes)."""
-    return load_rounds({round.id: round_item_ids(round.id)},
+    """The round's counted ratings of its rating items, one matrix per criterion
+    of the study (empty before the round closes)."""
+    rating_ids = [i for i, kind, _p in round_item_kinds(round.id) if kind == "rating"]
+    return load_rounds({round.id: rating_ids},
                        list(round.study.criteria or []))[round.id]
+
+
+def round_item_kinds(round_id: int) -> list[tuple[int, str, dict]]:
+    """The round's items in order as ``(item_id, kind, params)``."""
+    return [tuple(row) for row in db.session.execute(
+        select(RoundItem.item_id, Item.kind, Item.params).join(Item, Item.id == RoundItem.item_id)
+        .where(RoundItem.round_id == round_id).order_by(RoundItem.position, RoundItem.id))]
+
+
+def read_answers(round_id: int, item_ids) -> dict[int, list]:
+    """The counted answers of the non-rating items ``item_ids`` of a round:
+    ``{item_id: [answer, ...]}`` (one per counted response that answered it;
+    None = cannot answer), in the order of the responses' ids."""
+    item_ids = [int(i) for i in item_ids]
+    out: dict[int, list] = {i: [] for i in item_ids}
+    if not item_ids:
+        return out
+    for item_id, answer in db.session.execute(
+        select(Rating.item_id, Rating.answer).join(Response, Response.id == Rating.response_id)
+        .where(Response.round_id == round_id, COUNTED, Rating.criterion == NO_CRITERION,
+               Rating.item_id.in_(item_ids))
+        .order_by(Response.id)):
+        out[item_id].append(answer)
+    return out

@@ -18,6 +18,7 @@ from delphi.core.clock import now_or
 from delphi.core.database import db
 from delphi.core.errors import Forbidden, InvalidInput, StateError
 from delphi.core.models import (
+    Item,
     ItemComment,
     Panellist,
     PanellistStatus,
@@ -31,6 +32,7 @@ from delphi.core.models import (
     RoundStatus,
 )
 from rounds import signals
+from rounds.kinds import NO_CRITERION, AnswerError, kind_of
 from rounds.lifecycle import _lock_round
 
 MAX_COMMENT = 4000
@@ -41,11 +43,15 @@ MAX_PROPOSALS = 20
 
 @dataclass(frozen=True)
 class RatingInput:
-    """One answer: ``value`` an integer on the scale, or None for "cannot rate"."""
+    """One answer: for a rating item, ``value`` an integer on the scale of
+    ``criterion``, or None for "cannot rate"; for an item of another question
+    kind, ``criterion`` None (or ``""``) and ``value`` shaped by the kind
+    (``rounds.kinds``: a number, ``{"p10", "p50", "p90"}``, a year or
+    ``"later"``, option ids best first), or None for "cannot answer"."""
 
     item_id: int
-    criterion: str
-    value: int | None
+    criterion: str | None
+    value: object
     reason: str | None = None
 
 
@@ -73,10 +79,17 @@ def draft_key(item_id: int, criterion: str) -> str:
     return f"{int(item_id)}:{criterion}"
 
 
-def _round_items(round: Round) -> list[tuple[int, dict | None]]:
-    return db.session.execute(
-        select(RoundItem.item_id, RoundItem.feedback).where(RoundItem.round_id == round.id)
-        .order_by(RoundItem.position, RoundItem.id)).all()
+def _round_items(round: Round) -> list[tuple[int, dict | None, str, dict]]:
+    """The round's items in order: ``(item_id, feedback, kind, params)``."""
+    return [tuple(row) for row in db.session.execute(
+        select(RoundItem.item_id, RoundItem.feedback, Item.kind, Item.params)
+        .join(Item, Item.id == RoundItem.item_id).where(RoundItem.round_id == round.id)
+        .order_by(RoundItem.position, RoundItem.id))]
+
+
+def item_criteria(kind: str, criteria) -> list[str]:
+    """The criteria an item is answered on: the study's for a rating, else ``""``."""
+    return list(criteria) if kind == "rating" else [NO_CRITERION]
 
 
 def _check_open(round: Round, now: datetime) -> None:
@@ -94,12 +107,32 @@ def _check_panellist(round: Round, panellist: Panellist) -> None:
         raise Forbidden(_("You have withdrawn from this study."))
 
 
-def _validate(answers: AnswerSet, item_ids: set[int], criteria: list[str], points: int) -> None:
+def _validate(answers: AnswerSet, items: dict[int, tuple], criteria: list[str],
+              points: int) -> list[RatingInput]:
+    """The answers checked, each item by its kind (``rounds.kinds``), as they are
+    kept (``InvalidInput`` naming every wrong field, e.g. ``ratings[3].value``)."""
     errors: dict[str, str] = {}
+    checked: list[RatingInput] = []
     for i, r in enumerate(answers.ratings):
         prefix = f"ratings[{i}]"
-        if isinstance(r.item_id, bool) or not isinstance(r.item_id, int) or r.item_id not in item_ids:
+        if isinstance(r.item_id, bool) or not isinstance(r.item_id, int) or r.item_id not in items:
             errors[f"{prefix}.item"] = _("This item is not in this round.")
+            continue
+        kind, params = items[r.item_id]
+        if r.reason is not None and (not isinstance(r.reason, str) or len(r.reason) > MAX_REASON):
+            errors[f"{prefix}.reason"] = _("Use at most %(n)d characters.", n=MAX_REASON)
+        if kind != "rating":
+            if r.criterion not in (None, NO_CRITERION):
+                errors[f"{prefix}.criterion"] = _("This question has no criterion: leave it out.")
+                continue
+            try:
+                value = kind_of(kind).check_answer(params, r.value)
+            except AnswerError as error:
+                name = f"{prefix}.value" + (f".{error.part}" if error.part is not None else "")
+                errors[name] = error.message
+                continue
+            checked.append(RatingInput(r.item_id, NO_CRITERION, value, r.reason))
+            continue
         if r.criterion not in criteria:
             errors[f"{prefix}.criterion"] = _("Unknown criterion; this study uses: %(c)s.",
                                               c=", ".join(criteria))
@@ -107,15 +140,10 @@ def _validate(answers: AnswerSet, item_ids: set[int], criteria: list[str], point
                                     or not 1 <= r.value <= points):
             errors[f"{prefix}.value"] = _("Choose a whole number from 1 to %(n)d, or \"cannot rate\".",
                                           n=points)
-        if r.reason is not None and (not isinstance(r.reason, str) or len(r.reason) > MAX_REASON):
-            errors[f"{prefix}.reason"] = _("Use at most %(n)d characters.", n=MAX_REASON)
-    for item_id, text in (answers.comments or {}).items():
-        if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id not in item_ids:
-            errors[f"comments[{item_id}]"] = _("This item is not in this round.")
-        elif text is not None and (not isinstance(text, str) or len(text) > MAX_COMMENT):
-            errors[f"comments[{item_id}]"] = _("Use at most %(n)d characters.", n=MAX_COMMENT)
+        checked.append(r)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    return checked
 
 
 def _get_response(round: Round, panellist: Panellist, now: datetime) -> Response:
@@ -139,9 +167,13 @@ def _get_response(round: Round, panellist: Panellist, now: datetime) -> Response
     return response
 
 
-def _outside_iqr(value: int | None, feedback: dict | None, criterion: str) -> bool:
+def _outside_iqr(value, feedback: dict | None, criterion: str, kind: str = "rating",
+                 params: dict | None = None) -> bool:
+    """Whether an answer lies outside the interquartile range fed back to it."""
     if value is None or not feedback:
         return False
+    if kind != "rating":
+        return kind_of(kind).outside(value, feedback.get("figures"), params or {})
     stats = (feedback.get("criteria") or {}).get(criterion) or {}
     q1, q3 = stats.get("q1"), stats.get("q3")
     if q1 is None or q3 is None:
@@ -186,8 +218,9 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     study = round.study
     criteria = list(study.criteria)
     items = _round_items(round)
-    item_ids = [i for i, _f in items]
-    _validate(answers, set(item_ids), criteria, study.scale_points)
+    answers = AnswerSet(_validate(answers, {i: (kind, params) for i, _f, kind, params in items},
+                                  criteria, study.scale_points), answers.comments)
+    _validate_comments(answers, {i for i, *_rest in items})
 
     response = _get_response(round, panellist, now)
     was_submitted = response.status is ResponseStatus.submitted
@@ -213,6 +246,17 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     if submit and not was_submitted:
         signals.response_submitted.send(response)
     return response
+
+
+def _validate_comments(answers: AnswerSet, item_ids: set[int]) -> None:
+    errors: dict[str, str] = {}
+    for item_id, text in (answers.comments or {}).items():
+        if isinstance(item_id, bool) or not isinstance(item_id, int) or item_id not in item_ids:
+            errors[f"comments[{item_id}]"] = _("This item is not in this round.")
+        elif text is not None and (not isinstance(text, str) or len(text) > MAX_COMMENT):
+            errors[f"comments[{item_id}]"] = _("Use at most %(n)d characters.", n=MAX_COMMENT)
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
 
 
 def _merged(stored: dict | None, answers: AnswerSet) -> dict:
@@ -241,30 +285,40 @@ def _missing(draft: dict, items, criteria, require_reason: bool) -> dict[str, st
     """What a submission of ``draft`` lacks, keyed like ``IncompleteSubmission.fields``."""
     errors: dict[str, str] = {}
     ratings = (draft or {}).get("ratings") or {}
-    for item_id, feedback in items:
-        for criterion in criteria:
+    for item_id, feedback, kind, params in items:
+        for criterion in item_criteria(kind, criteria):
             key = draft_key(item_id, criterion)
             entry = ratings.get(key)
             if entry is None:
-                errors[f"{key}.value"] = _("Rate this item, or answer \"cannot rate\".")
-            elif require_reason and _outside_iqr(entry.get("value"), feedback, criterion) \
+                errors[f"{key}.value"] = (_("Rate this item, or answer \"cannot rate\".")
+                                          if kind == "rating" else
+                                          _("Answer this question, or answer \"cannot answer\"."))
+            elif require_reason and _outside_iqr(entry.get("value"), feedback, criterion, kind,
+                                                 params) \
                     and not (entry.get("reason") or "").strip():
-                errors[f"{key}.reason"] = _(
+                errors[f"{key}.reason"] = (_(
                     "Your rating lies outside the group's interquartile range: please give a reason.")
+                    if kind == "rating" else _(
+                    "Your answer lies outside the group's interquartile range: please give a reason."))
     return errors
 
 
 def _wanted(draft: dict, items, criteria) -> tuple[dict, dict]:
     """The counted rows a submission of ``draft`` gives: ``({(item_id, criterion):
-    (value, reason)}, {item_id: comment})`` (unanswered pairs left out)."""
+    (value, answer, reason)}, {item_id: comment})`` (unanswered pairs left out; a
+    rating's value is ``value``, another kind's ``answer``)."""
     ratings = (draft or {}).get("ratings") or {}
     wanted_ratings = {}
-    for item_id, _f in items:
-        for criterion in criteria:
+    for item_id, _f, kind, _params in items:
+        for criterion in item_criteria(kind, criteria):
             entry = ratings.get(draft_key(item_id, criterion))
-            if entry is not None:
-                wanted_ratings[(item_id, criterion)] = (entry.get("value"), entry.get("reason") or None)
-    item_set = {i for i, _f in items}
+            if entry is None:
+                continue
+            reason = entry.get("reason") or None
+            wanted_ratings[(item_id, criterion)] = ((entry.get("value"), None, reason)
+                                                    if kind == "rating" else
+                                                    (None, entry.get("value"), reason))
+    item_set = {i for i, *_rest in items}
     wanted_comments = {int(k): v for k, v in ((draft or {}).get("comments") or {}).items()
                        if int(k) in item_set}
     return wanted_ratings, wanted_comments
@@ -272,8 +326,8 @@ def _wanted(draft: dict, items, criteria) -> tuple[dict, dict]:
 
 def _counted(response_id: int) -> tuple[dict, dict]:
     """The response's counted rows, in the shape of :func:`_wanted`."""
-    ratings = {(i, c): (v, r) for i, c, v, r in db.session.execute(
-        select(Rating.item_id, Rating.criterion, Rating.value, Rating.reason)
+    ratings = {(i, c): (v, a, r) for i, c, v, a, r in db.session.execute(
+        select(Rating.item_id, Rating.criterion, Rating.value, Rating.answer, Rating.reason)
         .where(Rating.response_id == response_id))}
     comments = dict(db.session.execute(
         select(ItemComment.item_id, ItemComment.text).where(ItemComment.response_id == response_id)).all())
@@ -287,7 +341,8 @@ def _write_counted(response: Response, draft: dict, items, criteria) -> bool:
     have_ratings, have_comments = _counted(response.id)
     if have_ratings == wanted_ratings and have_comments == wanted_comments:
         return False
-    _sync(Rating, response.id, ("item_id", "criterion"), ("value", "reason"), have_ratings, wanted_ratings)
+    _sync(Rating, response.id, ("item_id", "criterion"), ("value", "answer", "reason"), have_ratings,
+          wanted_ratings)
     _sync(ItemComment, response.id, ("item_id",), ("text",),
           {(i,): (t,) for i, t in have_comments.items()}, {(i,): (t,) for i, t in wanted_comments.items()})
     db.session.expire(response, ["ratings", "comments"])
@@ -345,7 +400,7 @@ def answer_state(round: Round, panellist: Panellist) -> AnswerState:
 def state_of(response: Response | None, items, criteria, require_reason: bool, *,
              open: bool = True, counted: tuple[dict, dict] | None = None) -> AnswerState:
     """The :class:`AnswerState` of ``response`` given the round's ``items``
-    (``[(item_id, feedback)]``); ``open``: whether the round still takes
+    (``[(item_id, feedback, kind, params)]``); ``open``: whether the round still takes
     answers (once closed, nothing is ``missing`` any more); ``counted``: the
     response's rows if already read."""
     if response is None:

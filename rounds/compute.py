@@ -16,6 +16,7 @@ from analysis import (
 from delphi.core.jsonable import jsonable, to_float
 from delphi.core.models import Study
 from rounds.adapter import RoundData
+from rounds.kinds import NO_CRITERION, consensus_settings, kind_of
 from rounds.studies import agree_band, consensus_rule
 
 _RULE_CONDITIONS = ("n_ok", "iqr_ok", "agreement_ok", "disagreement_ok", "median_ok")
@@ -99,3 +100,22 @@ def round_stability(study: Study, before: RoundData, after: RoundData) -> dict:
         for item_id, record in records.items():
             out[f"{int(item_id)}:{criterion}"] = jsonable(record)
     return out
+
+
+def kind_statistics(study: Study, items: list[tuple[int, str, dict]], answers: dict[int, list],
+                    previous: dict[int, dict] | None = None) -> list[dict]:
+    """One ``ItemStatistics`` dict per non-rating item (criterion ``""``), from its
+    kind's registry entry (``rounds.kinds``): ``items`` are ``(item_id, kind,
+    params)``, ``answers`` the counted answers per item (``rounds.adapter.read_answers``),
+    ``previous`` the items' frozen ``details`` of the previous round."""
+    settings = consensus_settings(study.kind_consensus)
+    rows = []
+    for item_id, kind, params in items:
+        if kind == "rating":
+            continue
+        row = kind_of(kind).summarize(params, answers.get(item_id, []), min_n=study.min_n,
+                                      consensus=settings[kind], quantiles=study.quantile_method,
+                                      previous=(previous or {}).get(item_id))
+        rows.append({"item_id": int(item_id), "criterion": NO_CRITERION, **row,
+                     "details": jsonable(row["details"])})
+    return rows

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from delphi.core.database import db
 from delphi.core.models import ItemComment, Response, Round
 from delphi.core.policy import DEFAULT_POLICY
+from rounds.kinds import NO_CRITERION, kind_of
 from rounds.results import item_rows
 
 FEEDBACK_FIELDS = ("n", "median", "q1", "q3", "iqr", "counts", "agreement")
@@ -25,7 +26,9 @@ def snapshot_feedback(source: Round, item_ids, *,
                       min_cell: int = DEFAULT_POLICY.min_cell) -> dict[int, dict]:
     """``{item_id: feedback}`` from the frozen statistics of the closed round
     ``source``: ``{"round", "round_id", "criteria": {c: {n, median, q1, q3, iqr,
-    counts, agreement}}, "comments": [texts]}``. Never a name. Items that were
+    counts, agreement}}, "comments": [texts]}``; an item of another question
+    kind has ``"kind"`` and its kind's ``"figures"`` (``rounds.kinds``:
+    ``Kind.feedback``) instead of criteria. Never a name. Items that were
     not in ``source`` get no entry.
 
     A criterion with fewer than ``min_cell`` ratings (the policy's
@@ -53,6 +56,11 @@ def snapshot_feedback(source: Round, item_ids, *,
             "round": source.number, "round_id": source.id, "criteria": {},
             "comments": shuffled_comments(source.id, row.item_id, comments.get(row.item_id, [])),
         })
+        if row.criterion == NO_CRITERION and row.kind != "rating":
+            entry["kind"] = row.kind
+            entry["figures"] = {"n": row.n, "suppressed": True} if row.n < min_cell \
+                else kind_of(row.kind).feedback(row, params=row.params or {})
+            continue
         if row.n < min_cell:
             entry["criteria"][row.criterion] = {
                 "n": row.n, "median": None, "q1": None, "q3": None, "iqr": None,

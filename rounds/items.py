@@ -13,6 +13,7 @@ from delphi.core.clock import now_or
 from delphi.core.database import db
 from delphi.core.errors import InvalidInput, StateError
 from delphi.core.models import (
+    Indicator,
     Item,
     Proposal,
     Round,
@@ -20,7 +21,9 @@ from delphi.core.models import (
     RoundStatus,
     Study,
     StudyStatus,
+    TaskForce,
 )
+from rounds.kinds import KIND_NAMES, kind_of
 
 TARGETS = (None, "2030", "2050")
 
@@ -65,26 +68,58 @@ def _next_code(study: Study) -> str:
     return f"I{number:02d}"
 
 
+def check_kind(study: Study, kind, params, *, target=None, exclude_item: int | None = None) -> tuple[str, dict]:
+    """``(kind, params)`` checked by the kind's registry entry (``rounds.kinds``):
+    an estimate's ``indicator`` must be one of the study's task force, a
+    ranking's item options items of the study. ``InvalidInput`` naming each
+    wrong field (``kind``, ``params.<name>``)."""
+    kind = "rating" if kind is None else kind
+    if not isinstance(kind, str) or kind not in KIND_NAMES:
+        raise InvalidInput(_("Please correct the marked fields."),
+                           fields={"kind": _("Choose one of: %(kinds)s.", kinds=", ".join(KIND_NAMES))})
+    if params is not None and not isinstance(params, dict):
+        raise InvalidInput(_("Please correct the marked fields."),
+                           fields={"params": _("Give the parameters as an object.")})
+
+    def indicator_lookup(indicator_id):
+        if not -2**31 < int(indicator_id) < 2**31:
+            return None
+        return db.session.scalar(select(Indicator).join(TaskForce).where(
+            Indicator.id == int(indicator_id), TaskForce.id == study.task_force_id))
+
+    def item_lookup(item_id):
+        if not -2**31 < int(item_id) < 2**31 or int(item_id) == exclude_item:
+            return None
+        return db.session.scalar(select(Item).where(Item.id == int(item_id),
+                                                    Item.study_id == study.id))
+
+    return kind, kind_of(kind).check_params(params or {}, indicator_lookup=indicator_lookup,
+                                            item_lookup=item_lookup, target=target)
+
+
 def _new_item(study: Study, text, *, background="", target=None, translations=None, lineage=None,
-              now=None) -> Item:
+              kind=None, params=None, now=None) -> Item:
     if study.status is StudyStatus.ended:
         raise StateError(_("This study has ended."))
     values = _check(text, background or "", target if target is not None else "", translations or {})
     values.setdefault("target", None)
+    kind, params = check_kind(study, kind, params, target=values["target"])
     item = Item(study_id=study.id, code=_next_code(study), lineage=lineage or {},
-                created_at=now_or(now), **values)
+                created_at=now_or(now), kind=kind, params=params, **values)
     db.session.add(item)
     db.session.flush()
     return item
 
 
 def add_item(study: Study, text, *, actor, background="", target=None, translations=None,
-             lineage=None, now=None) -> Item:
-    """A new item, coded ``I01``, ``I02``, … in order of creation. Audited
-    (``item.added``)."""
+             lineage=None, kind=None, params=None, now=None) -> Item:
+    """A new item, coded ``I01``, ``I02``, … in order of creation, of the question
+    ``kind`` (default ``rating``) with its ``params`` (see ``rounds.kinds``).
+    Audited (``item.added``)."""
     item = _new_item(study, text, background=background, target=target,
-                     translations=translations, lineage=lineage, now=now)
-    audit.record(actor, "item.added", item, details={"study_id": study.id, "code": item.code},
+                     translations=translations, lineage=lineage, kind=kind, params=params, now=now)
+    audit.record(actor, "item.added", item,
+                 details={"study_id": study.id, "code": item.code, "kind": item.kind},
                  now=now_or(now))
     return item
 
@@ -96,14 +131,20 @@ def item_in_opened_round(item: Item) -> bool:
 
 
 def update_item(item: Item, *, actor, text=None, background=None, target=None, translations=None,
-                now=None) -> Item:
+                params=None, now=None) -> Item:
     """Edit an item that is in no opened round (``StateError`` otherwise: reword
     it with :func:`reword_item` instead, so that answers keep their meaning).
-    ``target=""`` clears the target. Audited (``item.updated``) when anything
+    ``target=""`` clears the target; ``params`` replaces the kind's parameters
+    (checked as :func:`add_item` does). Audited (``item.updated``) when anything
     changed."""
     if item_in_opened_round(item):
         raise StateError(_("This item has been rated already; add a reworded item instead."))
     values = _check(text, background, target, translations, text_required=False)
+    if params is not None:
+        study = db.session.get(Study, item.study_id)
+        _kind, values["params"] = check_kind(study, item.kind, params,
+                                             target=values.get("target", item.target),
+                                             exclude_item=item.id)
     changed = sorted(name for name, value in values.items() if getattr(item, name) != value)
     for name in changed:
         setattr(item, name, values[name])
@@ -113,12 +154,21 @@ def update_item(item: Item, *, actor, text=None, background=None, target=None, t
     return item
 
 
+def _reusable_params(item: Item) -> dict:
+    """An item's parameters as input again (a reworded item asks the same thing)."""
+    params = dict(item.params or {})
+    if item.kind == "ranking":
+        params["options"] = [{k: v for k, v in o.items() if k != "id"} for o in params["options"]]
+    return params
+
+
 def reword_item(item: Item, text, *, actor, now=None) -> Item:
     """A new item that rewords ``item`` (its lineage names it); in the draft
     round, if there is one, it takes the old item's place. Audited
     (``item.reworded``)."""
     study = db.session.get(Study, item.study_id)
-    new = _new_item(study, text, lineage={"proposals": [], "items": [item.id]}, now=now)
+    new = _new_item(study, text, lineage={"proposals": [], "items": [item.id]}, kind=item.kind,
+                    params=_reusable_params(item), target=item.target, now=now)
     in_draft = db.session.scalar(
         select(RoundItem).join(Round, Round.id == RoundItem.round_id)
         .where(Round.study_id == study.id, Round.status == RoundStatus.draft,

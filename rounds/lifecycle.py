@@ -30,9 +30,15 @@ from delphi.core.models import (
 )
 from delphi.core.policy import DEFAULT_POLICY, Policy
 from rounds import signals
-from rounds.adapter import load_rounds, mark_counted, round_item_ids
-from rounds.compute import concordance, item_statistics, round_stability
+from rounds.adapter import load_rounds, mark_counted, read_answers, round_item_kinds
+from rounds.compute import (
+    concordance,
+    item_statistics,
+    kind_statistics,
+    round_stability,
+)
 from rounds.feedback import snapshot_feedback
+from rounds.kinds import NO_CRITERION
 from rounds.panel import enrol_panel
 from rounds.results import stopping_in_words
 from rounds.stopping import carried_items, stopping_verdict
@@ -223,19 +229,28 @@ def close_round(round: Round, *, actor=None, policy: Policy = DEFAULT_POLICY, no
 
     # -- read -------------------------------------------------------------
     mark_counted(round)
-    item_ids = round_item_ids(round.id)
-    specs = {round.id: item_ids}
+    kinds = round_item_kinds(round.id)
+    item_ids = [item_id for item_id, _kind, _params in kinds]
+    specs = {round.id: [item_id for item_id, kind, _p in kinds if kind == "rating"]}
     previous = last_closed_round(study, before=round.number)
+    previous_details: dict[int, dict] = {}
     if previous is not None:
-        specs[previous.id] = round_item_ids(previous.id)
+        specs[previous.id] = [item_id for item_id, kind, _p in round_item_kinds(previous.id)
+                              if kind == "rating"]
+        previous_details = dict(db.session.execute(
+            select(ItemStatistics.item_id, ItemStatistics.details)
+            .where(ItemStatistics.round_id == previous.id,
+                   ItemStatistics.criterion == NO_CRITERION)).all())
     data = load_rounds(specs, list(study.criteria))
+    answers = read_answers(round.id, [i for i, kind, _p in kinds if kind != "rating"])
     invited, started, submitted = _participation_counts(round)
     t1 = time.perf_counter()
 
     # -- statistics -------------------------------------------------------
     current = data[round.id]
-    rows = item_statistics(study, current)
-    concordance_map = concordance(current)
+    rows = item_statistics(study, current) if current.item_ids else []
+    rows += kind_statistics(study, kinds, answers, previous_details)
+    concordance_map = concordance(current) if current.item_ids else {}
     stability_map = round_stability(study, data[previous.id], current) if previous is not None else {}
     carry = carried_items(study, item_ids, rows)
     stopping = stopping_verdict(study, round, rows, concordance_map, stability_map, carry)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from analysis import ConsensusRule
 from delphi.core.jsonable import jsonable
 from delphi.core.models import CarryForward, Study
+from rounds.kinds import consensus_settings
 from rounds.protocol_checks import (
     DEFAULTS,
     INPUT_FIELDS,
@@ -73,6 +74,10 @@ class Protocol:
     show_comments: bool
     require_reason_outside_iqr: bool
     carry_forward: str
+    #: The consensus thresholds of the other question kinds:
+    #: ``{"estimate": {"max_dispersion"}, "probability": {"max_iqr"}, "year":
+    #: {"max_iqr"}, "ranking": {"min_w", "max_w_change"}}`` (``rounds.kinds``).
+    kind_consensus: dict
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -122,6 +127,7 @@ class Protocol:
             show_median_iqr=bool(study.show_median_iqr), show_comments=bool(study.show_comments),
             require_reason_outside_iqr=bool(study.require_reason_outside_iqr),
             carry_forward=getattr(study.carry_forward, "value", study.carry_forward),
+            kind_consensus=consensus_settings(study.kind_consensus),
         )
 
     # -- reading ------------------------------------------------------------
@@ -197,7 +203,7 @@ class Protocol:
         spec = "minutes" if not (local.second or local.microsecond) else (
             "seconds" if not local.microsecond else "microseconds")
         naive = local.replace(tzinfo=None, fold=0)
-        if naive.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(timezone.utc) == self.panel_cutoff:
+        if naive.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(UTC) == self.panel_cutoff:
             return naive.isoformat(sep=" ", timespec=spec)
         return local.isoformat(sep=" ", timespec=spec)
 
@@ -227,6 +233,18 @@ class Protocol:
             parts.append(_("when Kendall's W reaches %(w)s and the ratings are stable",
                            w=reader_number(self.stop_w_threshold)))
         return _("; ").join(parts)
+
+    def kind_consensus_text(self) -> str:
+        """The consensus rules of the other question kinds in words."""
+        k = self.kind_consensus
+        return _("; ").join([
+            _("estimates: quartile dispersion at most %(d)s", d=reader_number(k["estimate"]["max_dispersion"])),
+            _("probabilities: IQR at most %(n)s points", n=reader_number(k["probability"]["max_iqr"])),
+            _("years: IQR at most %(n)s years", n=reader_number(k["year"]["max_iqr"])),
+            _("rankings: Kendall's W at least %(w)s (settled when W changes by at most %(c)s "
+              "between rounds)", w=reader_number(k["ranking"]["min_w"]),
+              c=reader_number(k["ranking"]["max_w_change"])),
+        ])
 
     def consensus_text(self) -> str:
         """The consensus rule in words, in the current language."""

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import fields
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from analysis import QUANTILE_METHODS, ConsensusRule
 from delphi.core.errors import InvalidInput
 from delphi.core.models import CarryForward
+from rounds.kinds import CONSENSUS_RANGES, consensus_settings
 
 SCALES = (5, 7, 9)
 MAX_CRITERIA = 3
@@ -42,7 +43,7 @@ INPUT_FIELDS = (
     "title", "description", "scale_points", "scale_labels", "criteria", "consensus",
     "quantile_method", "min_n", "max_rounds", "stop_when_settled", "stop_w_threshold",
     "panel_cutoff", "time_zone", "show_distribution", "show_median_iqr", "show_comments",
-    "require_reason_outside_iqr", "carry_forward",
+    "require_reason_outside_iqr", "carry_forward", "kind_consensus",
 )
 #: The keys of the ``consensus`` dict (``min_n`` is also accepted and ignored:
 #: the study's ``min_n`` applies).
@@ -55,6 +56,7 @@ DEFAULTS = {
     "stop_when_settled": True, "stop_w_threshold": None, "panel_cutoff": None,
     "time_zone": "UTC", "show_distribution": True, "show_median_iqr": True,
     "show_comments": True, "require_reason_outside_iqr": False, "carry_forward": "no_consensus",
+    "kind_consensus": None,
 }
 
 _CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -99,7 +101,7 @@ def default_consensus(points: int) -> dict:
 
 def day_start(day: date, zone: str) -> datetime:
     """The first moment of ``day`` in ``zone``, in UTC."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 # --- the value ---------------------------------------------------------------
@@ -236,6 +238,7 @@ class _Checker:
         for name in ("show_distribution", "show_median_iqr", "show_comments",
                      "require_reason_outside_iqr"):
             protocol[name] = self.flag(name, v.get(name))
+        protocol["kind_consensus"] = self.kind_consensus(v.get("kind_consensus"))
         if self.errors:
             raise InvalidInput(_("Please correct the marked fields."), fields=dict(self.errors))
         return protocol
@@ -306,6 +309,35 @@ class _Checker:
         return {"consensus_kind": kind, "iqr_max": iqr, "agreement_min": agreement,
                 "disagreement_min": disagreement, "median_range": median, "combine": combine}
 
+    def kind_consensus(self, spec) -> dict:
+        """The consensus thresholds of the other question kinds
+        (``rounds.kinds.CONSENSUS_DEFAULTS`` for what is not given)."""
+        settings = consensus_settings(None)
+        if spec is None:
+            return settings
+        if not isinstance(spec, Mapping):
+            self.fail("kind_consensus", _("Invalid consensus rule."))
+            return settings
+        for kind, values in spec.items():
+            if kind not in settings:
+                self.fail("kind_consensus", _("This is not a setting of the consensus rule."))
+                continue
+            if not isinstance(values, Mapping):
+                self.fail(f"kind_consensus.{kind}", _("Invalid consensus rule."))
+                continue
+            for key, value in values.items():
+                name = f"kind_consensus.{kind}.{str(key)[:40]}"
+                if (kind, key) not in CONSENSUS_RANGES:
+                    self.fail(name, _("This is not a setting of the consensus rule."))
+                    continue
+                low, high = CONSENSUS_RANGES[(kind, key)]
+                number = self.number(name, value, low=low, high=high, optional=False,
+                                     message=_("Enter a number from %(low)s to %(high)s.",
+                                               low=reader_number(low), high=reader_number(high)))
+                if number is not None:
+                    settings[kind][key] = number
+        return settings
+
     def median_range(self, value, points) -> tuple[float, float] | None:
         if value is None:
             return None
@@ -351,7 +383,7 @@ class _Checker:
             return day_start(value, zone)
         if value.tzinfo is None:
             value = value.replace(tzinfo=ZoneInfo(zone))
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
 
 def check_protocol(values: Mapping) -> dict:

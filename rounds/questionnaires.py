@@ -26,7 +26,8 @@ from delphi.core.models import (
     RoundItem,
     RoundStatus,
 )
-from rounds.answering import _outside_iqr, draft_key, state_of
+from rounds.answering import _outside_iqr, draft_key, item_criteria, state_of
+from rounds.kinds import NO_CRITERION, option_text
 from rounds.studies import scale_labels_in
 
 
@@ -57,6 +58,14 @@ class QuestionnaireItem:
     comment: str
     submitted: dict[str, int | None]
     reason_required: dict[str, bool]
+    #: The question kind (``rounds.kinds``) and its parameters; a ranking's
+    #: ``options`` with their texts in the reader's language (``[{id, text}]``).
+    #: For a kind other than ``rating``, ``answers``, ``submitted`` and
+    #: ``reason_required`` are keyed by ``""`` (no criterion), and ``feedback``
+    #: is ``{"round", "kind", <the kind's figures>, "own_previous", "comments"}``.
+    kind: str = "rating"
+    params: dict | None = None
+    options: list[dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,19 @@ class Questionnaire:
 def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None]) -> dict | None:
     if not feedback:
         return None
+    if feedback.get("kind"):
+        figures = dict(feedback.get("figures") or {})
+        if not study.show_median_iqr:
+            for name in ("median", "q1", "q3", "iqr", "aggregate"):
+                if name in figures:
+                    figures[name] = None
+        if not study.show_distribution:
+            for name in ("values", "options"):
+                if name in figures:
+                    figures[name] = None
+        return {"round": feedback.get("round"), "kind": feedback["kind"], **figures,
+                "own_previous": own.get(NO_CRITERION),
+                "comments": list(feedback.get("comments") or []) if study.show_comments else []}
     criteria = {}
     for criterion, stats in (feedback.get("criteria") or {}).items():
         entry = dict(stats)
@@ -115,9 +137,10 @@ def _own_previous(rows, panellist: Panellist) -> dict[tuple[int, int, str], int 
     source_ids = {fb.get("round_id") for _i, _p, fb, _item in rows if fb and fb.get("round_id")}
     if not source_ids:
         return {}
-    return {(round_id, item_id, criterion): value
-            for round_id, item_id, criterion, value in db.session.execute(
-                select(Response.round_id, Rating.item_id, Rating.criterion, Rating.value)
+    return {(round_id, item_id, criterion): value if criterion != NO_CRITERION else answer
+            for round_id, item_id, criterion, value, answer in db.session.execute(
+                select(Response.round_id, Rating.item_id, Rating.criterion, Rating.value,
+                       Rating.answer)
                 .join(Rating, Rating.response_id == Response.id)
                 .where(Response.round_id.in_(source_ids), Response.panellist_id == panellist.id,
                        Response.status == ResponseStatus.submitted))}
@@ -139,37 +162,46 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
     counted_ratings: dict[tuple[int, str], tuple[int | None, str | None]] = {}
     counted_comments: dict[int, str] = {}
     if response is not None and response.status is ResponseStatus.submitted:
-        counted_ratings = {(i, c): (v, r) for i, c, v, r in db.session.execute(
-            select(Rating.item_id, Rating.criterion, Rating.value, Rating.reason)
+        counted_ratings = {(i, c): (v, a, r) for i, c, v, a, r in db.session.execute(
+            select(Rating.item_id, Rating.criterion, Rating.value, Rating.answer, Rating.reason)
             .where(Rating.response_id == response.id))}
         counted_comments = dict(db.session.execute(
             select(ItemComment.item_id, ItemComment.text)
             .where(ItemComment.response_id == response.id)).all())
     is_open = round.status is RoundStatus.open
-    state = state_of(response, [(i, fb) for i, _p, fb, _item in rows], criteria, require_reason,
+    state = state_of(response, [(i, fb, item.kind, item.params) for i, _p, fb, item in rows],
+                     criteria, require_reason,
                      open=is_open, counted=(counted_ratings, counted_comments))
     own = _own_previous(rows, panellist)
     draft_ratings = draft.get("ratings") or {}
     draft_comments = draft.get("comments") or {}
     if not is_open and state.status == "submitted":  # closed: show what counted
-        draft_ratings = {draft_key(i, c): {"value": v, **({"reason": r} if r else {})}
-                         for (i, c), (v, r) in counted_ratings.items()}
+        draft_ratings = {draft_key(i, c): {"value": v if c != NO_CRITERION else a,
+                                           **({"reason": r} if r else {})}
+                         for (i, c), (v, a, r) in counted_ratings.items()}
         draft_comments = {str(i): t for i, t in counted_comments.items()}
     items = []
+    option_items = _option_items(rows)
     for item_id, position, feedback, item in rows:
-        answers = {c: dict(draft_ratings[draft_key(item_id, c)]) for c in criteria
+        keys = item_criteria(item.kind, criteria)
+        answers = {c: dict(draft_ratings[draft_key(item_id, c)]) for c in keys
                    if draft_key(item_id, c) in draft_ratings}
-        own_here = {c: own.get(((feedback or {}).get("round_id"), item_id, c)) for c in criteria}
+        own_here = {c: own.get(((feedback or {}).get("round_id"), item_id, c)) for c in keys}
         items.append(QuestionnaireItem(
             item_id=item_id, code=item.code, text=item.text_in(language),
             background=item.background_in(language), target=item.target, position=position,
             feedback=_filtered_feedback(study, feedback, own_here), answers=answers,
             comment=draft_comments.get(str(item_id), ""),
-            submitted={c: counted_ratings[(item_id, c)][0] for c in criteria
-                       if (item_id, c) in counted_ratings},
+            submitted={c: counted_ratings[(item_id, c)][0 if c != NO_CRITERION else 1]
+                       for c in keys if (item_id, c) in counted_ratings},
             reason_required={c: require_reason
-                             and _outside_iqr(answers.get(c, {}).get("value"), feedback, c)
-                             for c in criteria},
+                             and _outside_iqr(answers.get(c, {}).get("value"), feedback, c,
+                                              item.kind, item.params)
+                             for c in keys},
+            kind=item.kind or "rating", params=dict(item.params or {}),
+            options=([{"id": o["id"], "text": option_text(o, language, option_items)}
+                      for o in item.params.get("options") or []]
+                     if item.kind == "ranking" else None),
         ))
     proposals = list(db.session.scalars(select(Proposal.text).where(
         Proposal.round_id == round.id, Proposal.panellist_id == panellist.id).order_by(Proposal.id)))
@@ -183,6 +215,15 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
         has_unsubmitted_changes=state.has_unsubmitted_changes, items=items, proposals=proposals,
         missing=state.missing, status_message=state.message,
     )
+
+
+def _option_items(rows) -> dict[int, Item]:
+    """The items that ranking options of these rows name (their texts are the options')."""
+    ids = {o["item"] for _i, _p, _f, item in rows if item.kind == "ranking"
+           for o in (item.params or {}).get("options") or [] if "item" in o}
+    if not ids:
+        return {}
+    return {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
 
 
 def _check_panellist_membership(round: Round, panellist: Panellist) -> None:

@@ -32,7 +32,7 @@ from delphi.core.models import (
     RoundStatus,
     Study,
 )
-from rounds.stopping import SETTLED, stopping_reason_text
+from rounds.stopping import row_settled, stopping_reason_text
 
 #: Verdicts in the order tables sort them.
 VERDICT_ORDER = {"consensus_in": 0, "consensus_out": 1, "no_consensus": 2, "insufficient_n": 3}
@@ -115,6 +115,9 @@ class ItemRow:
     verdict: str
     counts: list
     details: dict
+    #: The question kind (``rounds.kinds``) and its parameters.
+    kind: str = "rating"
+    params: dict | None = None
 
     @property
     def consensus(self) -> bool:
@@ -122,7 +125,7 @@ class ItemRow:
 
     @property
     def settled(self) -> bool:
-        return self.verdict in SETTLED
+        return row_settled(self.verdict, self.details)
 
 
 def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = None) -> list[ItemRow]:
@@ -135,7 +138,7 @@ def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = No
     s = ItemStatistics
     query = (select(s.item_id, s.criterion, s.n, s.n_missing, s.median, s.q1, s.q3, s.iqr, s.mean,
                     s.sd, s.agreement, s.disagreement, s.verdict, s.counts, s.details, Item.code,
-                    Item.text, Item.translations, RoundItem.position)
+                    Item.text, Item.translations, RoundItem.position, Item.kind, Item.params)
              .join(Item, s.item_id == Item.id)
              .outerjoin(RoundItem, (RoundItem.round_id == s.round_id) & (RoundItem.item_id == s.item_id))
              .where(s.round_id == rnd.id))
@@ -150,12 +153,31 @@ def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = No
             criterion=r.criterion, n=r.n, n_missing=r.n_missing, median=r.median, q1=r.q1,
             q3=r.q3, iqr=r.iqr, mean=r.mean, sd=r.sd, agreement=r.agreement,
             disagreement=r.disagreement, verdict=r.verdict, counts=list(r.counts or []),
-            details=dict(r.details or {}),
+            details=dict(r.details or {}), kind=r.kind or "rating", params=dict(r.params or {}),
         ))
     rows.sort(key=lambda r: (r.position, r.item_id, order.get(r.criterion, 99), r.criterion))
     if memo is not None:
         memo[key] = rows
     return rows
+
+
+def kind_figures(row: ItemRow) -> dict:
+    """The figures of a non-rating item by their names in the results (``{}`` for
+    a rating): estimates ``dispersion``, ``aggregate`` ``{p10, p50, p90}``,
+    ``target_share``, ``median_gap``; years ``later_share`` (and whether the
+    quartiles are "later"); rankings ``options`` ``[{option, mean_rank,
+    rank_sum, top3_share}]``, ``w``, ``chi2``, ``df``, ``pvalue``."""
+    d = row.details
+    if row.kind == "estimate":
+        return {"dispersion": d.get("dispersion"), "aggregate": d.get("aggregate"),
+                "target_share": d.get("target_share"), "median_gap": d.get("median_gap")}
+    if row.kind == "year":
+        return {"later_share": d.get("later_share"), "median_later": d.get("median_later"),
+                "q1_later": d.get("q1_later"), "q3_later": d.get("q3_later")}
+    if row.kind == "ranking":
+        return {"options": [dict(o) for o in d.get("options") or []], "w": d.get("w"),
+                "chi2": d.get("chi2"), "df": d.get("df"), "pvalue": d.get("pvalue")}
+    return {}
 
 
 # -- round figures ----------------------------------------------------------------
@@ -216,11 +238,12 @@ def round_results(round: Round) -> dict:
         raise StateError(_("Round %(n)d is not closed: it has no results yet.", n=round.number))
     stats = round_statistics(round)
     items = [{
-        "item": r.item_id, "code": r.code, "text": r.text, "criterion": r.criterion, "n": r.n,
+        "item": r.item_id, "code": r.code, "text": r.text, "kind": r.kind,
+        "criterion": r.criterion, "n": r.n,
         "n_missing": r.n_missing, "median": r.median, "q1": r.q1, "q3": r.q3, "iqr": r.iqr,
         "mean": r.mean, "sd": r.sd, "agreement": r.agreement, "disagreement": r.disagreement,
         "counts": list(r.counts), "consensus": r.consensus, "verdict": r.verdict,
-        "details": dict(r.details),
+        "details": dict(r.details), **kind_figures(r),
     } for r in item_rows(round)]
     return {
         "round": round.number,

@@ -16,6 +16,13 @@ STABLE_SHARE = 0.8
 STOPPING_CODES = ("max_rounds", "all_settled", "w_and_stable", "nothing_to_carry")
 
 
+def row_settled(verdict: str, details: dict | None) -> bool:
+    """Whether an item × criterion needs no further round: a settled verdict, or a
+    ranking whose Kendall's W was stable between rounds (Schmidt 1997: stop
+    when W no longer changes, whether or not it is strong)."""
+    return verdict in SETTLED or bool((details or {}).get("w_stable"))
+
+
 def stable_share(stability_map: dict) -> float | None:
     """Share of item × criterion pairs (with pairs) that are stable; None if none."""
     flags = [v.get("stable") for v in stability_map.values() if v.get("stable") is not None]
@@ -29,7 +36,7 @@ def carried_items(study: Study, item_ids: list[int], rows: list[dict]) -> list[i
     (``no_consensus`` or ``insufficient_n``) under the default policy."""
     if study.carry_forward is CarryForward.all:
         return list(item_ids)
-    unsettled = {r["item_id"] for r in rows if r["verdict"] not in SETTLED}
+    unsettled = {r["item_id"] for r in rows if not row_settled(r["verdict"], r.get("details"))}
     return [i for i in item_ids if i in unsettled]
 
 
@@ -40,7 +47,8 @@ def stopping_verdict(study: Study, round: Round, rows: list[dict], concordance_m
 
     * ``max_rounds``: this round's number reached ``study.max_rounds``;
     * ``all_settled`` (when ``stop_when_settled``): every item × criterion has the
-      verdict ``consensus_in`` or ``consensus_out``;
+      verdict ``consensus_in`` or ``consensus_out`` (or is a ranking whose W was
+      stable, :func:`row_settled`);
     * ``w_and_stable`` (when ``stop_w_threshold`` is set): W ≥ the threshold on every
       criterion **and** the round was stable against the previous one, i.e. at least
       ``STABLE_SHARE`` (80 %) of the item × criterion pairs compared have
@@ -48,7 +56,7 @@ def stopping_verdict(study: Study, round: Round, rows: list[dict], concordance_m
     * ``nothing_to_carry``: the carry-forward policy leaves no item.
     """
     reasons = []
-    settled = sum(1 for r in rows if r["verdict"] in SETTLED)
+    settled = sum(1 for r in rows if row_settled(r["verdict"], r.get("details")))
     ws = {c: v.get("w") for c, v in concordance_map.items()}
     share = stable_share(stability_map)
     checks = {

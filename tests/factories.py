@@ -14,9 +14,9 @@ Users get distinct names, emails and organisations; everybody's password is
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -85,7 +85,7 @@ def build_study(app, *, task_force="A5", n_panellists=12, n_items=6, criteria=("
         names[researcher.email], organisations[researcher.email] = n, o
         tf = db.session.scalar(select(TaskForce).where(TaskForce.code == task_force))
         cutoff = protocol.get("panel_cutoff")
-        joined = (cutoff or datetime.now(timezone.utc)) - timedelta(days=30)
+        joined = (cutoff or datetime.now(UTC)) - timedelta(days=30)
         panellists = []
         for i in range(1, n_panellists + 1):
             user, n, o = _register(tag, "panellist", i)
@@ -177,23 +177,27 @@ def answer_round(app, world: World, number: int, values: Values = None, *, seed=
             db.session.commit()
         study = rnd.study
         criteria = list(study.criteria)
-        round_items = [(ri.item_id, ri.feedback) for ri in rnd.round_items]
+        round_items = [(ri.item_id, ri.feedback, ri.item.kind, ri.item.params)
+                       for ri in rnd.round_items]
         given: dict[str, dict[int, dict[str, int | None]]] = {}
         for email in (who if who is not None else world.panellists):
             panellist = panellist_of(world, email)
             ratings, texts = [], {}
             given[email] = {}
-            for item_id, feedback in round_items:
+            for item_id, feedback, kind, params in round_items:
                 given[email][item_id] = {}
-                for criterion in criteria:
-                    if values is None:
-                        value = None if rng.random() < 0.05 else int(rng.integers(1, study.scale_points + 1))
-                    elif callable(values):
+                for criterion in (criteria if kind == "rating" else [""]):
+                    if callable(values):
                         value = values(email, item_id, criterion)
-                    else:
+                    elif values is not None:
                         value = values[email][item_id][criterion]
+                    elif kind == "rating":
+                        value = None if rng.random() < 0.05 else int(rng.integers(1, study.scale_points + 1))
+                    else:
+                        value = random_answer(kind, params, rng)
                     reason = None
-                    if reasons and study.require_reason_outside_iqr and _outside_iqr(value, feedback, criterion):
+                    if reasons and study.require_reason_outside_iqr and _outside_iqr(
+                            value, feedback, criterion, kind, params):
                         reason = "A reason given by the simulated panellist."
                     ratings.append(rounds.RatingInput(item_id, criterion, value, reason))
                     given[email][item_id][criterion] = value
@@ -204,6 +208,65 @@ def answer_round(app, world: World, number: int, values: Values = None, *, seed=
             rounds.save_answers(rnd, panellist, rounds.AnswerSet(ratings, texts), submit=submit, now=now)
             db.session.commit()
         return given
+
+
+def random_answer(kind: str, params: dict, rng):
+    """A random valid answer to an item of ``kind`` (about 1 in 20: cannot answer)."""
+    if rng.random() < 0.05:
+        return None
+    if kind == "estimate":
+        low, high = params["min"], params["max"]
+        if params.get("quantiles"):
+            p10, p50, p90 = sorted(float(x) for x in rng.uniform(low, high, 3))
+            return {"p10": p10, "p50": p50, "p90": p90}
+        return float(rng.uniform(low, high))
+    if kind == "probability":
+        return float(rng.integers(0, 101))
+    if kind == "year":
+        if rng.random() < 0.1:
+            return "later"
+        return int(rng.integers(params["min"], params["max"] + 1))
+    if kind == "ranking":
+        ids = [o["id"] for o in params["options"]]
+        order = [ids[i] for i in rng.permutation(len(ids))]
+        return order[:params["top_k"]] if params.get("top_k") else order
+    raise ValueError(kind)
+
+
+#: The items of every other kind that :func:`add_mixed_items` adds.
+MIXED_ITEMS = (
+    ("estimate", "Share of partner countries with soil-carbon targets in their NDCs by 2030 (%)",
+     {"unit": "%", "min": 0, "max": 100, "quantiles": True,
+      "baseline": {"value": 14.3, "year": 2019}, "target": {"value": 100, "year": 2030}}),
+    ("estimate", "Awareness events a year by 2030",
+     {"unit": "events", "min": 0, "max": 500, "quantiles": False,
+      "baseline": {"value": 10, "year": 2020}, "target": {"value": 50, "year": 2030}}),
+    ("probability", "Soil carbon is reported in every partner's NDC", {"event_year": 2030}),
+    ("year", "Year by which 50 % of partners run soil-carbon monitoring", {"min": 2025, "max": 2050}),
+    ("ranking", "Rank these strategies by their expected effect",
+     {"options": ["Training", "Funding", "Monitoring", "Policy dialogue"], "top_k": None}),
+)
+
+
+def add_mixed_items(app, world: World, *, round_number: int = 1) -> list[int]:
+    """Add one item of each other kind (:data:`MIXED_ITEMS`) to the study and to
+    its draft round ``round_number``; returns their ids (the world's
+    ``item_ids`` gains them)."""
+    import rounds
+    from delphi.core.database import db
+
+    with app.app_context():
+        from delphi.core.models import Study
+        study = db.session.get(Study, world.study_id)
+        admin = user_by_email(world.admin)
+        new = [rounds.add_item(study, text, kind=kind, params=params, actor=admin)
+               for kind, text, params in MIXED_ITEMS]
+        rnd = get_round(world, round_number)
+        rounds.set_round_items(rnd, [*world.item_ids, *(i.id for i in new)], actor=admin)
+        db.session.commit()
+        ids = [i.id for i in new]
+    world.item_ids = [*world.item_ids, *ids]
+    return ids
 
 
 def close(app, world: World, number: int, *, now=None):

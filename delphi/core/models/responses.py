@@ -92,7 +92,7 @@ class Rating(Base):
     value: Mapped[int | None]
     #: A non-rating answer as its kind stores it: a number, ``{"p10", "p50",
     #: "p90"}``, a year or ``"later"``, or a list of option ids best first.
-    answer: Mapped[dict | list | str | int | float | None] = mapped_column(JSON)
+    answer: Mapped[dict | list | str | int | float | None] = mapped_column(JSON(none_as_null=True))
     #: Why the panellist moved outside the previous round's IQR, when asked.
     reason: Mapped[str | None] = mapped_column(Text)
 

@@ -378,7 +378,7 @@ def upgrade():
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('criterion', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Integer(), nullable=True),
-    sa.Column('answer', sa.JSON(), nullable=True),
+    sa.Column('answer', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_rating_item_id_item')),
     sa.ForeignKeyConstraint(['response_id'], ['response.id'], name=op.f('fk_rating_response_id_response'), ondelete='CASCADE'),
