@@ -21,7 +21,7 @@ import numpy as np
 
 from ._validation import as_matrix
 from .concordance import kendall_w
-from .quantities import _exact_number, _limit
+from .quantities import _exact_number, _limit, _short
 
 __all__ = [
     "RankingSummary",
@@ -42,11 +42,11 @@ def _check_options(options, name: str = "options") -> list:
     for label in labels:
         if not isinstance(label, Hashable):
             # ValueError, not TypeError: every bad argument of analysis raises ValueError.
-            raise ValueError(f"{name} must hold hashable option ids, got {label!r}")  # noqa: TRY004
+            raise ValueError(f"{name} must hold hashable option ids, got {_short(label)}")  # noqa: TRY004
     seen = Counter(labels)
     repeated = [label for label, count in seen.items() if count > 1]
     if repeated:
-        raise ValueError(f"{name} lists option id(s) more than once: {repeated!r}")
+        raise ValueError(f"{name} lists option id(s) more than once: {_short(repeated)}")
     if not labels:
         raise ValueError(f"{name} must list at least one option id")
     return labels
@@ -117,9 +117,12 @@ def rank_matrix(rankings, options) -> np.ndarray:
     for i, answer in enumerate(answers):
         if answer is None:
             continue
+        if isinstance(answer, np.ndarray) and answer.ndim == 1:
+            answer = answer.tolist()
         if isinstance(answer, (str, bytes)) or not isinstance(answer, Sequence):
             raise ValueError(  # noqa: TRY004
-                f"rankings[{i}] must be a list of option ids (best first) or None, got {answer!r}"
+                f"rankings[{i}] must be a list of option ids (best first) or None, "
+                f"got {_short(answer)}"
             )
         if len(answer) == 0:
             continue
@@ -131,9 +134,9 @@ def rank_matrix(rankings, options) -> np.ndarray:
             except TypeError:
                 j = None
             if j is None:
-                raise ValueError(f"rankings[{i}] names an unknown option id {option!r}")
+                raise ValueError(f"rankings[{i}] names an unknown option id {_short(option)}")
             if placed[j]:
-                raise ValueError(f"rankings[{i}] names option id {option!r} more than once")
+                raise ValueError(f"rankings[{i}] names option id {_short(option)} more than once")
             placed[j] = True
             row[j] = rank
         r = len(answer)
@@ -279,7 +282,7 @@ def summarize_ranking(ranks, options, *, top: int = 3, explicit=None) -> Ranking
     m = len(labels)
     arr = _check_ranks(ranks, m)
     if isinstance(top, (bool, np.bool_)) or not isinstance(top, (Integral, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+        raise ValueError(f"top must be a positive integer, got {_short(top)}")
     if explicit is None:
         placed = _explicit_from_ties(arr)
     else:

@@ -116,6 +116,8 @@ def test_single_answer():
         ([[1.0, 2.0]], "1-D"),
         ([1.0, float("inf")], "infinite"),
         (["a", "b"], "1-D array of numbers"),
+        # An IQR of 3.4e308 would overflow the float figure.
+        ([-1.7e308, -1.7e308, 0.0, 1.7e308, 1.7e308], "beyond"),
     ],
 )
 def test_summarize_quantity_rejects_bad_values(bad, match):
@@ -312,6 +314,10 @@ def test_target_reach_without_answers_and_bad_input():
         target_reach([1.0], float("nan"))
     with pytest.raises(ValueError, match="baseline"):
         target_reach([1.0], 1.0, baseline="x")
+    with pytest.raises(ValueError, match="target is beyond"):
+        target_reach([1e300], -1.7e308)
+    with pytest.raises(ValueError, match="p50s has values beyond"):
+        target_reach([1.7e308], 0.0)
 
 
 @settings(max_examples=100, deadline=None)
@@ -465,6 +471,16 @@ def test_rank_matrix_rejects_unknown_and_repeated_ids():
         rank_matrix([[[1]]], [1, 2])  # an unhashable id is unknown
     with pytest.raises(ValueError, match="options"):
         rank_matrix([[1]], [])
+    # Hostile text is an unknown id, named briefly (not echoed at 1 MB).
+    with pytest.raises(ValueError, match="unknown option id") as info:
+        rank_matrix([["\ud800\x00" + "x" * 1_000_000]], [1, 2])
+    assert len(str(info.value)) < 200
+
+
+def test_rank_matrix_accepts_tuples_and_arrays():
+    expected = rank_matrix([[2, 1]], [1, 2, 3])
+    np.testing.assert_array_equal(rank_matrix([(2, 1)], [1, 2, 3]), expected)
+    np.testing.assert_array_equal(rank_matrix([np.array([2, 1])], np.array([1, 2, 3])), expected)
 
 
 @st.composite
