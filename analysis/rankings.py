@@ -189,7 +189,8 @@ class RankingSummary:
     n_missing : int
         Panellists without an answer (a row of NaN).
     options : tuple
-        The option ids, in column order.
+        The option ids, in column order (ints in the engine; any hashable ids
+        are kept as given).
     mean_rank, rank_sum : tuple of (float or None)
         Per option, over the n answering panellists (1 = best, so a lower
         mean rank = preferred); None when n = 0.
@@ -208,10 +209,10 @@ class RankingSummary:
 
     n: int
     n_missing: int
-    options: tuple
-    mean_rank: tuple
-    rank_sum: tuple
-    top3_share: tuple
+    options: tuple[int, ...]
+    mean_rank: tuple[float | None, ...]
+    rank_sum: tuple[float | None, ...]
+    top3_share: tuple[float | None, ...]
     w: float | None
     w_uncorrected: float | None
     chi2: float | None

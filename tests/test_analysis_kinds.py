@@ -35,6 +35,7 @@ from analysis import (
     kendall_w_exact,
     quantile_average,
     rank_matrix,
+    summarize_items,
     summarize_quantity,
     summarize_ranking,
     summarize_years,
@@ -152,6 +153,17 @@ def test_exact_quartiles_equal_python_statistics_on_fractions(xs):
         float(v) for v in (s7.exact_q1, s7.exact_median, s7.exact_q3)
     )
     assert s7.iqr == float(iqr_exact(s7))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=40), st.sampled_from(QUANTILE_METHODS))
+def test_integer_answers_match_the_rating_item_quartiles(xs, method):
+    # The rating-scale code (summarize_items, counting per scale point, checked
+    # against R's fivenum for hinges) and the real-valued code agree.
+    item = summarize_items(np.array(xs, dtype=float)[:, np.newaxis], scale=(1, 9),
+                           agree=(7, 9), quantiles=method).iloc[0]
+    s = summarize_quantity(xs, quantiles=method)
+    assert (s.q1, s.median, s.q3, s.iqr) == (item["q1"], item["median"], item["q3"], item["iqr"])
 
 
 @settings(max_examples=100, deadline=None)
