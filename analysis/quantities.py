@@ -550,10 +550,11 @@ def summarize_years(years, later, *, quantiles: str = "type7") -> YearSummary:
     j = floor h, g = h - j. When x_(j), or x_(j+1) with g > 0, is "later" the
     quartile is "later": its figure is None and its flag True (an
     interpolation towards an unbounded value is unbounded). A later q3 makes
-    the IQR unbounded (None); q1 later implies q3 later. This is the usual
-    treatment of "never"/"later" answers in Delphi forecasting of
-    occurrence years: quartiles are reported as "later" rather than dropping
-    the answers, which would bias the median early.
+    the IQR unbounded (None); q1 later implies q3 later. This convention is
+    ours (no published rule was found to cite): keeping "later" answers as
+    censored values above every year, instead of dropping them, keeps them
+    in n and does not pull the median early; the quartiles use only order
+    statistics, so they need no value for "later".
 
     References
     ----------

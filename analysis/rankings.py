@@ -80,16 +80,17 @@ def rank_matrix(rankings, options) -> np.ndarray:
     -----
     A panellist who ranks r of the m options gives them ranks 1..r; the
     m - r unranked options form one tie for the remaining ranks r+1..m and
-    each gets their mean, ``(r + 1 + m) / 2`` (the mid-rank convention for
-    ties, Kendall 1970; for top-k partial rankings, Critchlow 1985). Every
+    each gets their mean, ``(r + 1 + m) / 2``: the mid-rank convention for
+    tied ranks (Kendall 1970), and the option's average rank over all the
+    complete rankings compatible with the partial one (Critchlow 1985
+    identifies a top-r ranking with that set of rankings). Every
     row then sums to m(m + 1)/2, like a complete ranking, so rank sums, the
     Friedman statistic and Kendall's tie-corrected W apply unchanged. A
     ranking of m - 1 options is complete (the last rank is forced).
 
     References
     ----------
-    Kendall, M. G. (1970). Rank Correlation Methods, 4th ed., chapter 3
-    (tied ranks). Griffin.
+    Kendall, M. G. (1970). Rank Correlation Methods, 4th ed. Griffin.
     Critchlow, D. E. (1985). Metric Methods for Analyzing Partially Ranked
     Data. Lecture Notes in Statistics 34. Springer.
 

@@ -8,6 +8,7 @@ result), hand computations stated in the comments, independent cross-checks
 Friedman test) and hypothesis properties.
 """
 
+import itertools
 import statistics
 import subprocess
 import sys
@@ -525,6 +526,21 @@ def test_rank_matrix_rows_are_rankings(case):
         assert [row[options.index(o)] for o in answer] == list(range(1, len(answer) + 1))
         tail = [row[j] for j, o in enumerate(options) if o not in answer]
         assert all(t == (len(answer) + 1 + m) / 2 for t in tail)
+
+
+@settings(max_examples=60, deadline=None)
+@given(partial_rankings(max_options=6, max_panellists=1))
+def test_mid_rank_is_the_average_over_compatible_complete_rankings(case):
+    # Brute force: average the ranks of every complete ranking that starts with
+    # the partial one (the set Critchlow 1985 identifies it with).
+    rows, options = case
+    if not rows or not rows[0]:
+        return
+    top = rows[0]
+    rest = [o for o in options if o not in top]
+    completions = [rank_matrix([top + list(p)], options)[0]
+                   for p in itertools.permutations(rest)]
+    np.testing.assert_array_equal(rank_matrix([top], options)[0], np.mean(completions, axis=0))
 
 
 # ---------------------------------------------------------------------------
