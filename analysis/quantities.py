@@ -39,6 +39,10 @@ __all__ = [
     "target_reach",
 ]
 
+#: Largest magnitude accepted for an answer, a target or a baseline, so that every
+#: difference and sum of two of them (an IQR, a gap) is a finite float.
+MAX_MAGNITUDE = 1e300
+
 _HALF = Fraction(1, 2)
 _QUARTER = Fraction(1, 4)
 _THREE_QUARTERS = Fraction(3, 4)
@@ -47,6 +51,12 @@ _THREE_QUARTERS = Fraction(3, 4)
 # --------------------------------------------------------------------------
 # input checks
 # --------------------------------------------------------------------------
+
+
+def _short(value) -> str:
+    """``repr(value)``, cut to 60 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _as_vector(values, name: str) -> np.ndarray:
@@ -64,6 +74,8 @@ def _as_vector(values, name: str) -> np.ndarray:
         )
     if np.isinf(arr).any():
         raise ValueError(f"{name} contains infinite values; use NaN for no answer")
+    if arr.size and np.fmax.reduce(np.abs(arr)) > MAX_MAGNITUDE:
+        raise ValueError(f"{name} has values beyond +-{MAX_MAGNITUDE:g}; not an answer")
     return arr
 
 
@@ -83,27 +95,35 @@ def _as_flags(flags, n: int, name: str) -> np.ndarray:
     return arr
 
 
+def _bounded(value, name: str) -> Fraction:
+    """:func:`_exact_number`, and at most :data:`MAX_MAGNITUDE` in size (targets, baselines)."""
+    exact = _exact_number(value, name)
+    if abs(exact) > MAX_MAGNITUDE:
+        raise ValueError(f"{name} is beyond +-{MAX_MAGNITUDE:g}, got {_short(value)}")
+    return exact
+
+
 def _exact_number(value, name: str) -> Fraction:
     """The exact rational value of a real number (float, int, Fraction, Decimal)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
         # ValueError, not TypeError: every bad argument of analysis raises ValueError.
-        raise ValueError(f"{name} must be a finite number, got {value!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")  # noqa: TRY004
     if isinstance(value, Rational):
         return Fraction(value.numerator, value.denominator)
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")
     return Fraction(number)
 
 
 def _limit(limit, name: str = "limit") -> Fraction:
     """A threshold as the number its author wrote: ``Fraction(str(limit))``, so 0.3 is 3/10."""
     if isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (Real, np.number)):
-        raise ValueError(f"{name} must be a finite number, got {limit!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a finite number, got {_short(limit)}")  # noqa: TRY004
     if isinstance(limit, Rational):
         return Fraction(limit.numerator, limit.denominator)
     if not math.isfinite(float(limit)):
-        raise ValueError(f"{name} must be a finite number, got {limit!r}")
+        raise ValueError(f"{name} must be a finite number, got {_short(limit)}")
     if isinstance(limit, np.floating):
         limit = float(limit)
     return Fraction(str(limit))
@@ -218,8 +238,8 @@ def summarize_quantity(values, *, quantiles: str = "type7") -> QuantitySummary:
     Raises
     ------
     ValueError
-        If ``values`` is not 1-D numeric, holds infinite values, or
-        ``quantiles`` is unknown.
+        If ``values`` is not 1-D numeric, holds infinite values or values
+        beyond +-:data:`MAX_MAGNITUDE` (1e300), or ``quantiles`` is unknown.
 
     Notes
     -----
@@ -414,7 +434,8 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     ------
     ValueError
         If ``p50s`` is not 1-D numeric or holds infinite values, or
-        ``target``/``baseline`` is not a finite number.
+        ``target``/``baseline`` is not a finite number; if any of them is
+        beyond +-:data:`MAX_MAGNITUDE` (1e300).
 
     Notes
     -----
@@ -433,9 +454,9 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     0.3333333333333333
     """
     arr = _as_vector(p50s, "p50s")
-    goal = _exact_number(target, "target")
+    goal = _bounded(target, "target")
     direction = "up"
-    if baseline is not None and goal < _exact_number(baseline, "baseline"):
+    if baseline is not None and goal < _bounded(baseline, "baseline"):
         direction = "down"
     present = arr[~np.isnan(arr)]
     n = int(present.shape[0])
@@ -529,10 +550,11 @@ def summarize_years(years, later, *, quantiles: str = "type7") -> YearSummary:
     j = floor h, g = h - j. When x_(j), or x_(j+1) with g > 0, is "later" the
     quartile is "later": its figure is None and its flag True (an
     interpolation towards an unbounded value is unbounded). A later q3 makes
-    the IQR unbounded (None); q1 later implies q3 later. This is the usual
-    treatment of "never"/"later" answers in Delphi forecasting of
-    occurrence years: quartiles are reported as "later" rather than dropping
-    the answers, which would bias the median early.
+    the IQR unbounded (None); q1 later implies q3 later. This convention is
+    ours (no published rule was found to cite): keeping "later" answers as
+    censored values above every year, instead of dropping them, keeps them
+    in n and does not pull the median early; the quartiles use only order
+    statistics, so they need no value for "later".
 
     References
     ----------
