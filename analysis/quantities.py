@@ -7,8 +7,9 @@ summarise one question's answers across the panel. Inputs are 1-D (one value
 per panellist); NaN = no answer.
 
 Every quartile is computed **exactly**: the order statistics are converted
-to :class:`fractions.Fraction` (``Fraction(float)`` is the float's exact
-binary value) and interpolated in rational arithmetic, and the float figures
+to :class:`fractions.Fraction` **as written**: a float is read as the
+shortest decimal that round-trips to it (``Fraction(repr(x))``, so an answer
+typed as 2.1 is 21/10, not the nearest binary float) and interpolated in rational arithmetic, and the float figures
 are the correctly rounded ``float()`` of the exact results. The exact values
 are kept (``exact_*``) so that a consensus threshold (IQR <= 20, dispersion
 <= 0.25) is decided on the exact number, never within a float epsilon; see
@@ -113,7 +114,14 @@ def _exact_number(value, name: str) -> Fraction:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {_short(value)}")
-    return Fraction(number)
+    return as_written(number)
+
+
+def as_written(number: float) -> Fraction:
+    """A float as the decimal its author wrote: the shortest decimal that
+    round-trips to it (``repr``), so 2.1 is 21/10 and 0.1 + 0.2 stays its own
+    float 0.30000000000000004. Order is kept (the map is monotone)."""
+    return Fraction(repr(float(number)))
 
 
 def _limit(limit, name: str = "limit") -> Fraction:
@@ -163,10 +171,10 @@ def _exact_quantile(sorted_values: np.ndarray, p: Fraction, method: str) -> Frac
     """Exact p-quantile of the sorted (NaN-free, non-empty) *sorted_values*."""
     n = sorted_values.shape[0]
     j, g = _interpolation(n, p, method)
-    low = Fraction(float(sorted_values[j - 1]))
+    low = as_written(sorted_values[j - 1])
     if g == 0:
         return low
-    high = Fraction(float(sorted_values[j]))
+    high = as_written(sorted_values[j])
     return low + g * (high - low)
 
 
@@ -386,7 +394,7 @@ def quantile_average(p10, p50, p90) -> tuple[float | None, float | None, float |
     if m == 0:
         return None, None, None
     means = tuple(
-        float(sum((Fraction(float(x)) for x in row), Fraction(0)) / m) for row in complete
+        float(sum((as_written(x) for x in row), Fraction(0)) / m) for row in complete
     )
     return means  # type: ignore[return-value]
 
@@ -462,7 +470,7 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     n = int(present.shape[0])
     if n == 0:
         return TargetReach(None, None, direction)
-    exact = [Fraction(float(x)) for x in present]
+    exact = [as_written(x) for x in present]
     if direction == "up":
         reached = sum(1 for x in exact if x >= goal)
     else:
@@ -585,10 +593,10 @@ def summarize_years(years, later, *, quantiles: str = "type7") -> YearSummary:
         last = j + 1 if g > 0 else j  # highest order statistic used (1-based)
         if last > n_years:
             return None
-        low = Fraction(float(year_values[j - 1]))
+        low = as_written(year_values[j - 1])
         if g == 0:
             return low
-        return low + g * (Fraction(float(year_values[j])) - low)
+        return low + g * (as_written(year_values[j]) - low)
 
     q1, med, q3 = quartile(_QUARTER), quartile(_HALF), quartile(_THREE_QUARTERS)
     exact_iqr = None if q1 is None or q3 is None else q3 - q1

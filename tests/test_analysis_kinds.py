@@ -139,7 +139,7 @@ def test_exact_quartiles_equal_python_statistics_on_fractions(xs):
     # Hyndman & Fan type 7 and "exclusive" type 6 (for n >= 3, where no clamping
     # is needed); on Fraction inputs both are exact.
     s7 = summarize_quantity(xs)
-    fr = [Fraction(x) for x in xs]
+    fr = [Fraction(repr(float(x))) for x in xs]  # answers as written (as_written)
     if len(xs) >= 2:
         expected = statistics.quantiles(fr, n=4, method="inclusive")
         assert [s7.exact_q1, s7.exact_median, s7.exact_q3] == expected
@@ -194,9 +194,9 @@ def test_summary_invariant_to_panellist_order_and_missing(xs, rnd, method):
 @given(st.lists(positives, min_size=1, max_size=25), st.sampled_from(QUANTILE_METHODS))
 def test_dispersion_is_scale_free_and_in_unit_interval(xs, method):
     s = summarize_quantity(xs, quantiles=method)
-    # Multiplying by 4 is exact in binary floating point: QCD is unchanged exactly.
     t = summarize_quantity([4 * x for x in xs], quantiles=method)
-    assert dispersion_exact(s) == dispersion_exact(t)
+    # Answers are read as written, so scaling is exact only up to the decimals' rounding.
+    assert float(dispersion_exact(s)) == pytest.approx(float(dispersion_exact(t)), rel=1e-12, abs=1e-15)
     assert 0 <= dispersion_exact(s) < 1
     assert s.dispersion == float(dispersion_exact(s))
 
@@ -340,7 +340,8 @@ def test_target_reach_shares_complement(xs, target):
     down = target_reach(xs, target, baseline=target + 1e7)
     ties = sum(1 for x in xs if x == target) / len(xs)
     assert up.share + down.share == pytest.approx(1 + ties, abs=1e-12)
-    assert up.median_gap == float(statistics.median([Fraction(x) for x in xs]) - Fraction(target))
+    assert up.median_gap == float(statistics.median([Fraction(repr(float(x))) for x in xs])
+                                  - Fraction(repr(float(target))))
 
 
 # ---------------------------------------------------------------------------
@@ -764,3 +765,17 @@ def test_names_exported_and_import_stays_free_of_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_answers_typed_as_decimals_are_decided_as_written():
+    """Answers 1.2 and 2.1 (type 7 on four answers) give an IQR of exactly 9/10:
+    it reaches a limit of 0.9, although 2.1 − 1.2 in binary floats is 0.9000000000000001."""
+    from fractions import Fraction
+
+    from analysis import at_most, iqr_exact, summarize_quantity
+
+    summary = summarize_quantity([1.2, 1.2, 2.1, 2.1], quantiles="type6")
+    assert summary.exact_q1 == Fraction(6, 5) and summary.exact_q3 == Fraction(21, 10)
+    assert iqr_exact(summary) == Fraction(9, 10)
+    assert at_most(iqr_exact(summary), 0.9) is True
+    assert 2.1 - 1.2 > 0.9  # the float subtraction would have said no
