@@ -18,6 +18,7 @@ are kept (``exact_*``) so that a consensus threshold (IQR <= 20, dispersion
 
 from __future__ import annotations
 
+import decimal
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -393,10 +394,28 @@ def quantile_average(p10, p50, p90) -> tuple[float | None, float | None, float |
     m = complete.shape[1]
     if m == 0:
         return None, None, None
-    means = tuple(
-        float(sum((as_written(x) for x in row), Fraction(0)) / m) for row in complete
-    )
+    means = tuple(float(_exact_sum(row) / m) for row in complete)
     return means  # type: ignore[return-value]
+
+
+def _exact_sum(values) -> Fraction:
+    """The exact sum of floats read as written (:func:`as_written`): in decimal
+    arithmetic with enough digits for every exponent (fast), else in fractions."""
+    texts = [repr(float(x)) for x in values]
+    decimals = [decimal.Decimal(t) for t in texts]
+    finite = [d for d in decimals if d]
+    if not finite:
+        return Fraction(0)
+    high = max(d.adjusted() for d in finite)
+    low = min(d.as_tuple().exponent for d in finite)
+    digits = high - low + len(str(len(finite))) + 2
+    if digits > 2000:
+        return sum((Fraction(t) for t in texts), Fraction(0))
+    with decimal.localcontext() as context:
+        context.prec = digits
+        context.traps[decimal.Inexact] = True
+        total = sum(finite, decimal.Decimal(0))
+    return Fraction(total)
 
 
 @dataclass(frozen=True)
@@ -470,11 +489,13 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     n = int(present.shape[0])
     if n == 0:
         return TargetReach(None, None, direction)
-    exact = [as_written(x) for x in present]
-    if direction == "up":
-        reached = sum(1 for x in exact if x >= goal)
+    g = float(goal)
+    if as_written(g) == goal:
+        # as_written is monotone and one-to-one: comparing the floats decides it.
+        reached = int(np.count_nonzero(present >= g if direction == "up" else present <= g))
     else:
-        reached = sum(1 for x in exact if x <= goal)
+        exact = [as_written(x) for x in present]
+        reached = sum(1 for x in exact if (x >= goal if direction == "up" else x <= goal))
     gap = _exact_median(present) - goal
     return TargetReach(share=reached / n, median_gap=float(gap), direction=direction)
 
