@@ -122,11 +122,11 @@ class IndicatorForm(FlaskForm):
     baseline_value = _Number(_l("Baseline value"), validators=[Optional()],
                              description=_l("Leave empty where the plan gives only words."))
     baseline_year = IntegerField(_l("Baseline year"), validators=[Optional()], widget=NumberInput())
-    baseline_text = TextAreaField(_l("Baseline in words"), render_kw={"rows": 2})
+    baseline_text = TextAreaField(_l("Baseline in words"), render_kw={"rows": 3})
     target_2030_value = _Number(_l("2030 target value"), validators=[Optional()])
-    target_2030_text = TextAreaField(_l("2030 target in words"), render_kw={"rows": 2})
+    target_2030_text = TextAreaField(_l("2030 target in words"), render_kw={"rows": 3})
     target_2050_value = _Number(_l("2050 target value"), validators=[Optional()])
-    target_2050_text = TextAreaField(_l("2050 target in words"), render_kw={"rows": 2})
+    target_2050_text = TextAreaField(_l("2050 target in words"), render_kw={"rows": 3})
 
     def translated_fields(self, language: str) -> list:
         return [self[f"{name}_{language}"] for name, _label in INDICATOR_TRANSLATED_LABELS]
@@ -155,7 +155,7 @@ def _add_translation_boxes() -> None:
     for language, _heading in INDICATOR_LANGUAGES:
         for name, label in INDICATOR_TRANSLATED_LABELS:
             if name.endswith("_text"):
-                box = TextAreaField(label, render_kw={"rows": 2, "lang": language})
+                box = TextAreaField(label, render_kw={"rows": 3, "lang": language})
             else:
                 box = StringField(label, render_kw={"lang": language})
             setattr(IndicatorForm, f"{name}_{language}", box)

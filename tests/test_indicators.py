@@ -388,7 +388,7 @@ def _rows(page: str) -> dict[str, list[str]]:
 
 def test_the_task_force_page_shows_its_indicators(client):
     page = html.unescape(client.get("/task-forces/C1").get_data(as_text=True))
-    assert "<caption>Indicators of objective C1</caption>" in page
+    assert "<caption class=\"sr-only\">Indicators of objective C1</caption>" in page
     rows = _rows(page)
     assert rows["Awareness-raising events"] == [
         "events a year", "Sporadic events target the public",
@@ -412,7 +412,7 @@ def test_the_pages_are_in_the_readers_language_with_its_numbers(app, client, mak
     english = _rows(html.unescape(client.get("/task-forces/F2").get_data(as_text=True)))
     assert english["Total annual budget of the Initiative"][1].startswith("1,234.5 (2020)")
     french_page = html.unescape(client.get("/task-forces/F2", headers=FR).get_data(as_text=True))
-    assert "<caption>Indicateurs de l'objectif F2</caption>" in french_page
+    assert "<caption class=\"sr-only\">Indicateurs de l'objectif F2</caption>" in french_page
     french = _rows(french_page)
     assert french["Budget annuel total de l'Initiative"][:2] == [
         "k€", "1\u202f234,5 (2020) Dont un budget de base de 721 k€"]
