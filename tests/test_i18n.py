@@ -219,8 +219,13 @@ def _po(language):
         return read_po(handle, locale=language)
 
 
+def _frozen(value):
+    """A message's id or string, hashable (read_mo gives a plural's forms as a list)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def _mapping(catalog):
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    return {_frozen(m.id): _frozen(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
