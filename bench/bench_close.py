@@ -116,7 +116,7 @@ def build(app, n_panellists: int, n_items: int, criteria: tuple[str, ...], seed:
         org_id = db.session.execute(insert(Organisation).values(name="Bench organisation")
                                     .returning(Organisation.id)).scalar_one()
         db.session.execute(insert(User), [
-            {"email": f"admin@bench.example.org", "name": "Admin", "password_hash": FIXED_HASH,
+            {"email": "admin@bench.example.org", "name": "Admin", "password_hash": FIXED_HASH,
              "organisation_id": org_id, "is_admin": True}])
         admin = db.session.scalar(select(User).where(User.email == "admin@bench.example.org"))
         db.session.execute(insert(User), [

@@ -23,13 +23,13 @@ import rounds
 from delphi.core.database import db
 from delphi.core.models import (
     ApprovalStatus,
+    Indicator,
     Membership,
     MembershipStatus,
     Panellist,
     PanellistStatus,
     Region,
     StaffRole,
-    Indicator,
     Study,
     TaskForceRole,
     User,
