@@ -27,6 +27,11 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = None  # decided in create_app
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    #: A logged-in session ends after this long without the user's own activity
+    #: (the questionnaire's autosave does not count) ...
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    #: ... and this long after login, however active (re-signing never renews it).
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

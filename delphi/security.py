@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, request
-from flask_babel import lazy_gettext
-from flask_login import current_user
+from flask import Flask, current_app, flash, request, session
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy import func, select
 
 from delphi.core import database, passwords
@@ -89,6 +89,60 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+# -- Session lifetimes ------------------------------------------------------
+
+#: Requests that are not the user's own activity: they never renew an idle session.
+PASSIVE_ENDPOINTS = frozenset({"panel.autosave", "static"})
+
+
+def _stamp() -> int:
+    return int(utcnow().timestamp())
+
+
+def _start_session(_app, user, **_extra) -> None:
+    """At login: the session's start and last activity (a re-login within the same
+    session, as after a password change, keeps its start: the absolute
+    lifetime is never renewed)."""
+    now = _stamp()
+    session.setdefault("login_at", now)
+    session["seen_at"] = now
+
+
+def session_expiry(now: int | None = None) -> str | None:
+    """Why the logged-in session has ended (``"idle"`` after
+    ``SESSION_IDLE_TIMEOUT`` without activity, ``"lifetime"`` after
+    ``SESSION_ABSOLUTE_LIFETIME`` since login), or None. The times are kept in
+    the signed session cookie; a cookie without them (from before this rule)
+    has ended."""
+    now = _stamp() if now is None else now
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return "lifetime"
+    config = current_app.config
+    if now - login_at > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        return "lifetime"
+    if now - seen_at > config["SESSION_IDLE_TIMEOUT"].total_seconds():
+        return "idle"
+    return None
+
+
+def _check_session() -> None:
+    if "_user_id" not in session or request.path.startswith("/api/"):
+        return
+    why = session_expiry()
+    if why is not None:
+        logout_user()
+        session.clear()
+        if request.endpoint not in PASSIVE_ENDPOINTS:
+            minutes = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
+            flash(gettext("Your session has ended after %(n)d minutes without activity: please "
+                          "log in again.", n=minutes) if why == "idle" else
+                  gettext("Your session has ended: please log in again."), "error")
+        return
+    if request.endpoint not in PASSIVE_ENDPOINTS:
+        session["seen_at"] = _stamp()
+
+
 # -- Headers ---------------------------------------------------------------
 
 CSP = (
@@ -103,6 +157,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+    user_logged_in.connect(_start_session, app)
+    app.before_request(_check_session)
 
     @app.before_request
     def _begin_mode():

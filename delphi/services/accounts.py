@@ -159,10 +159,17 @@ def change_password(user: User, current: str, new: str, *, now: datetime | None 
     if problem:
         raise InvalidInput(_("Please correct the marked fields."), fields={"new_password": problem})
     user.password_hash = hash_password(new)
+    sign_out_everywhere(user, now=now)
+
+
+def sign_out_everywhere(user: User, *, now: datetime | None = None) -> int:
+    """End every session cookie and revoke every API token of ``user`` (logout,
+    password change). Returns how many tokens were revoked."""
     end_sessions(user)
-    db.session.execute(
+    result = db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now or utcnow()))
+    return result.rowcount or 0
 
 
 def set_organisation_status(actor: User, organisation: Organisation,

@@ -11,11 +11,10 @@ from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Organisation, Region
-from delphi.core.passwords import end_sessions
 from delphi.forms import LoginForm, PasswordChangeForm, RegistrationForm
 from delphi.i18n import region_label
 from delphi.security import authenticate
-from delphi.services.accounts import Registration, change_password, register
+from delphi.services.accounts import Registration, change_password, register, sign_out_everywhere
 from delphi.unit_of_work import keep_changes, unit_of_work
 from delphi.views.guards import safe_next
 
@@ -84,7 +83,8 @@ def login():
 @login_required
 @unit_of_work
 def logout():
-    end_sessions(current_user)
+    """Log out: every session of the user ends, and so do their API tokens."""
+    sign_out_everywhere(current_user)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "success")
