@@ -53,6 +53,12 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_CLIENT = 30
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    #: An account's failures from every address together lock it: first for this
+    #: long, then twice as long for each further lock in a row, at most the max;
+    #: a series is forgotten after a day without locks.
+    LOGIN_LOCK_FIRST = timedelta(minutes=5)
+    LOGIN_LOCK_MAX = timedelta(hours=1)
+    LOGIN_LOCK_MEMORY = timedelta(days=1)
 
     # API bearer tokens.
     API_TOKEN_LIFETIME = timedelta(days=30)
