@@ -216,3 +216,23 @@ def test_a_registered_user_can_get_a_token_and_read_their_profile(app, client, a
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200
     assert response.get_json()["name"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("password", ["qwerty123456", "QWERTY123456", "1qaz2wsx3edc", "leavemealone"])
+def test_a_common_breached_password_is_refused_in_any_case(password):
+    from delphi.services.accounts import password_problem
+
+    assert "most common" in password_problem(password)
+
+
+def test_an_uncommon_long_password_is_accepted_and_the_list_is_large():
+    from delphi.services.accounts import common_passwords, password_problem
+
+    assert password_problem("correct horse battery staple") is None
+    assert len(common_passwords()) > 85_000 and "password" in common_passwords()
+
+
+def test_registration_with_a_common_password_names_the_field(client):
+    response = client.post("/api/v1/users", json=api_registration(password="Password1234"))
+    assert response.status_code == 422
+    assert "most common" in response.get_json()["error"]["fields"]["password"]

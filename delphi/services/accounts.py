@@ -1,8 +1,11 @@
 """Registration of users and organisations."""
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from importlib import resources
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -57,12 +60,25 @@ def member_by_email(email: str | None) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common (breached) passwords, lower-cased
+    (``delphi/data/common-passwords.txt.gz``; sources in ``common-passwords.md``)."""
+    data = resources.files("delphi").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
+
+
 def password_problem(password: str) -> str | None:
-    """What is wrong with a new password, or None (length only, as ASVS 2.1 asks)."""
+    """What is wrong with a new password, or None: its length (ASVS 2.1.1–2.1.2)
+    and whether it is a common, breached password, whatever its case (ASVS 2.1.7,
+    against the bundled list: :func:`common_passwords`)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    if password.lower() in common_passwords():
+        return _("This password is one of the most common ones, known to attackers: choose "
+                 "another.")
     return None
 
 
