@@ -189,6 +189,7 @@ def test_registering_in_spanish_then_the_site_stays_in_spanish(client):
         "country": "Argentina", "region": "Latin America & the Caribbean",
         "stakeholder_group": "research", "language": "es", "consent": "y"})
     assert response.status_code in (302, 303), response.status_code
+    client.post("/login", headers=EN, data={"email": "lucia@example.org", "password": PASSWORD})
     text = page(client.get("/me", headers=EN))
     assert '<html lang="es">' in text and "Mis grupos de trabajo" in text
     assert "Aún no se ha unido a ningún grupo de trabajo." in text

@@ -15,6 +15,8 @@ database's write lock meanwhile.
 - ``response_submitted`` → a *thank-you* (once per response).
 - ``round_closed`` → a *closing notice* to the active panel.
 - ``delphi.security.account_locked`` → a *lock notice* to the account's owner.
+- ``delphi.services.accounts.registration_attempted`` → a notice to the owner of
+  the address somebody registered with.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from delphi.mail import links
 from delphi.mail.outbox import Recipient, existing_keys, format_deadline, queue_many
 from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
 from delphi.security import account_locked
+from delphi.services.accounts import registration_attempted
 from rounds import signals
 
 CONSENSUS = "consensus_in"
@@ -112,6 +115,13 @@ def on_account_locked(user, until=None, lock: int = 1, **_extra) -> None:
                                     {"until": format_deadline(until), "lock": lock})])
 
 
+def on_registration_attempted(user, now=None, **_extra) -> None:
+    """Tell the owner that somebody registered with their address (at most once
+    an hour, so the form cannot be used to flood their mailbox)."""
+    now = now or utcnow()
+    queue_many("registered", [Recipient(user.id, f"registered:{user.id}:{now:%Y%m%d%H}")], now=now)
+
+
 _CONNECTED = False
 
 
@@ -124,4 +134,5 @@ def connect() -> None:
     signals.response_submitted.connect(on_response_submitted)
     signals.round_closed.connect(on_round_closed)
     account_locked.connect(on_account_locked)
+    registration_attempted.connect(on_registration_attempted)
     _CONNECTED = True

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -132,9 +133,41 @@ def check_registration(reg: Registration, policy: Policy = DEFAULT_POLICY) -> di
     return errors
 
 
+#: Sent when somebody registers with the address of an existing account
+#: (``user``: that account), inside the request's transaction; the mail
+#: outbox tells the owner. Registration itself answers as for a new address.
+registration_attempted = Namespace().signal("registration-attempted")
+
+
+def registration_answer() -> str:
+    """What a self-registration answers, whether or not the address had an account."""
+    return _("Thank you. If this e-mail address is new here, your account is ready: log in "
+             "with your password. If it already has an account, we have e-mailed its owner.")
+
+
+def register_self(reg: Registration, *, now: datetime | None = None,
+                  policy: Policy = DEFAULT_POLICY) -> User | None:
+    """Self-registration (the web form, the API) that never reveals whether an
+    address has an account: returns the new account, or None when the address
+    has one already, whose owner is then told by mail
+    (:data:`registration_attempted`). Both cost one password hash, and the
+    caller answers both the same way. ``InvalidInput`` for wrong fields, which
+    do not depend on the address's account."""
+    errors = check_registration(reg, policy)
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    existing = db.session.scalar(select(User).where(User.email == normalise_email(reg.email)))
+    if existing is not None:
+        hash_password(reg.password)  # the cost of a real registration: timing tells nothing
+        registration_attempted.send(existing, now=now or utcnow())
+        return None
+    return register(reg, now=now, policy=policy)
+
+
 def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False,
              password_hash: str | None = None, policy: Policy = DEFAULT_POLICY) -> User:
-    """Create a member account. Raises InvalidInput (422) or Conflict (409).
+    """Create a member account. Raises InvalidInput (422) or Conflict (409): for the
+    secretariat's tools (the CLI); self-registration is :func:`register_self`.
 
     ``password_hash``: the argon2 hash of ``reg.password`` when the caller
     has it already (bulk loads of accounts sharing one password).

@@ -32,6 +32,13 @@ class User(Answer):
     language: str | None
 
 
+class Accepted(Answer):
+    """`POST /users`: the same whether or not the address had an account."""
+
+    status: str = Field(description='"accepted"')
+    message: str = Field(description="What happens next, in the caller's language")
+
+
 class Credentials(Body):
     """`POST /auth/token`."""
 
