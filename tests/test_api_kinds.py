@@ -516,3 +516,40 @@ def test_the_kind_defaults_to_rating_and_null_parameters_are_not_given(client, t
     items = response.get_json()["items"]
     assert [i["kind"] for i in items] == ["rating", "rating", "year"]
     assert "min" not in items[0] and (items[2]["min"], items[2]["max"]) == (2025, 2035)
+
+
+def test_ranking_options_may_be_other_items_of_the_study(app, client, auth):
+    """Options given as ``{"item": id}`` show that item's text, in the reader's
+    language; an item of another study is refused by name."""
+    from delphi.core.database import db
+    from delphi.core.models import Item, Round
+
+    world = build_study(app, n_panellists=2, n_items=2)
+    other = build_study(app, n_panellists=1, n_items=1)
+    with app.app_context():
+        # The factory drafted round 1 with the items: leave the study without a round,
+        # with the items to rank, and one of them translated.
+        db.session.delete(db.session.scalar(select(Round).where(Round.study_id == world.study_id)))
+        item = db.session.get(Item, world.item_ids[1])
+        item.translations = {"fr": {"text": "Stratégie deux, en français"}}
+        db.session.commit()
+        texts = [db.session.get(Item, i).text for i in world.item_ids]
+    mod = auth.token(world.moderator)
+    ranking = {"kind": "ranking", "text": "Rank the strategies",
+               "options": [{"item": world.item_ids[0]}, {"item": world.item_ids[1]}, "Neither"]}
+    response = client.post(f"{BASE}/{world.study_id}/rounds", json={"items": [
+        {"id": world.item_ids[0]}, {**ranking, "options": [*ranking["options"],
+                                                            {"item": other.item_ids[0]}]}]},
+        headers=mod)
+    assert response.status_code == 422
+    assert "items[1].options[3]" in response.get_json()["error"]["fields"]
+    response = client.post(f"{BASE}/{world.study_id}/rounds", json={"items": [
+        {"id": world.item_ids[0]}, ranking]}, headers=mod)
+    assert response.status_code == 201, response.get_json()
+    shown = response.get_json()["items"]
+    assert shown[0]["kind"] == "rating" and shown[0]["id"] == world.item_ids[0]
+    assert shown[1]["options"] == [{"id": 1, "text": texts[0]}, {"id": 2, "text": texts[1]},
+                                   {"id": 3, "text": "Neither"}]
+    in_french = client.get(f"{BASE}/{world.study_id}/rounds/1",
+                           headers={**mod, "Accept-Language": "fr"}).get_json()
+    assert in_french["items"][1]["options"][1] == {"id": 2, "text": "Stratégie deux, en français"}
