@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from flask_babel import gettext as _
@@ -32,7 +33,7 @@ from delphi.core.database import db
 from delphi.core.errors import InvalidInput, NotFound, StateError
 from delphi.core.models import Item, Round, RoundStatus, Study
 from rounds import results
-from rounds.kinds import NO_CRITERION, option_text
+from rounds.kinds import KIND_NAMES, NO_CRITERION, kind_label, option_text
 from rounds.studies import consensus_rule
 
 #: Charts of a round served by name (the item distribution is separate).
@@ -149,6 +150,52 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
     raise NotFound(_("No such chart."))
 
 
+@dataclass(frozen=True)
+class KindItem:
+    """One item of another kind than rating, as the dashboard shows it."""
+
+    row: results.ItemRow
+    #: The kind's figures by their names in the results (``kind_figures``).
+    figures: dict
+    #: The name of its chart (:data:`ITEM_CHARTS`) and the
+    #: chart's table (:func:`chart_table`).
+    chart: str
+    table: dict
+    #: A ranking's options with their texts and figures; else empty.
+    options: list
+
+    @property
+    def ranked(self) -> list:
+        """A ranking's options, best mean rank first (not computed: last)."""
+        return sorted(self.options, key=lambda o: (o["mean_rank"] is None,
+                                                   o["mean_rank"] or 0, o["option"]))
+
+
+@dataclass(frozen=True)
+class KindSection:
+    kind: str
+    label: str
+    items: list[KindItem]
+
+
+def kind_sections(rnd: Round, rows: list[results.ItemRow], *, language: str | None = None,
+                  memo: dict | None = None) -> list[KindSection]:
+    """The items of each kind other than rating, kind by kind (in the registry's
+    order), each item in questionnaire order, with its frozen figures and the
+    table of its chart. Kinds without items are left out."""
+    by_kind: dict[str, list[KindItem]] = {}
+    for row in rows:
+        if row.kind == "rating":
+            continue
+        chart = item_chart(row.kind, row.params)
+        table = kind_chart_table(row, chart, language=language)
+        by_kind.setdefault(row.kind, []).append(KindItem(
+            row=row, figures=results.kind_figures(row), chart=chart, table=table,
+            options=table.get("options") or []))
+    return [KindSection(kind, kind_label(kind), by_kind[kind])
+            for kind in KIND_NAMES if kind in by_kind]
+
+
 def _kind_table(rnd: Round, name: str, item: Item, *, language: str | None,
                 memo: dict | None) -> dict:
     """The table of the chart ``name`` of a non-rating item: its frozen row."""
@@ -156,6 +203,12 @@ def _kind_table(rnd: Round, name: str, item: Item, *, language: str | None,
                 if r.item_id == item.id and r.criterion == NO_CRITERION), None)
     if row is None:
         raise NotFound(_("This item has no statistics in this round."))
+    return kind_chart_table(row, name, language=language)
+
+
+def kind_chart_table(row, name: str, *, language: str | None = None) -> dict:
+    """The table of the chart ``name`` of a non-rating item's frozen ``row``
+    (a :class:`rounds.results.ItemRow`); ``NotFound`` if the item has no such chart."""
     params = row.params or {}
     if name == "target" and not (row.kind == "estimate" and has_target(params)):
         raise NotFound(_("This item is not an estimate with a target."))
