@@ -219,11 +219,13 @@ class AnswersChart(ChartSpec):
         if self.scale == "year":
             return str(round(x)) if x == int(x) else self.number(x)
         if self.scale == "percent":
-            return self.translate("{value} %").format(value=self.number(x))
+            _ = self.translate
+            return _("{value} %").format(value=self.number(x))
         return f"{self.number(x)}\u00a0{self.unit}" if self.unit else self.number(x)
 
     def _later_label(self) -> str:
-        return self.translate("Later than {year}").format(year=self.last_year)
+        _ = self.translate
+        return _("Later than {year}").format(year=self.last_year)
 
     def _describe(self) -> str:
         _ = self.translate

@@ -235,26 +235,25 @@ class TargetChart(ChartSpec):
 
     def _gap(self, x: float) -> str:
         """A difference with its unit; a difference of percentages is in points."""
+        _ = self.translate
         if self.unit == "%":
-            return self.translate("{value} points").format(value=self.number(x))
+            return _("{value} points").format(value=self.number(x))
         return self._value(x)
-
-    def _point_words(self, point, with_year: str, without_year: str) -> str:
-        value, year = point
-        if year is None:
-            return self.translate(without_year).format(value=self._value(value))
-        return self.translate(with_year).format(value=self._value(value), year=year)
 
     def _describe(self) -> str:
         _ = self.translate
         parts = [_("{title}: estimates of {n} panellists on one axis.").format(
             title=self.title, n=self.n)]
         if self.baseline is not None:
-            parts.append(self._point_words(self.baseline, "Baseline {value} in {year}.",
-                                           "Baseline {value}."))
+            value, year = self.baseline
+            parts.append(_("Baseline {value}.").format(value=self._value(value)) if year is None
+                         else _("Baseline {value} in {year}.").format(value=self._value(value),
+                                                                     year=year))
         if self.target is not None:
-            parts.append(self._point_words(self.target, "Target {value} by {year}.",
-                                           "Target {value}."))
+            value, year = self.target
+            parts.append(_("Target {value}.").format(value=self._value(value)) if year is None
+                         else _("Target {value} by {year}.").format(value=self._value(value),
+                                                                   year=year))
         if self.band is not None:
             lo, mid, hi = (self._value(v) for v in self.band)
             if self.band_kind == "aggregate":
