@@ -114,36 +114,36 @@ def test_the_round_page_shows_each_kinds_frozen_figures(app, client, auth, mixed
     s = stats[eq]
     cells = row_of(est, eq)
     agg = s.details["aggregate"]
-    assert cells[1] == "%"
-    assert cells[2:7] == [str(s.n), dec(s.median), dec(s.q1), dec(s.q3), dec(s.iqr)]
-    assert cells[7] == dec(s.details["dispersion"], 3)
-    assert cells[8] == f"{dec(agg['p10'])} · {dec(agg['p50'])} · {dec(agg['p90'])}"
+    assert cells[0].endswith("(%)")                     # the unit
+    assert cells[1:5] == [str(s.n), dec(s.median), f"{dec(s.q1)} – {dec(s.q3)}", dec(s.iqr)]
+    assert cells[5] == dec(s.details["dispersion"], 3)
+    assert cells[6] == f"{dec(agg['p10'])} · {dec(agg['p50'])} · {dec(agg['p90'])}"
     # Quantile averaging of (p50 - 10, p50, p50 + 10): the P50s' mean, 57.5, +/- 10.
     assert (agg["p10"], agg["p50"], agg["p90"]) == pytest.approx((47.5, 57.5, 67.5))
-    assert cells[9:11] == ["14.3 (2019)", "100 (2030)"]
-    assert cells[11] == share(0.0)                       # nobody expects 100 %
-    assert cells[12] == "−" + dec(-s.details["median_gap"])
-    assert cells[13] == VERDICT_TEXT[s.verdict]
+    assert cells[7] == "14.3 (2019) → 100 (2030)"
+    assert cells[8] == share(0.0)                        # nobody expects 100 %
+    assert cells[9] == "−" + dec(-s.details["median_gap"])
+    assert cells[10] == VERDICT_TEXT[s.verdict]
     cells = row_of(est, ev)
     s = stats[ev]
-    assert cells[2:7] == [str(s.n), dec(s.median), dec(s.q1), dec(s.q3), dec(s.iqr)]
-    assert cells[8] == "—"                               # single values: no aggregate
-    assert cells[11] == share(0.75)                      # 9 of 12 reach 50 events
-    assert cells[12] == "+" + dec(s.details["median_gap"])
+    assert cells[1:5] == [str(s.n), dec(s.median), f"{dec(s.q1)} – {dec(s.q3)}", dec(s.iqr)]
+    assert cells[6] == "—"                               # single values: no aggregate
+    assert cells[8] == share(0.75)                       # 9 of 12 reach 50 events
+    assert cells[9] == "+" + dec(s.details["median_gap"])
 
     # Probability: median, quartiles, IQR in points.
     s = stats[prob]
     cells = row_of(found["kind-probability-table"], prob)
-    assert cells[1:7] == ["2030", str(s.n), dec(s.median, 1), dec(s.q1, 1), dec(s.q3, 1),
-                          dec(s.iqr, 1)]
+    assert cells[1:6] == ["2030", str(s.n), dec(s.median, 1),
+                          f"{dec(s.q1, 1)} – {dec(s.q3, 1)}", dec(s.iqr, 1)]
 
     # Year: 7 of 12 answered "later": the median and Q3 are "later".
     s = stats[year]
     assert s.details["median_later"] and s.details["q3_later"] and not s.details["q1_later"]
     cells = row_of(found["kind-year-table"], year)
-    assert cells[1:6] == ["2025–2050", str(s.n), "later", year_text(s.q1), "later"]
-    assert cells[8] == VERDICT_TEXT["no_consensus"]      # an open IQR is no consensus
-    assert cells[7] == share(7 / 12)
+    assert cells[1:5] == ["2025–2050", str(s.n), "later", f"{year_text(s.q1)} – later"]
+    assert cells[7] == VERDICT_TEXT["no_consensus"]      # an open IQR is no consensus
+    assert cells[6] == share(7 / 12)
 
     # Ranking: W, chi2, df, p; options by mean rank with rank sum and top-three share.
     s = stats[rank]
@@ -251,9 +251,9 @@ def test_the_round_page_in_french_and_spanish(app, client, auth, mixed, language
     html = client.get(f"/studies/{world.study_id}/dashboard/rounds/1").get_data(as_text=True)
     assert f'id="kind-estimate-h">{words["label"]} (2)' in html
     cells = row_of(tables(html)["kind-estimate-table"], eq)
-    assert cells[3] == dec(stats[eq].median, locale=language)
-    assert words["decimal"] in cells[3] or float(stats[eq].median).is_integer()
-    assert cells[9] == "14,3 (2019)"
+    assert cells[2] == dec(stats[eq].median, locale=language)
+    assert words["decimal"] in cells[2] or float(stats[eq].median).is_integer()
+    assert cells[7] == "14,3 (2019) → 100 (2030)"
     cells = row_of(tables(html)["kind-year-table"], year)
     assert cells[3] == words["later"]
     # The alt text of the gap-to-target chart is in the reader's language.
@@ -281,7 +281,7 @@ def test_the_report_shows_each_kinds_table_and_chart(app, client, auth, mixed, l
     found = tables(html)
     assert f'<h4 id="round-1-estimate">{heading}</h4>' in html
     cells = row_of(found["round-1-estimate-table"], eq)
-    assert cells[2:4] == [str(stats[eq].n), dec(stats[eq].median, locale=language)]
+    assert cells[1:3] == [str(stats[eq].n), dec(stats[eq].median, locale=language)]
     assert "<a href" not in str(cells)
     assert row_of(found["round-1-ranking-table"], rank)[1] == str(stats[rank].n)
     assert row_of(found["round-1-year-table"], year)[3] == {"en": "later", "fr": "plus tard",
