@@ -22,9 +22,9 @@ P50S = [30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0, 85.0]
 
 
 def target_spec(**kw):
-    args = dict(unit="%", aggregate=(47.5, 57.5, 67.5), median=57.5, q1=43.75, q3=71.25,
-                baseline=(14.3, 2019), target=(100, 2030), target_share=0.0,
-                median_gap=-42.5, bounds=(0, 100), title="I04")
+    args = {"unit": "%", "aggregate": (47.5, 57.5, 67.5), "median": 57.5, "q1": 43.75, "q3": 71.25,
+                "baseline": (14.3, 2019), "target": (100, 2030), "target_share": 0.0,
+                "median_gap": -42.5, "bounds": (0, 100), "title": "I04"}
     args.update(kw)
     return TargetChart.from_estimates(P50S, **args)
 
@@ -168,7 +168,7 @@ def _url(world, item, fmt="png", number=1):
 def test_the_target_chart_of_each_estimate_as_png_and_svg(app, client, auth, mixed):
     from delphi.charts.cache import cache_for
 
-    world, (eq, ev, *_rest) = mixed
+    world, (eq, _ev, *_rest) = mixed
     stats = frozen_rows(app, world)
     headers = auth.token(world.researcher)
     png = client.get(_url(world, "I04"), headers=headers)
@@ -205,7 +205,7 @@ def test_the_target_chart_in_french(app, client, auth, mixed):
 
 
 def test_items_without_a_target_chart_are_404(app, client, auth, mixed):
-    world, (eq, ev, prob, year, rank) = mixed
+    world, (_eq, _ev, prob, _year, _rank) = mixed
     headers = auth.token(world.admin)
     for item in ("I01", "I06", "I07", "I08", str(prob), "I99", "99999999999"):
         response = client.get(_url(world, item), headers=headers)

@@ -173,7 +173,7 @@ def test_the_round_page_shows_each_kinds_frozen_figures(app, client, auth, mixed
 
 def test_rating_items_keep_their_table_and_the_subgroups_say_what_they_cover(
         app, client, auth, mixed):
-    world, ids = mixed
+    world, _ids = mixed
     auth.login(world.researcher)
     html = client.get(f"/studies/{world.study_id}/dashboard/rounds/1").get_data(as_text=True)
     found = tables(html)
@@ -244,7 +244,7 @@ def test_a_panellist_sees_no_dashboard_chart(app, client, auth, mixed):
     ("es", {"label": "Estimación", "later": "más tarde", "decimal": ","}),
 ])
 def test_the_round_page_in_french_and_spanish(app, client, auth, mixed, language, words):
-    world, (eq, ev, prob, year, rank) = mixed
+    world, (eq, _ev, _prob, year, _rank) = mixed
     stats = frozen_rows(app, world)
     speaks(app, world.moderator, language)
     auth.login(world.moderator)
@@ -262,6 +262,11 @@ def test_the_round_page_in_french_and_spanish(app, client, auth, mixed, language
     assert ("Cible 100\u00a0% d'ici 2030" if language == "fr"
             else "Meta 100\u00a0% para 2030") in alt
     assert "14,3" in alt
+    # A quartile between two years is written as a year, never grouped ("2 032,8").
+    alt = html_module.unescape(
+        re.search(rf'id="kind-chart-{year}">\s*<img src="[^"]+" alt="([^"]+)"', html).group(1))
+    q1 = year_text(stats[year].q1, language)
+    assert f" {q1} " in alt and "\u202f" not in q1 and "\u00a0" not in q1
 
 
 @pytest.mark.parametrize("language, heading, caption", [
@@ -271,7 +276,7 @@ def test_the_round_page_in_french_and_spanish(app, client, auth, mixed, language
 ])
 def test_the_report_shows_each_kinds_table_and_chart(app, client, auth, mixed, language,
                                                      heading, caption):
-    world, (eq, ev, prob, year, rank) = mixed
+    world, (eq, _ev, _prob, year, rank) = mixed
     stats = frozen_rows(app, world)
     speaks(app, world.researcher, language)
     auth.login(world.researcher)
@@ -291,7 +296,7 @@ def test_the_report_shows_each_kinds_table_and_chart(app, client, auth, mixed, l
     figures = re.findall(r'<img src="data:image/png;base64,[^"]+" alt="([^"]*)">'
                          r'<figcaption>(I0\d)', html)
     assert [code for _alt, code in figures] == ["I04", "I05", "I06", "I07", "I08"]
-    alt = dict((code, a) for a, code in figures)["I04"]
+    alt = {code: a for a, code in figures}["I04"]
     assert dec(stats[eq].details["aggregate"]["p50"], locale=language) in alt
     # The final item list gives each item's kind and its verdict.
     final = {cells[0]: cells for _a, cells in found["final-items"][1:]}

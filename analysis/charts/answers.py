@@ -86,6 +86,7 @@ class AnswersChart(ChartSpec):
     unit: str
     number: Callable[[float], str] = field(default=num, repr=False)
     percent: Callable[[float], str] = field(default=pct, repr=False)
+    year: Callable[[float], str] = field(default=num, repr=False)
     translate: Callable[[str], str] = field(default=identity, repr=False)
 
     @classmethod
@@ -107,6 +108,7 @@ class AnswersChart(ChartSpec):
         title: str | None = None,
         number: Callable[[float], str] = num,
         percent: Callable[[float], str] = pct,
+        year: Callable[[float], str] = num,
         _: Callable[[str], str] = identity,
     ) -> AnswersChart:
         """The chart of *values* between *low* and *high*.
@@ -133,6 +135,9 @@ class AnswersChart(ChartSpec):
             Defaults to ``_("Distribution of answers")``.
         number, percent : callable, optional
             How the alt text writes a number and a share.
+        year : callable, optional
+            How it writes a year or a quartile between two years (never
+            grouped: ``2032.75``, not ``2,032.75``).
         _ : callable, optional
             gettext-like translation function; identity by default.
 
@@ -192,7 +197,8 @@ class AnswersChart(ChartSpec):
                    last_year=int(high) if scale == "year" else None,
                    median=median, q1=q1, q3=q3,
                    later=(bool(median_later), bool(q1_later), bool(q3_later)),
-                   unit=str(unit or ""), number=number, percent=percent, translate=_)
+                   unit=str(unit or ""), number=number, percent=percent, year=year,
+                   translate=_)
 
     @property
     def n(self) -> int:
@@ -217,7 +223,7 @@ class AnswersChart(ChartSpec):
 
     def _value(self, x: float) -> str:
         if self.scale == "year":
-            return str(round(x)) if x == int(x) else self.number(x)
+            return str(round(x)) if x == int(x) else self.year(x)
         if self.scale == "percent":
             _ = self.translate
             return _("{value} %").format(value=self.number(x))

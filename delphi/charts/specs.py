@@ -277,7 +277,7 @@ def _kind_spec(table: dict, _: Callable[[str], str]) -> charts.ChartSpec:
             high=max([params["max"], *values]),
             n_later=d.get("n_later") or 0, median=row.median, q1=row.q1, q3=row.q3,
             median_later=bool(d.get("median_later")), q1_later=bool(d.get("q1_later")),
-            q3_later=bool(d.get("q3_later")), title=title, **formats)
+            q3_later=bool(d.get("q3_later")), year=numbers.year, title=title, **formats)
     if row.kind == "probability":
         return charts.AnswersChart.from_values(
             d.get("values") or [], scale="percent", low=0, high=100, median=row.median,
