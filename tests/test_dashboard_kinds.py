@@ -303,3 +303,33 @@ def test_the_report_shows_each_kinds_table_and_chart(app, client, auth, mixed, l
     kind = {"en": "Ranking", "fr": "Classement", "es": "Clasificación"}[language]
     assert final["I08"][2:5] == [kind, "1", stats[rank].verdict]
     assert final["I01"][2] == {"en": "Rating", "fr": "Évaluation", "es": "Valoración"}[language]
+
+
+def test_a_round_where_nobody_could_answer_the_other_kinds(app, client, auth):
+    """Every panellist answers "cannot answer" to the estimates, the probability,
+    the year and the ranking: their rows are "too few responses", their charts
+    say "no data", and no page fails."""
+    world = build_study(app, n_panellists=6, n_items=1)
+    ids = add_mixed_items(app, world)
+    answer_round(app, world, 1, lambda email, item_id, criterion:
+                 None if item_id in ids else 3)
+    close(app, world, 1)
+    stats = frozen_rows(app, world)
+    assert {stats[i].verdict for i in ids} == {"insufficient_n"}
+    auth.login(world.moderator)
+    html = client.get(f"/studies/{world.study_id}/dashboard/rounds/1").get_data(as_text=True)
+    found = tables(html)
+    cells = row_of(found["kind-estimate-table"], ids[0])
+    assert cells[1:3] == ["0", "—"] and cells[-1] == VERDICT_TEXT["insufficient_n"]
+    assert row_of(found["kind-ranking-table"], ids[4])[1:3] == ["0", "—"]
+    for item_id in ids:
+        page = client.get(f"/studies/{world.study_id}/dashboard/rounds/1/items/{item_id}")
+        assert page.status_code == 200, item_id
+        alt = re.search(r'id="kind-chart">\s*<img src="([^"]+)" alt="([^"]+)"',
+                        page.get_data(as_text=True))
+        assert alt.group(2).endswith("no data to show yet."), alt.group(2)
+        image = client.get(alt.group(1))
+        assert image.status_code == 200 and image.data.startswith(PNG_SIGNATURE)
+    auth.logout()
+    auth.login(world.researcher)
+    assert client.get(f"/studies/{world.study_id}/report").status_code == 200
