@@ -5,11 +5,18 @@ the panel's composition and non-responders, subgroups) and the chart
 specifications of :mod:`delphi.charts.specs`; the item table is sorted and
 filtered as the page's query string asks (:class:`TableQuery`). Nothing
 here computes a statistic.
+
+The item table, the charts of verdicts and agreement, the round comparison
+and the subgroups are those of the rating items. Items of the other kinds
+(estimate, probability, year, ranking) are shown kind by kind
+(:func:`delphi.charts.specs.kind_sections`): each item's frozen figures
+(:func:`rounds.results.kind_figures`) and verdict, and its chart
+(:func:`delphi.charts.specs.item_chart`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from delphi.charts import specs
 from delphi.core.models import Round, RoundStatistics, RoundStatus, Study
@@ -97,6 +104,9 @@ class Dashboard:
     subgroups: dict
     diverging: dict
     charts: dict
+    #: The rating rows (the item table's, before filtering) and the other kinds.
+    rating_rows: list
+    kinds: list
 
 
 def dashboard(study: Study, rnd: Round, *, with_names: bool, subgroups_of: Callable[[Round], dict],
@@ -108,6 +118,7 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, subgroups_of: Calla
     frozen = results.is_frozen(rnd, memo)
     stats = results.round_statistics(rnd, memo) if frozen else None
     rows = results.item_rows(rnd, language=language, memo=memo) if frozen else []
+    rating_rows = [r for r in rows if r.kind == "rating"]
     subgroups = subgroups_of(rnd) if frozen else {}
     diverging = diverging_pairs(subgroups)
     charts: dict = {}
@@ -127,11 +138,13 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, subgroups_of: Calla
         study=study, round=rnd,
         rounds=[r for r in study.rounds if r.status is not RoundStatus.draft],
         frozen=frozen, statistics=stats, participation=participation, rows=rows,
-        table=sort_and_filter(rows, query, set(diverging)), query=query,
+        table=sort_and_filter(rating_rows, query, set(diverging)), query=query,
         concordance=results.concordance_rows(rnd, memo) if frozen else [],
         stopping=results.stopping_summary(rnd, rows, memo) if frozen else {},
         non_responders=non_responders(rnd, with_names=with_names),
         composition=composition(study),
-        comparison=results.comparison(rnd, rows, language=language, memo=memo) if frozen else [],
-        subgroups=subgroups, diverging=diverging, charts=charts,
+        comparison=results.comparison(rnd, rating_rows, language=language, memo=memo)
+        if frozen else [],
+        subgroups=subgroups, diverging=diverging, charts=charts, rating_rows=rating_rows,
+        kinds=specs.kind_sections(rnd, rows, language=language, memo=memo) if frozen else [],
     )

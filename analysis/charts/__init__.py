@@ -18,6 +18,13 @@ from the same spec, ``spec.render(fmt).alt == spec.alt`` always.
 :mod:`.concordance`        :class:`ConcordanceChart`: Kendall's W across rounds
 :mod:`.participation`      :class:`ParticipationChart`: invited, started,
                            submitted per round
+:mod:`.target`             :class:`TargetChart`: an estimate against its
+                           baseline and target (the gap-to-target chart)
+:mod:`.answers`            :class:`AnswersChart`: the answers of a
+                           probability, year or estimate item, binned
+                           (years with a "later" bar)
+:mod:`.ranking`            :class:`RankingChart`: mean rank and top-three
+                           share per option of a ranking item
 :mod:`.common`             the :class:`Chart` result, the :class:`ChartSpec`
                            base, palette, fonts, input checks, lazy matplotlib
 =========================  ===================================================
@@ -43,7 +50,10 @@ Conventions shared by all charts:
 * ``_`` is a gettext-like callable applied to every user-visible string
   (titles, axis labels, legend entries and the alt-text templates) before it
   is formatted, so the web app can pass ``flask_babel.gettext``; the spec
-  keeps it (as ``translate``) for drawing.  Templates use :meth:`str.format`
+  keeps it (as ``translate``) for drawing.  The charts of the question kinds
+  (:class:`TargetChart`, :class:`AnswersChart`, :class:`RankingChart`) also
+  take ``number`` and ``percent`` callables, so their alt texts write
+  numbers as the reader's locale does.  Templates use :meth:`str.format`
   fields such as ``{n}``; translations must keep them.  Data (item labels,
   criterion names, scale labels) is never translated.
 * Empty inputs (no items, no rounds, no ratings) give a valid chart that says
@@ -53,21 +63,27 @@ Conventions shared by all charts:
   app can cache the image and derive an ETag from it.
 """
 
+from .answers import AnswersChart
 from .common import OKABE_ITO, Chart, ChartSpec
 from .concordance import ConcordanceChart
 from .convergence import ConvergenceChart
 from .distribution import DistributionChart
 from .participation import ParticipationChart
+from .ranking import RankingChart
+from .target import TargetChart
 from .verdicts import VERDICTS, VerdictsChart
 
 __all__ = [
     "OKABE_ITO",
     "VERDICTS",
+    "AnswersChart",
     "Chart",
     "ChartSpec",
     "ConcordanceChart",
     "ConvergenceChart",
     "DistributionChart",
     "ParticipationChart",
+    "RankingChart",
+    "TargetChart",
     "VerdictsChart",
 ]

@@ -1,6 +1,8 @@
 """Charts of a round as PNG or SVG:
-``/api/v1/studies/{study_id}/rounds/{number}/charts/{chart}.{format}`` and
-``.../items/{item}/distribution.{format}``.
+``/api/v1/studies/{study_id}/rounds/{number}/charts/{chart}.{format}``,
+``.../items/{item}/distribution.{format}`` and ``.../items/{item}/target.{format}``
+(the gap-to-target chart of an estimate with a target or an indicator; 404
+for any other item).
 
 Moderators, researchers and admins of the study; a panellist (or any other
 member) gets 403. An unknown chart or format is 404. Charts of closed rounds
@@ -73,6 +75,14 @@ def item_distribution(study_id: int, number: int, item: str, format: str):
     _name, fmt = _split(f"distribution.{format}")
     query = request_query()
     rnd = results.get_round(study, number)
+    found = _round_item(rnd, item)
+    entry = chart_cache.chart(study, rnd, "distribution", fmt, criterion=query.criterion,
+                              item=found, language=current_language())
+    return chart_cache.send(entry)
+
+
+def _round_item(rnd, item: str) -> Item:
+    """The item of the round given by its id or its code, or a 404."""
     rows = select(Item).join(RoundItem, RoundItem.item_id == Item.id).where(
         RoundItem.round_id == rnd.id)
     if item.isascii() and item.isdigit():
@@ -82,6 +92,21 @@ def item_distribution(study_id: int, number: int, item: str, format: str):
     found = db.session.scalar(rows) if rows is not None else None
     if found is None:
         raise ApiError(404, "not_found", _("No such item in this round."))
-    entry = chart_cache.chart(study, rnd, "distribution", fmt, criterion=query.criterion,
-                              item=found, language=current_language())
+    return found
+
+
+@operation("GET", "/studies/{study_id}/rounds/{number}/items/{item}/target.{format}",
+           summary="The gap-to-target chart of an estimate: baseline, target, the panel's "
+                   "aggregate P10/P50/P90 (or median and quartiles) and each P50",
+           tag="dashboard", answers=_ANSWERS, errors=(403, 404, 409),
+           path_schemas={"format": _FORMAT})
+def item_target(study_id: int, number: int, item: str, format: str):
+    study = _study_for_staff(study_id)
+    _name, fmt = _split(f"target.{format}")
+    rnd = results.get_round(study, number)
+    found = _round_item(rnd, item)
+    if found.kind != "estimate" or not specs.has_target(found.params):
+        raise ApiError(404, "not_found", _("This item is not an estimate with a target."))
+    entry = chart_cache.chart(study, rnd, "target", fmt, item=found,
+                              language=current_language())
     return chart_cache.send(entry)

@@ -16,7 +16,8 @@ Design (chosen over a database table):
   of them fit easily. Each worker fills its own cache on first use; nothing needs invalidating because the key
   names the freezing itself.
 * **Key**: ``(study id, round number, freeze stamp, chart, criterion, item,
-  format, language)``. The freeze stamp is the round's id, the id of its
+  format, language)``; the charts of an item of another kind than rating
+  (gap to target, ranking, distribution of answers) have the criterion ``""``. The freeze stamp is the round's id, the id of its
   ``RoundStatistics`` row and that row's ``computed_at``, so a database that
   is wiped and refilled (ids reused) never serves a stale image.
 * **HTTP**: a strong ``ETag`` (SHA-256 of the bytes; the renderer is
@@ -41,6 +42,7 @@ from flask_babel import gettext
 from delphi.charts import specs
 from delphi.config import current_policy
 from rounds import results
+from rounds.kinds import NO_CRITERION
 from rounds.subgroups import subgroup_tables
 
 MAX_AGE = 86_400
@@ -120,8 +122,10 @@ def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item
     """The rendered chart, from the cache when the round is frozen."""
     stamp = results.freeze_stamp(rnd)
     criterion_key = criterion
-    if criterion is None and name in ("verdicts", "verdict_counts", "convergence",
-                                      "distribution"):
+    if item is not None and (getattr(item, "kind", None) or "rating") != "rating":
+        criterion_key = NO_CRITERION  # the charts of the other kinds have no criterion
+    elif criterion is None and name in ("verdicts", "verdict_counts", "convergence",
+                                        "distribution"):
         criterion_key = (study.criteria or [None])[0]
     key = (study.id, rnd.number, stamp, name, criterion_key,
            getattr(item, "id", None), fmt, language)

@@ -6,24 +6,57 @@ chart. :func:`chart_spec` turns the table into one :mod:`analysis.charts` spec,
 whose ``.alt`` :func:`chart_alt` prints and whose ``.render()``
 :func:`render_chart` draws, so a chart, its table and its alt text can never
 disagree.
+
+Charts of one item (:data:`ITEM_CHARTS`), by the item's kind
+(:func:`item_chart`): a rating's ``distribution`` (one per criterion); an
+estimate's ``target`` (the gap-to-target chart) when it has a target or an
+indicator (:func:`has_target`), else the ``distribution`` of its estimates;
+a probability's or a year's ``distribution`` (years with a "later" bar); a
+ranking's ``ranking`` (mean rank and top-three share per option). All are
+drawn from the frozen ``ItemStatistics`` row (its ``details``), never
+recomputed; their alt texts write numbers in the reader's locale
+(:mod:`delphi.charts.numbers`).
 """
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from analysis import charts
+from delphi.charts import numbers
+from delphi.core.database import db
 from delphi.core.errors import InvalidInput, NotFound, StateError
 from delphi.core.models import Item, Round, RoundStatus, Study
 from rounds import results
+from rounds.kinds import KIND_NAMES, NO_CRITERION, kind_label, option_text
 from rounds.studies import consensus_rule
 
 #: Charts of a round served by name (the item distribution is separate).
 ROUND_CHARTS = ("verdicts", "convergence", "concordance", "participation")
 CHART_FORMATS = ("png", "svg")
+#: Charts of one item of a round.
+ITEM_CHARTS = ("distribution", "target", "ranking")
+
+
+def has_target(params: dict | None) -> bool:
+    """Whether an estimate item has a gap-to-target chart: it has a target or is
+    tied to an indicator of the plan."""
+    params = params or {}
+    return bool(params.get("target")) or params.get("indicator") is not None
+
+
+def item_chart(kind: str, params: dict | None) -> str:
+    """The name of the chart of an item of ``kind`` (see the module's docstring)."""
+    if kind == "ranking":
+        return "ranking"
+    if kind == "estimate" and has_target(params):
+        return "target"
+    return "distribution"
 
 
 def _gettext_identity(message: str) -> str:
@@ -75,7 +108,10 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
     if rnd.status is not RoundStatus.closed or results.round_statistics(rnd, memo) is None:
         raise StateError(_("The statistics of a round are frozen when it closes; "
                            "this round is not closed yet."))
-    criterion = _check_criterion(study, criterion)
+    if item is not None and (item.kind or "rating") != "rating":
+        criterion = NO_CRITERION  # a non-rating item has no criterion
+    else:
+        criterion = _check_criterion(study, criterion)
     if name in ("verdicts", "verdict_counts"):
         # verdict_counts: the same rows drawn as one bar per verdict (the report's
         # chart for rounds of more than ``delphi.exports.report.ITEM_BARS`` items).
@@ -98,6 +134,8 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
         return {"kind": name, "criterion": criterion, "rounds": [r.number for r in rounds],
                 "items": current, "agreement": matrix,
                 "threshold": rule.agreement_min if rule is not None else None}
+    if name in ITEM_CHARTS and item is not None and (item.kind or "rating") != "rating":
+        return _kind_table(rnd, name, item, language=language, memo=memo)
     if name == "distribution":
         if item is None:
             raise NotFound(_("No such item."))
@@ -112,6 +150,146 @@ def chart_table(rnd: Round, name: str, *, criterion: str | None = None,
     raise NotFound(_("No such chart."))
 
 
+@dataclass(frozen=True)
+class KindItem:
+    """One item of another kind than rating, as the dashboard shows it."""
+
+    row: results.ItemRow
+    #: The kind's figures by their names in the results (``kind_figures``).
+    figures: dict
+    #: The name of its chart (:data:`ITEM_CHARTS`) and the
+    #: chart's table (:func:`chart_table`).
+    chart: str
+    table: dict
+    #: A ranking's options with their texts and figures; else empty.
+    options: list
+
+    @property
+    def ranked(self) -> list:
+        """A ranking's options, best mean rank first (not computed: last)."""
+        return sorted(self.options, key=lambda o: (o["mean_rank"] is None,
+                                                   o["mean_rank"] or 0, o["option"]))
+
+
+@dataclass(frozen=True)
+class KindSection:
+    kind: str
+    label: str
+    items: list[KindItem]
+
+
+def kind_sections(rnd: Round, rows: list[results.ItemRow], *, language: str | None = None,
+                  memo: dict | None = None) -> list[KindSection]:
+    """The items of each kind other than rating, kind by kind (in the registry's
+    order), each item in questionnaire order, with its frozen figures and the
+    table of its chart. Kinds without items are left out."""
+    by_kind: dict[str, list[KindItem]] = {}
+    for row in rows:
+        if row.kind == "rating":
+            continue
+        chart = item_chart(row.kind, row.params)
+        table = kind_chart_table(row, chart, language=language)
+        by_kind.setdefault(row.kind, []).append(KindItem(
+            row=row, figures=results.kind_figures(row), chart=chart, table=table,
+            options=table.get("options") or []))
+    return [KindSection(kind, kind_label(kind), by_kind[kind])
+            for kind in KIND_NAMES if kind in by_kind]
+
+
+def _kind_table(rnd: Round, name: str, item: Item, *, language: str | None,
+                memo: dict | None) -> dict:
+    """The table of the chart ``name`` of a non-rating item: its frozen row."""
+    row = next((r for r in results.item_rows(rnd, language=language, memo=memo)
+                if r.item_id == item.id and r.criterion == NO_CRITERION), None)
+    if row is None:
+        raise NotFound(_("This item has no statistics in this round."))
+    return kind_chart_table(row, name, language=language)
+
+
+def kind_chart_table(row, name: str, *, language: str | None = None) -> dict:
+    """The table of the chart ``name`` of a non-rating item's frozen ``row``
+    (a :class:`rounds.results.ItemRow`); ``NotFound`` if the item has no such chart."""
+    params = row.params or {}
+    if name == "target" and not (row.kind == "estimate" and has_target(params)):
+        raise NotFound(_("This item is not an estimate with a target."))
+    if name == "ranking" and row.kind != "ranking":
+        raise NotFound(_("This item is not a ranking."))
+    if name == "distribution" and row.kind == "ranking":
+        raise NotFound(_("A ranking has no distribution chart: see its ranking chart."))
+    table = {"kind": name, "item_kind": row.kind, "row": row, "params": params}
+    if row.kind == "ranking":
+        table["options"] = option_rows(row, language=language)
+    return table
+
+
+def option_rows(row, *, language: str | None) -> list[dict]:
+    """The frozen figures of a ranking's options, each with its text in
+    ``language``, in the order of the item's options: ``[{option, text,
+    mean_rank, rank_sum, top3_share}]``."""
+    figures = {o.get("option"): o for o in (row.details or {}).get("options") or []}
+    options = (row.params or {}).get("options") or []
+    wanted = [o["item"] for o in options if "item" in o]
+    items = ({i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(wanted)))}
+             if wanted else {})
+    out = []
+    for option in options:
+        f = figures.get(option["id"]) or {}
+        out.append({"option": option["id"], "text": option_text(option, language, items),
+                    "mean_rank": f.get("mean_rank"), "rank_sum": f.get("rank_sum"),
+                    "top3_share": f.get("top3_share")})
+    return out
+
+
+def _point(point: dict | None):
+    if not point or point.get("value") is None:
+        return None
+    return (point["value"], point.get("year"))
+
+
+def _kind_spec(table: dict, _: Callable[[str], str]) -> charts.ChartSpec:
+    """The spec of a non-rating item's chart, from its frozen row."""
+    row, params, name = table["row"], table["params"], table["kind"]
+    d = row.details or {}
+    formats = {"number": numbers.decimal, "percent": numbers.percent, "_": _}
+    if name == "ranking":
+        options = table["options"]
+        return charts.RankingChart.from_options(
+            [o["text"] for o in options], [o["mean_rank"] for o in options],
+            [o["top3_share"] for o in options], n=row.n, w=d.get("w"),
+            title=f"{row.code} · {_('Mean rank per option')}", **formats)
+    if name == "target":
+        aggregate = d.get("aggregate")
+        return charts.TargetChart.from_estimates(
+            d.get("values") or [], unit=params.get("unit") or "",
+            aggregate=(aggregate["p10"], aggregate["p50"], aggregate["p90"])
+            if aggregate else None,
+            median=row.median, q1=row.q1, q3=row.q3,
+            baseline=_point(params.get("baseline")), target=_point(params.get("target")),
+            target_share=d.get("target_share"), median_gap=d.get("median_gap"),
+            bounds=(params["min"], params["max"])
+            if params.get("min") is not None and params.get("max") is not None else None,
+            title=f"{row.code} · {_('Gap to target')}", **formats)
+    title = f"{row.code} · {_('Distribution of answers')}"
+    if row.kind == "year":
+        values = [v for v in d.get("values") or [] if not isinstance(v, str)]
+        return charts.AnswersChart.from_values(
+            values, scale="year", low=min([params["min"], *values]),
+            high=max([params["max"], *values]),
+            n_later=d.get("n_later") or 0, median=row.median, q1=row.q1, q3=row.q3,
+            median_later=bool(d.get("median_later")), q1_later=bool(d.get("q1_later")),
+            q3_later=bool(d.get("q3_later")), year=numbers.year, title=title, **formats)
+    if row.kind == "probability":
+        return charts.AnswersChart.from_values(
+            d.get("values") or [], scale="percent", low=0, high=100, median=row.median,
+            q1=row.q1, q3=row.q3, title=title, **formats)
+    values = d.get("values") or []
+    return charts.AnswersChart.from_values(
+        values, scale="value", low=min([params["min"], *values]),
+        high=max([params["max"], *values]),
+        median=row.median, q1=row.q1, q3=row.q3, unit=params.get("unit") or "",
+        title=title, **formats)
+
+
 def _nan(value):
     return math.nan if value is None else value
 
@@ -120,6 +298,8 @@ def chart_spec(table: dict, _: Callable[[str], str] = _gettext_identity) -> char
     """The :mod:`analysis.charts` spec of a :func:`chart_table`, built (and validated)
     once: its ``.alt`` describes the chart without drawing, ``.render(fmt)`` draws it."""
     kind = table["kind"]
+    if table.get("item_kind", "rating") != "rating":
+        return _kind_spec(table, _)
     if kind == "participation":
         # The chart's bars must nest (submitted <= started <= invited); the
         # frozen counts do, and the report always capped them, so keep the cap.

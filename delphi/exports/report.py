@@ -6,7 +6,10 @@ nothing here computes a statistic. The charts of participation, concordance
 and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn and
 cached by :mod:`delphi.charts.cache`); agreement across rounds, over every
 item of every round, is drawn here by :mod:`analysis.charts` from the frozen
-figures. Panel composition is shown as separate counts per attribute, counts
+figures. Items of the other kinds (estimate, probability, year, ranking) get,
+per round, each kind's table of frozen figures and each item's chart (the
+gap-to-target chart for an estimate with a target), as on the dashboard
+(:func:`delphi.charts.specs.kind_sections`). Panel composition is shown as separate counts per attribute, counts
 below the policy's ``min_cell`` as "< min_cell" with complementary
 suppression; no panellist is named.
 """
@@ -23,6 +26,7 @@ from sqlalchemy import select
 
 from analysis import charts, suppression_masks
 from delphi.charts import cache as chart_cache
+from delphi.charts import specs
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import Amendment, Item, Study
@@ -30,9 +34,11 @@ from delphi.exports.checklists import CHECKLISTS
 from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
 from delphi.exports.tiers import statistics_tables
 from delphi.i18n import current_language
+from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
-from rounds.results import closed_rounds
+from rounds.results import closed_rounds, item_rows
+from rounds.vocabulary import VERDICT_LABELS
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -75,6 +81,23 @@ def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) 
     from the chart cache: a repeated export draws nothing."""
     return _figure(chart_cache.chart(study, rnd, name, "png", criterion=criterion,
                                      language=current_language()))
+
+
+def _kind_blocks(study: Study, rnd) -> list[dict]:
+    """The round's items of the other kinds, kind by kind: the dashboard's
+    sections (:func:`delphi.charts.specs.kind_sections`), each item with its
+    chart drawn from the chart cache."""
+    language = current_language()
+    sections = specs.kind_sections(rnd, item_rows(rnd, language=language), language=language)
+    if not sections:
+        return []
+    ids = [entry.row.item_id for section in sections for entry in section.items]
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+    return [{"section": section,
+             "charts": [{"entry": entry, "figure": _figure(chart_cache.chart(
+                 study, rnd, entry.chart, "png", item=items[entry.row.item_id],
+                 language=language))} for entry in section.items]}
+            for section in sections]
 
 
 def report_context(study: Study) -> dict:
@@ -125,7 +148,8 @@ def report_context(study: Study) -> dict:
                                             else None, 0),
                           "verdict": r.verdict} for r in rows.itertuples(index=False)],
             })
-        per_round.append({"number": number, "blocks": blocks})
+        per_round.append({"number": number, "blocks": blocks,
+                          "kinds": _kind_blocks(study, by_number[number])})
 
     if len(numbers) > 1:
         for criterion in criteria:
@@ -142,9 +166,12 @@ def report_context(study: Study) -> dict:
     final = []
     last = items_t.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
     texts = dict(db.session.execute(select(Item.code, Item.text).where(Item.study_id == study.id)).all())
+    kinds = dict(db.session.execute(select(Item.code, Item.kind).where(Item.study_id == study.id)).all())
     for code in sorted(last["item_code"].unique().tolist()):
         rows = last[last["item_code"] == code]
-        final.append({"code": code, "text": texts.get(code, ""),
+        kind = kinds.get(code) or "rating"
+        final.append({"code": code, "text": texts.get(code, ""), "kind": kind,
+                      "kind_label": kind_label(kind),
                       "round": int(rows["round"].max()),
                       "verdicts": {r.criterion: r.verdict for r in rows.itertuples(index=False)}})
 
@@ -165,6 +192,7 @@ def report_context(study: Study) -> dict:
         "participation": participation, "figures": figures, "per_round": per_round,
         "final": final, "criteria": criteria, "checklists": checklists,
         "min_cell": min_cell, "panel_cutoff": Protocol.from_study(study).cutoff_text(),
+        "verdict_labels": {code: str(label) for code, label in VERDICT_LABELS.items()},
     }
 
 

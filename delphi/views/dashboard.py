@@ -17,7 +17,7 @@ from sqlalchemy import select
 from delphi import access
 from delphi import dashboard as page
 from delphi.charts import cache as chart_cache
-from delphi.charts import specs
+from delphi.charts import numbers, specs
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import InvalidInput, NotFound, StateError
@@ -26,6 +26,7 @@ from delphi.i18n import current_language
 from delphi.mail.reminders import remind as remind_panellists
 from delphi.unit_of_work import unit_of_work
 from rounds import results
+from rounds.kinds import kind_label
 from rounds.panel_attributes import (
     COMPOSITION_DIMENSIONS,
     non_responders,
@@ -99,6 +100,28 @@ def dash_signed(value, places: int = 2) -> str:
     return text if text.startswith("-") or text == "0" else "+" + text
 
 
+# The figures of the question kinds, written as the reader's locale writes numbers
+# (delphi.charts.numbers; the report uses them too).
+@bp.app_template_filter("kind_num")
+def kind_num(value, places: int = 2) -> str:
+    return numbers.decimal(value, places)
+
+
+@bp.app_template_filter("kind_pct")
+def kind_pct(value, places: int = 1) -> str:
+    return numbers.percent(value, places)
+
+
+@bp.app_template_filter("kind_year")
+def kind_year(value) -> str:
+    return numbers.year(value)
+
+
+@bp.app_template_filter("kind_signed")
+def kind_signed(value, places: int = 2) -> str:
+    return numbers.signed(value, places)
+
+
 @bp.get("/<int:study_id>/dashboard")
 @login_required
 def index(study_id: int):
@@ -129,11 +152,14 @@ def round_view(study_id: int, number: int):
     # Alt texts from the charts' numbers, without drawing: each <img> request
     # draws its own image (once per worker for a closed round: the chart cache).
     alts = specs.chart_alts(data.charts, _=_)
+    kind_alts = {entry.row.item_id: specs.chart_alt(entry.table, _=_)
+                 for section in data.kinds for entry in section.items}
     return render_template(
         "dashboard/round.html", d=data, study=study, rnd=rnd, is_moderator=is_moderator,
         can_remind=can_remind,
         # Plain strings: the labels appear in every row (lazy strings translate on each use).
-        remind_form=RemindForm(), by=by, alts=alts, verdict_labels=_plain(VERDICT_LABELS),
+        remind_form=RemindForm(), by=by, alts=alts, kind_alts=kind_alts,
+        verdict_labels=_plain(VERDICT_LABELS),
         w_labels=_plain(W_LABELS), dimension_labels=_plain(DIMENSION_LABELS),
         sort_labels=_plain(SORT_LABELS),
         sort_keys=page.SORT_KEYS, subgroup_dimensions=SUBGROUP_DIMENSIONS,
@@ -179,11 +205,21 @@ def item_view(study_id: int, number: int, item_id: int):
     rnd = results.get_round(study, number)
     item = _round_item(rnd, item_id)
     language = current_language()
+    if (item.kind or "rating") != "rating":
+        chart = specs.item_chart(item.kind, item.params)
+        table = specs.chart_table(rnd, chart, item=item, language=language)
+        entry = specs.KindItem(row=table["row"], figures=results.kind_figures(table["row"]),
+                              chart=chart, table=table, options=table.get("options") or [])
+        return render_template("dashboard/item.html", study=study, rnd=rnd, item=item,
+                               tables=[], entry=entry, kind_label=kind_label(item.kind),
+                               kind_alt=specs.chart_alt(table, _=_),
+                               verdict_labels=_plain(VERDICT_LABELS),
+                               text=item.text_in(language))
     tables = [specs.chart_table(rnd, "distribution", criterion=c, item=item, language=language)
               for c in study.criteria]
     alts = {t["criterion"]: specs.chart_alt(t, _=_) for t in tables}
     return render_template("dashboard/item.html", study=study, rnd=rnd, item=item, tables=tables,
-                           alts=alts, verdict_labels=VERDICT_LABELS,
+                           alts=alts, verdict_labels=VERDICT_LABELS, entry=None,
                            text=item.text_in(language))
 
 
@@ -198,6 +234,20 @@ def item_chart(study_id: int, number: int, item_id: int, fmt: str):
     entry = chart_cache.chart(study, rnd, "distribution", fmt,
                               criterion=request.args.get("criterion"), item=item,
                               language=current_language())
+    return chart_cache.send(entry)
+
+
+@bp.get("/<int:study_id>/dashboard/rounds/<int:number>/items/<int:item_id>/charts/<filename>")
+@login_required
+def item_kind_chart(study_id: int, number: int, item_id: int, filename: str):
+    """The chart of an item of another kind: ``target``, ``ranking`` or ``distribution``."""
+    study = _study_for_staff(study_id)
+    name, fmt = _split_filename(filename)
+    if name not in specs.ITEM_CHARTS:
+        raise NotFound(_("No such chart."))
+    rnd = results.get_round(study, number)
+    item = _round_item(rnd, item_id)
+    entry = chart_cache.chart(study, rnd, name, fmt, item=item, language=current_language())
     return chart_cache.send(entry)
 
 
