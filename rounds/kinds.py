@@ -164,8 +164,12 @@ class Kind:
     """A question kind. The base holds what every non-rating kind shares."""
 
     name: str
-    #: The chart of a closed round's item (``analysis.charts`` / ``delphi.charts``).
-    chart: str = "distribution"
+
+    def chart_of(self, params: dict | None) -> str:
+        """The name of the chart of a closed round's item of this kind with
+        ``params`` (``delphi.charts.specs`` draws it): the distribution of its
+        answers, unless the kind says otherwise."""
+        return "distribution"
 
     # -- words ---------------------------------------------------------------
     def label(self) -> str:
@@ -246,6 +250,11 @@ class Estimate(Kind):
     """A number with a unit and bounds: one value, or three quantiles (P10 ≤ P50 ≤
     P90) when ``quantiles`` is set. May be tied to an indicator of the plan,
     whose baseline and target it keeps as they stood when the item was made."""
+
+    def chart_of(self, params: dict | None) -> str:
+        """The gap-to-target chart when the estimate has a target or is tied to an
+        indicator of the plan, else the distribution of its answers."""
+        return "target" if has_target(params) else "distribution"
 
     def check_params(self, raw, *, indicator_lookup=None, item_lookup=None, target=None) -> dict:
         raw = dict(raw or {})
@@ -496,7 +505,8 @@ class Ranking(Kind):
     id (1, 2, ...) that answers use. Unranked options share the mean of the
     remaining ranks (:func:`analysis.rank_matrix`)."""
 
-    chart = "ranking"
+    def chart_of(self, params: dict | None) -> str:
+        return "ranking"
 
     def check_params(self, raw, *, indicator_lookup=None, item_lookup=None, target=None) -> dict:
         raw = dict(raw or {})
@@ -646,6 +656,12 @@ KINDS: dict[str, Kind] = {
     "year": Year("year"),
     "ranking": Ranking("ranking"),
 }
+
+
+def has_target(params: dict | None) -> bool:
+    """Whether an estimate's parameters give it a target (or tie it to an indicator)."""
+    params = params or {}
+    return bool(params.get("target")) or params.get("indicator") is not None
 
 
 def kind_of(name: str | None) -> Kind:

@@ -33,7 +33,14 @@ from delphi.core.database import db
 from delphi.core.errors import InvalidInput, NotFound, StateError
 from delphi.core.models import Item, Round, RoundStatus, Study
 from rounds import results
-from rounds.kinds import KIND_NAMES, NO_CRITERION, kind_label, option_text
+from rounds.kinds import (
+    KIND_NAMES,
+    NO_CRITERION,
+    has_target,
+    kind_label,
+    kind_of,
+    option_text,
+)
 from rounds.studies import consensus_rule
 
 #: Charts of a round served by name (the item distribution is separate).
@@ -43,20 +50,10 @@ CHART_FORMATS = ("png", "svg")
 ITEM_CHARTS = ("distribution", "target", "ranking")
 
 
-def has_target(params: dict | None) -> bool:
-    """Whether an estimate item has a gap-to-target chart: it has a target or is
-    tied to an indicator of the plan."""
-    params = params or {}
-    return bool(params.get("target")) or params.get("indicator") is not None
-
-
 def item_chart(kind: str, params: dict | None) -> str:
-    """The name of the chart of an item of ``kind`` (see the module's docstring)."""
-    if kind == "ranking":
-        return "ranking"
-    if kind == "estimate" and has_target(params):
-        return "target"
-    return "distribution"
+    """The name of the chart of an item of ``kind``, as its kind declares it
+    (``rounds.kinds``: ``Kind.chart_of``)."""
+    return kind_of(kind).chart_of(params)
 
 
 def _gettext_identity(message: str) -> str:
