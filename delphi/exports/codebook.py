@@ -1,12 +1,20 @@
 """The codebook of an export: every column, its meaning and coding, the scale
-labels, the consensus rule and the quantile method (Markdown and JSON)."""
+labels, the consensus rules and the quantile method (Markdown and JSON).
+
+The tables and columns of the question kinds other than rating (their answers
+tables, ``items``, ``kind_statistics``, ``ranking_option_statistics``) are
+described in the export's language (the reader's, through gettext), the
+answer columns in the registry's own words (``Kind.export_columns``)."""
 from __future__ import annotations
 
 import pandas as pd
+from flask_babel import gettext as _
 
 from delphi.core.models import Study
 from delphi.exports.anonymity import PSEUDONYM_HEX, SUPPRESSED
-from delphi.exports.tiers import Tables
+from delphi.exports.tiers import ANSWER_TABLES, Tables, kind_columns, read_items
+from delphi.i18n import current_language
+from rounds.kinds import consensus_settings, kind_label
 from rounds.studies import agree_band, consensus_rule
 
 QUANTILE_TEXT = {
@@ -30,6 +38,197 @@ TABLE_TEXT = {
     "round_statistics": "Per round and criterion: participation and Kendall's W, frozen at close.",
     "stability": "Stability of each item between a round and the one before, frozen at close.",
 }
+
+
+def table_texts() -> dict[str, str]:
+    """What each table of the question kinds holds, in the export's language."""
+    answers = _("One row per panellist x round x item of every closed round (submitted answers "
+                "only), in random order, with the same pseudonyms and quasi-identifiers as the "
+                "ratings table; then the kind's own columns.")
+    return {
+        "estimates": _("Answers to the estimate items.") + " " + answers,
+        "probabilities": _("Answers to the probability items.") + " " + answers,
+        "years": _("Answers to the year items.") + " " + answers,
+        "rankings": _("Answers to the ranking items.") + " " + answers,
+        "items": _("Every item of the study: its question kind and the kind's parameters "
+                   "(empty where a parameter is not the kind's)."),
+        "kind_statistics": _("The statistics frozen when each round closed, per item of a kind "
+                             "other than rating (one row per round x item); a column that is not "
+                             "the kind's is empty."),
+        "ranking_option_statistics": _("Per round, ranking item and option: the option's mean "
+                                       "rank, rank sum and top-three share, frozen at close."),
+    }
+
+
+def _kind_table_columns() -> dict[str, dict[str, tuple[str, str, str]]]:
+    """The columns of the question kinds' tables whose meaning is their table's:
+    table -> name -> (type, meaning, coding)."""
+    later = _("true / false; \"later\" ranks above every year; empty for other kinds.")
+    ranking_only = _("Empty for other kinds.")
+    stats = {
+        "kind": ("text", _("The item's question kind."), "estimate, probability, year, ranking"),
+        "n": ("integer", _("Number of answers (\"cannot answer\" excluded)."), ""),
+        "n_missing": ("integer", _("Panellists of the round who answered \"cannot answer\"."), ""),
+        "median": ("number", _("Median of the answers: the P50s (or single values) of an "
+                               "estimate, the percentages of a probability, the years of a year "
+                               "item."),
+                   _("The 0.5 quantile of the study's quantile method; empty for a year item "
+                     "when it is \"later\" (median_later), and for rankings.")),
+        "q1": ("number", _("First quartile of the same answers."),
+               _("Study's quantile method; empty when it is \"later\" (q1_later), and for "
+                 "rankings.")),
+        "q3": ("number", _("Third quartile of the same answers."),
+               _("Study's quantile method; empty when it is \"later\" (q3_later), and for "
+                 "rankings.")),
+        "iqr": ("number", _("Interquartile range, q3 - q1 (probabilities: percentage points; "
+                            "years: years)."),
+                _("Empty when q1 or q3 is \"later\", and for rankings.")),
+        "dispersion": ("number", _("Estimate: quartile coefficient of dispersion, "
+                                   "(q3 - q1) / (q3 + q1)."),
+                       _("Empty unless every answer is positive (see dispersion_basis).")),
+        "dispersion_basis": ("text", _("Estimate: the figure the consensus rule compared with "
+                                       "its threshold."),
+                             _("quartile: dispersion; range: relative_iqr (some answer is zero "
+                               "or negative).")),
+        "relative_iqr": ("number", _("Estimate: the IQR divided by the item's range (max - min), "
+                                     "used when the dispersion is undefined."),
+                         _("Empty when dispersion_basis is quartile.")),
+        "aggregate_p10": ("number", _("Estimate with quantiles: the panel's aggregate 10th "
+                                      "percentile, the mean of the panellists' P10s."),
+                          _("Quantile averaging over the panellists who gave all three values.")),
+        "aggregate_p50": ("number", _("Estimate with quantiles: the panel's aggregate 50th "
+                                      "percentile, the mean of the panellists' P50s."),
+                          _("Quantile averaging over the panellists who gave all three values.")),
+        "aggregate_p90": ("number", _("Estimate with quantiles: the panel's aggregate 90th "
+                                      "percentile, the mean of the panellists' P90s."),
+                          _("Quantile averaging over the panellists who gave all three values.")),
+        "target_share": ("number", _("Estimate with a target: share of the answering panellists "
+                                     "whose P50 (or value) reaches the target."),
+                         _("0..1; reaching is at least the target (direction up) or at most "
+                           "the target (direction down).")),
+        "median_gap": ("number", _("Estimate with a target: the median minus the target value."),
+                       _("In the item's unit; positive when the median lies above the target.")),
+        "direction": ("text", _("Estimate with a target: which way the target lies from the "
+                                "baseline."),
+                      _("up: reached at or above the target; down (a target below the "
+                        "baseline): reached at or below it.")),
+        "later_share": ("number", _("Year: share of the answers that are \"later\"."), "0..1"),
+        "n_later": ("integer", _("Year: number of answers \"later\"."), ""),
+        "median_later": ("boolean", _("Year: the median is \"later\"."), later),
+        "q1_later": ("boolean", _("Year: the first quartile is \"later\"."), later),
+        "q3_later": ("boolean", _("Year: the third quartile is \"later\"."), later),
+        "w": ("number", _("Ranking: Kendall's W of the panellists' rankings of the options, "
+                          "tie-corrected."),
+              _("0..1; empty when undefined (fewer than two rankings).")),
+        "w_uncorrected": ("number", _("Ranking: Kendall's W without the tie correction."),
+                          ranking_only),
+        "chi2": ("number", _("Ranking: Friedman chi-square, n (m - 1) W for n rankings of m "
+                             "options."), ranking_only),
+        "df": ("integer", _("Ranking: degrees of freedom, m - 1."), ranking_only),
+        "pvalue": ("number", _("Ranking: upper-tail p of chi2."), ranking_only),
+        "w_previous": ("number", _("Ranking: W of the same item in the previous round."),
+                       _("Empty in the item's first round.")),
+        "w_change": ("number", _("Ranking: w - w_previous."), _("Empty in the item's first round.")),
+        "w_stable": ("boolean", _("Ranking: W is stable, its change at most the protocol's "
+                                  "limit."), _("true / false; empty in the item's first round.")),
+        "verdict": ("text", _("The item's verdict under its kind's consensus rule (see the "
+                              "protocol)."), "consensus_in, no_consensus, insufficient_n"),
+    }
+    options = {
+        "option": ("integer", _("The option's id (items: options; rankings: rank_<id>)."), ""),
+        "option_text": ("text", _("The option's text (an option that is an item of the study: "
+                                  "that item's text)."), ""),
+        "mean_rank": ("number", _("The option's mean rank over the panellists who answered "
+                                  "(1 = best)."),
+                      _("The options a panellist left unranked share the mean of the remaining "
+                        "ranks.")),
+        "rank_sum": ("number", _("The sum of the option's ranks."), ""),
+        "top3_share": ("number", _("Share of the panellists who answered who placed the option "
+                                   "themselves at rank 1, 2 or 3."), "0..1"),
+    }
+    items = {
+        "kind": ("text", _("The item's question kind."),
+                 "rating, estimate, probability, year, ranking"),
+        "unit": ("text", _("Estimate: the unit of the answers."), ""),
+        "min": ("number", _("Estimate: the lowest value allowed; year: the first year offered."),
+                ""),
+        "max": ("number", _("Estimate: the highest value allowed; year: the last year offered "
+                            "(an answer after it is \"later\")."), ""),
+        "quantiles": ("boolean", _("Estimate: panellists give P10, P50 and P90 (true) or one "
+                                   "value (false)."), "true / false"),
+        "indicator": ("text", _("Estimate: the name of the plan's indicator the item is tied to."),
+                      ""),
+        "baseline_value": ("number", _("Estimate: the baseline value."), ""),
+        "baseline_year": ("integer", _("Estimate: the year of the baseline."), ""),
+        "target_value": ("number", _("Estimate: the target value."), ""),
+        "target_year": ("integer", _("Estimate: the year of the target."), ""),
+        "event_year": ("integer", _("Probability: the year by which the event is to happen."), ""),
+        "top_k": ("integer", _("Ranking: how many options a panellist ranks (empty: all of "
+                               "them)."), ""),
+        "options": ("text", _("Ranking: the options, in the order shown."),
+                    _('A JSON list of {"id", "text"}; an option that is an item of the study '
+                      'also has "item", that item\'s code.')),
+    }
+    return {"kind_statistics": stats, "ranking_option_statistics": options, "items": items}
+
+
+def _answer_columns(study: Study) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """The kinds' answers tables' own columns, described by the registry; a
+    column whose description names an item's parameter lists each item's."""
+    codings = {
+        "value": ("number", _("Within the item's bounds (items: min, max), in its unit.")),
+        "p10": ("number", _("Within the item's bounds (items: min, max), in its unit; "
+                            "p10 <= p50 <= p90.")),
+        "p50": ("number", _("Within the item's bounds (items: min, max), in its unit; "
+                            "p10 <= p50 <= p90.")),
+        "p90": ("number", _("Within the item's bounds (items: min, max), in its unit; "
+                            "p10 <= p50 <= p90.")),
+        "probability": ("number", "0..100"),
+        "year": ("integer", _("A year from the item's min to its max.")),
+        "later": ("integer", _("1 / 0; empty when cannot_answer is true.")),
+        "ranking": ("text", _("Option ids separated by spaces, best first (only the top k when "
+                              "the item sets top_k); items: options.")),
+    }
+    rank = ("number", _("From 1 (best) to the item's number of options (items: options); "
+                        "empty for an item without this option."))
+    out = {}
+    for kind, columns in kind_columns(read_items(study)).items():
+        described = {}
+        for column, per_item in columns.items():
+            texts = list(dict.fromkeys(text for _code, text in per_item))
+            if len(texts) == 1:
+                meaning = texts[0]
+            else:
+                meaning = "; ".join(f"{code}: {text}" for code, text in per_item)
+            kind_type, coding = codings.get(column, rank)
+            described[column] = (kind_type, meaning, coding)
+        described["cannot_answer"] = ("boolean", _("The panellist answered \"cannot answer\"."),
+                                      _("true / false; the kind's columns are then empty."))
+        out[ANSWER_TABLES[kind]] = described
+    return out
+
+
+def kind_consensus(study: Study) -> dict:
+    """The kinds' consensus thresholds of the protocol, and each rule in words."""
+    settings = consensus_settings(study.kind_consensus)
+    rules = {
+        "estimate": _("Estimates: consensus when the quartile coefficient of dispersion is at "
+                      "most %(limit)s (the IQR relative to the item's range when some answer is "
+                      "zero or negative).", limit=settings["estimate"]["max_dispersion"]),
+        "probability": _("Probabilities: consensus when the IQR is at most %(limit)s percentage "
+                         "points.", limit=settings["probability"]["max_iqr"]),
+        "year": _("Years: consensus when the IQR is at most %(limit)s years (never when a "
+                  "quartile is \"later\").", limit=settings["year"]["max_iqr"]),
+        "ranking": _("Rankings: consensus when Kendall's W is at least %(limit)s; W is stable "
+                     "between rounds when it changes by at most %(change)s.",
+                     limit=settings["ranking"]["min_w"],
+                     change=settings["ranking"]["max_w_change"]),
+    }
+    return {"thresholds": settings, "rules": rules,
+            "decision": _("Every kind: insufficient_n when fewer than %(n)d panellists answered; "
+                          "thresholds are decided exactly, on the unrounded figures.",
+                          n=study.min_n),
+            "labels": {kind: kind_label(kind) for kind in ("rating", *ANSWER_TABLES)}}
 
 
 def _columns(study: Study, points: int) -> dict[str, tuple[str, str, str]]:
@@ -129,6 +328,7 @@ def protocol(study: Study) -> dict:
         "disagreement_band": list(disagree),
         "min_n": study.min_n,
         "max_rounds": study.max_rounds,
+        "kind_consensus": kind_consensus(study),
     }
 
 
@@ -137,19 +337,23 @@ def build_codebook(study: Study, tables: Tables, fmt: str, files: dict[str, dict
     ``{"file": ..., "sheets": [...]}``."""
     points = int(study.scale_points)
     known = _columns(study, points)
+    per_table = {**_kind_table_columns(), **_answer_columns(study)}
+    texts = {**TABLE_TEXT, **table_texts()}
     out_tables = {}
     for name, frame in tables.frames.items():
         columns = []
+        own = per_table.get(name, {})
         for col in frame.columns:
-            kind, meaning, coding = known.get(col, _guess(frame[col], col))
+            kind, meaning, coding = own.get(col) or known.get(col) or _guess(frame[col], col)
             columns.append({"name": str(col), "type": kind, "meaning": meaning, "coding": coding})
         out_tables[name] = {**files.get(name, {}), "rows": int(len(frame)),
-                            "description": TABLE_TEXT.get(name, ""), "columns": columns}
+                            "description": texts.get(name, ""), "columns": columns}
     return {
         "study": {"title": study.title,
                   "task_force": getattr(study.task_force, "code", None)},
         "tier": tables.tier,
         "format": fmt,
+        "language": current_language(),
         "protocol": protocol(study),
         "anonymisation": {
             "pseudonyms": f"HMAC-SHA256 with a per-study secret key over the panellist's number, "
@@ -200,7 +404,9 @@ def to_markdown(codebook: dict) -> str:
              f"- Agreement band: {p['agreement_band'][0]}-{p['agreement_band'][1]}; "
              f"disagreement band: {p['disagreement_band'][0]}-{p['disagreement_band'][1]}",
              f"- Quantile method: `{p['quantile_method']}`: {p['quantile_method_definition']}",
-             f"- Minimum n: {p['min_n']}; at most {p['max_rounds']} rounds", "",
+             f"- Minimum n: {p['min_n']}; at most {p['max_rounds']} rounds",
+             *[f"- {rule}" for rule in p["kind_consensus"]["rules"].values()],
+             f"- {p['kind_consensus']['decision']}", "",
              "## Anonymisation", ""]
     anon = codebook["anonymisation"]
     for key in ("pseudonyms", "removed", "row_order", "k_anonymity_method", "comments"):
