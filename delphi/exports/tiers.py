@@ -317,15 +317,17 @@ def answers_tables(study: Study, people: Panel, answers=None,
     by_id = {row.item_id: row for row in items.itertuples(index=False)}
     columns = kind_columns(items)
     records: dict[str, list[dict]] = {kind: [] for kind in columns}
-    attributes = people.generalised
+    attributes = {int(pid): dict(zip(QUASI_IDENTIFIERS, values)) for pid, values in zip(
+        people.generalised.index, people.generalised[list(QUASI_IDENTIFIERS)].itertuples(
+            index=False, name=None))}
+    nobody = dict.fromkeys(QUASI_IDENTIFIERS)
     for panellist_id, number, item_id, answer in answers:
         item = by_id.get(item_id)
         if item is None or item.kind not in records:
             continue
-        qi = attributes.loc[int(panellist_id)] if int(panellist_id) in attributes.index else {}
-        record = {"pseudonym": people.names.get(int(panellist_id))
-                  or pseudonym(study.pseudonym_secret, int(panellist_id)),
-                  **{a: qi.get(a) for a in QUASI_IDENTIFIERS},
+        pid = int(panellist_id)
+        name = people.names.get(pid) or pseudonym(study.pseudonym_secret, pid)
+        record = {"pseudonym": name, **attributes.get(pid, nobody),
                   "round": int(number), "item_code": item.item_code, "item_text": item.item_text}
         record.update(KINDS[item.kind].export_values(item.params, answer))
         record["cannot_answer"] = answer is None
