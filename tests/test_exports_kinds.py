@@ -444,6 +444,15 @@ def test_codebook_is_in_the_export_language(app, client, auth, mixed):
     meanings = {c["name"]: c["meaning"] for c in codebook["tables"]["rankings"]["columns"]}
     assert "option 1" in meanings["rank_1"] and "rang" in meanings["rank_1"]
     assert "Estimations" in codebook["protocol"]["kind_consensus"]["rules"]["estimate"]
+    # The rest of the codebook follows: the rating columns, the protocol, the anonymisation.
+    ratings = {c["name"]: c["meaning"] for c in codebook["tables"]["ratings"]["columns"]}
+    assert ratings["pseudonym"] == "Le pseudonyme d'export du panéliste."
+    assert "HMAC-SHA256" in codebook["anonymisation"]["pseudonyms"]
+    assert "clé" in codebook["anonymisation"]["pseudonyms"]
+    assert "interpolation linéaire" in codebook["protocol"]["quantile_method_definition"]
+    markdown = archive.read("codebook.md").decode()
+    assert "## Protocole" in markdown and "| colonne | type | signification | codage |" in markdown
+    assert "Échelle : 5 points" in markdown
 
 
 # -- reproduce.py ----------------------------------------------------------------------

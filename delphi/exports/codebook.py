@@ -1,14 +1,15 @@
 """The codebook of an export: every column, its meaning and coding, the scale
 labels, the consensus rules and the quantile method (Markdown and JSON).
 
-The tables and columns of the question kinds other than rating (their answers
-tables, ``items``, ``kind_statistics``, ``ranking_option_statistics``) are
-described in the export's language (the reader's, through gettext), the
-answer columns in the registry's own words (``Kind.export_columns``)."""
+Everything is written in the export's language (the reader's, through
+gettext); column names, codes and types stay as they are in the files. The
+answer columns of the question kinds other than rating are described in the
+registry's own words (``Kind.export_columns``)."""
 from __future__ import annotations
 
 import pandas as pd
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from delphi.core.models import Study
 from delphi.exports.anonymity import PSEUDONYM_HEX, SUPPRESSED
@@ -18,25 +19,28 @@ from rounds.kinds import consensus_settings, kind_label
 from rounds.studies import agree_band, consensus_rule
 
 QUANTILE_TEXT = {
-    "type7": "Hyndman & Fan type 7 (linear interpolation; the default of R, numpy, pandas and "
-             "Excel QUARTILE.INC): h = (n - 1)p + 1, Q = x(floor h) + (h - floor h)(x(floor h + 1)"
-             " - x(floor h)).",
-    "type6": "Hyndman & Fan type 6 (SPSS, Minitab, Excel QUARTILE.EXC): h = (n + 1)p clamped to "
-             "[1, n], then the same interpolation as type 7.",
-    "hinges": "Tukey's hinges (R fivenum): lower hinge at depth floor((n + 3)/2)/2, upper hinge at "
-              "n + 1 minus that depth, median at depth (n + 1)/2; half depths average the two "
-              "neighbours.",
+    "type7": _l("Hyndman & Fan type 7 (linear interpolation; the default of R, numpy, pandas and "
+                "Excel QUARTILE.INC): h = (n - 1)p + 1, Q = x(floor h) + (h - floor h)(x(floor h "
+                "+ 1) - x(floor h))."),
+    "type6": _l("Hyndman & Fan type 6 (SPSS, Minitab, Excel QUARTILE.EXC): h = (n + 1)p clamped "
+                "to [1, n], then the same interpolation as type 7."),
+    "hinges": _l("Tukey's hinges (R fivenum): lower hinge at depth floor((n + 3)/2)/2, upper hinge "
+                 "at n + 1 minus that depth, median at depth (n + 1)/2; half depths average the "
+                 "two neighbours."),
 }
 
 TABLE_TEXT = {
-    "ratings": "One row per panellist x round x item x criterion of every closed round "
-               "(submitted answers only), in random order.",
-    "comments": "Each submitted comment on an item and each reason given for moving outside the "
-                "previous round's IQR, with email addresses, phone numbers and URLs removed; "
-                "in random order.",
-    "item_statistics": "The statistics frozen when each round closed, per item and criterion.",
-    "round_statistics": "Per round and criterion: participation and Kendall's W, frozen at close.",
-    "stability": "Stability of each item between a round and the one before, frozen at close.",
+    "ratings": _l("One row per panellist x round x item x criterion of every closed round "
+                  "(submitted answers only), in random order."),
+    "comments": _l("Each submitted comment on an item and each reason given for moving outside "
+                   "the previous round's IQR, with email addresses, phone numbers and URLs "
+                   "removed; in random order."),
+    "item_statistics": _l("The statistics frozen when each round closed, per item and "
+                          "criterion."),
+    "round_statistics": _l("Per round and criterion: participation and Kendall's W, frozen at "
+                           "close."),
+    "stability": _l("Stability of each item between a round and the one before, frozen at "
+                    "close."),
 }
 
 
@@ -232,64 +236,70 @@ def kind_consensus(study: Study) -> dict:
 
 
 def _columns(study: Study, points: int) -> dict[str, tuple[str, str, str]]:
-    """name -> (type, meaning, coding)."""
+    """name -> (type, meaning, coding), in the export's language."""
     scale = f"integer 1..{points}"
+    generalised = _("'%(suppressed)s' where generalised for k-anonymity.", suppressed=SUPPRESSED)
     cols = {
-        "pseudonym": ("text", "The panellist's export pseudonym.",
-                      f"{PSEUDONYM_HEX} hex characters of HMAC-SHA256(per-study secret, panellist "
-                      "number). The same panellist has the same pseudonym in every round and export "
-                      "of this study, a different one in other studies."),
-        "round": ("integer", "Round number.", "1 = first round."),
-        "item_code": ("text", "The item's code.", "I01, I02, ... in order of creation; an item "
-                      "carried unchanged to a later round keeps its code."),
-        "item_text": ("text", "The item's statement as rated.", "Free text (English original)."),
-        "criterion": ("text", "The criterion rated.", ", ".join(study.criteria)),
-        "rating": (scale, "The rating.", "See the scale labels; empty when cannot_rate is true."),
-        "cannot_rate": ("boolean", "The panellist answered \"cannot rate\".", "true / false"),
-        "role": ("text", "The panellist's role in the task force (quasi-identifier).",
-                 f"global_leader, regional_representative, team_member, none (not a member); "
-                 f"'{SUPPRESSED}' "
-                 "where generalised for k-anonymity."),
-        "region": ("text", "The panellist's region (quasi-identifier): the region of their "
-                   "task-force membership, else of their profile.",
-                   f"Region name or unknown; '{SUPPRESSED}' where generalised for k-anonymity."),
-        "stakeholder_group": ("text", "The panellist's stakeholder group (quasi-identifier).",
-                              f"research, farmers, ngo, government, private_sector, "
-                              f"international_organisation, funder, other; '{SUPPRESSED}' where "
-                              "generalised for k-anonymity."),
-        "kind": ("text", "What the text is.", "comment (on the item) or reason (for a rating "
-                 "outside the previous IQR; criterion says which)."),
-        "text": ("text", "The scrubbed free text.", "Contacts replaced by [email removed], "
-                 "[phone removed], [URL removed]."),
-        "n": ("integer", "Number of ratings (cannot rate and missing excluded).", ""),
-        "n_missing": ("integer", "Panellists of the round without a rating of the item "
-                      "(cannot rate).", ""),
-        "median": ("number", "Median rating.", "The 0.5 quantile of the study's quantile method."),
-        "q1": ("number", "First quartile.", "Study's quantile method."),
-        "q3": ("number", "Third quartile.", "Study's quantile method."),
-        "iqr": ("number", "Interquartile range.", "q3 - q1."),
-        "mean": ("number", "Mean rating.", ""),
-        "sd": ("number", "Standard deviation.", "Sample SD (denominator n - 1); empty when n < 2."),
-        "agreement": ("number", "Share of ratings in the agreement band.", "0..1"),
-        "disagreement": ("number", "Share of ratings in the disagreement band.", "0..1"),
-        "verdict": ("text", "The item's verdict under the consensus rule.",
+        "pseudonym": ("text", _("The panellist's export pseudonym."),
+                      _("%(n)d hex characters of HMAC-SHA256(per-study secret, panellist number). "
+                        "The same panellist has the same pseudonym in every round and export of "
+                        "this study, a different one in other studies.", n=PSEUDONYM_HEX)),
+        "round": ("integer", _("Round number."), _("1 = first round.")),
+        "item_code": ("text", _("The item's code."),
+                      _("I01, I02, ... in order of creation; an item carried unchanged to a later "
+                        "round keeps its code.")),
+        "item_text": ("text", _("The item's statement as rated."),
+                      _("Free text (English original).")),
+        "criterion": ("text", _("The criterion rated."), ", ".join(study.criteria)),
+        "rating": (scale, _("The rating."),
+                   _("See the scale labels; empty when cannot_rate is true.")),
+        "cannot_rate": ("boolean", _('The panellist answered "cannot rate".'), "true / false"),
+        "role": ("text", _("The panellist's role in the task force (quasi-identifier)."),
+                 _("global_leader, regional_representative, team_member, none (not a member);")
+                 + " " + generalised),
+        "region": ("text", _("The panellist's region (quasi-identifier): the region of their "
+                             "task-force membership, else of their profile."),
+                   _("Region name or unknown;") + " " + generalised),
+        "stakeholder_group": ("text", _("The panellist's stakeholder group (quasi-identifier)."),
+                              "research, farmers, ngo, government, private_sector, "
+                              "international_organisation, funder, other; " + generalised),
+        "kind": ("text", _("What the text is."),
+                 _("comment (on the item) or reason (for a rating outside the previous IQR; "
+                   "criterion says which).")),
+        "text": ("text", _("The scrubbed free text."),
+                 _("Contacts replaced by [email removed], [phone removed], [URL removed].")),
+        "n": ("integer", _("Number of ratings (cannot rate and missing excluded)."), ""),
+        "n_missing": ("integer", _("Panellists of the round without a rating of the item "
+                                   "(cannot rate)."), ""),
+        "median": ("number", _("Median rating."),
+                   _("The 0.5 quantile of the study's quantile method.")),
+        "q1": ("number", _("First quartile."), _("Study's quantile method.")),
+        "q3": ("number", _("Third quartile."), _("Study's quantile method.")),
+        "iqr": ("number", _("Interquartile range."), "q3 - q1."),
+        "mean": ("number", _("Mean rating."), ""),
+        "sd": ("number", _("Standard deviation."),
+               _("Sample SD (denominator n - 1); empty when n < 2.")),
+        "agreement": ("number", _("Share of ratings in the agreement band."), "0..1"),
+        "disagreement": ("number", _("Share of ratings in the disagreement band."), "0..1"),
+        "verdict": ("text", _("The item's verdict under the consensus rule."),
                     "consensus_in, consensus_out, no_consensus, insufficient_n"),
-        "invited": ("integer", "Panellists invited to the round.", ""),
-        "started": ("integer", "Panellists who started the round.", ""),
-        "submitted": ("integer", "Panellists who submitted.", ""),
+        "invited": ("integer", _("Panellists invited to the round."), ""),
+        "started": ("integer", _("Panellists who started the round."), ""),
+        "submitted": ("integer", _("Panellists who submitted."), ""),
         "response_rate": ("number", "submitted / invited.", "0..1"),
-        "w": ("number", "Kendall's W, tie-corrected.", "0..1; empty when undefined."),
-        "w_uncorrected": ("number", "Kendall's W without the tie correction.", "0..1"),
-        "chi2": ("number", "Friedman chi-square = m (n - 1) W.", ""),
-        "df": ("integer", "Degrees of freedom, n - 1 items.", ""),
-        "pvalue": ("number", "Upper-tail p of chi2.", ""),
-        "n_raters": ("integer", "Panellists used for W (complete rows).", ""),
-        "n_items": ("integer", "Items ranked for W.", ""),
-        "n_dropped": ("integer", "Panellists left out of W for a missing rating.", ""),
+        "w": ("number", _("Kendall's W, tie-corrected."), _("0..1; empty when undefined.")),
+        "w_uncorrected": ("number", _("Kendall's W without the tie correction."), "0..1"),
+        "chi2": ("number", _("Friedman chi-square = m (n - 1) W."), ""),
+        "df": ("integer", _("Degrees of freedom, n - 1 items."), ""),
+        "pvalue": ("number", _("Upper-tail p of chi2."), ""),
+        "n_raters": ("integer", _("Panellists used for W (complete rows)."), ""),
+        "n_items": ("integer", _("Items ranked for W."), ""),
+        "n_dropped": ("integer", _("Panellists left out of W for a missing rating."), ""),
     }
     for v in range(1, points + 1):
         label = _label(study, v)
-        cols[f"count_{v}"] = ("integer", f"Number of ratings of {v} ({label}).", "")
+        cols[f"count_{v}"] = ("integer", _("Number of ratings of %(value)d (%(label)s).",
+                                           value=v, label=label), "")
     return cols
 
 
@@ -323,7 +333,7 @@ def protocol(study: Study) -> dict:
         "consensus_rule": consensus_text(study),
         "consensus_rule_spec": study.consensus_rule,
         "quantile_method": study.quantile_method,
-        "quantile_method_definition": QUANTILE_TEXT.get(study.quantile_method, ""),
+        "quantile_method_definition": str(QUANTILE_TEXT.get(study.quantile_method, "")),
         "agreement_band": list(agree),
         "disagreement_band": list(disagree),
         "min_n": study.min_n,
@@ -338,7 +348,7 @@ def build_codebook(study: Study, tables: Tables, fmt: str, files: dict[str, dict
     points = int(study.scale_points)
     known = _columns(study, points)
     per_table = {**_kind_table_columns(), **_answer_columns(study)}
-    texts = {**TABLE_TEXT, **table_texts()}
+    texts = {**{name: str(text) for name, text in TABLE_TEXT.items()}, **table_texts()}
     out_tables = {}
     for name, frame in tables.frames.items():
         columns = []
@@ -346,7 +356,7 @@ def build_codebook(study: Study, tables: Tables, fmt: str, files: dict[str, dict
         for col in frame.columns:
             kind, meaning, coding = own.get(col) or known.get(col) or _guess(frame[col], col)
             columns.append({"name": str(col), "type": kind, "meaning": meaning, "coding": coding})
-        out_tables[name] = {**files.get(name, {}), "rows": int(len(frame)),
+        out_tables[name] = {**files.get(name, {}), "rows": len(frame),
                             "description": texts.get(name, ""), "columns": columns}
     return {
         "study": {"title": study.title,
@@ -356,26 +366,28 @@ def build_codebook(study: Study, tables: Tables, fmt: str, files: dict[str, dict
         "language": current_language(),
         "protocol": protocol(study),
         "anonymisation": {
-            "pseudonyms": f"HMAC-SHA256 with a per-study secret key over the panellist's number, "
-                          f"first {PSEUDONYM_HEX} hex characters; the key is never exported.",
-            "removed": "names, email addresses, organisations, countries, user and panellist "
-                       "numbers, in-app pseudonyms and every timestamp (only the round number).",
-            "row_order": "Rows are shuffled with the operating system's CSPRNG.",
+            "pseudonyms": _("HMAC-SHA256 with a per-study secret key over the panellist's "
+                            "number, first %(n)d hex characters; the key is never exported.",
+                            n=PSEUDONYM_HEX),
+            "removed": _("names, email addresses, organisations, countries, user and panellist "
+                         "numbers, in-app pseudonyms and every timestamp (only the round "
+                         "number)."),
+            "row_order": _("Rows are shuffled with the operating system's CSPRNG."),
             "k_anonymity": tables.anonymity.to_dict() if tables.anonymity else None,
-            "k_anonymity_method": (
+            "k_anonymity_method": _(
                 "Quasi-identifiers role, region and stakeholder group, one combination per "
                 "panellist. While a combination is shared by fewer than k panellists, each of "
                 "those panellists has the finest attribute they still show (most distinct "
                 "values first) set to 'suppressed'; a too-small all-suppressed group is topped "
                 "up from the largest groups, else everything is suppressed."),
-            "comments": "Email addresses, phone numbers and URLs replaced by markers "
-                        "(regular expressions; names in free text are not detected).",
+            "comments": _("Email addresses, phone numbers and URLs replaced by markers "
+                          "(regular expressions; names in free text are not detected)."),
         },
-        "spreadsheet_escaping": "In CSV and XLSX a text cell starting with =, +, -, @, tab or "
-                                "carriage return has a leading apostrophe (') added; remove it "
-                                "to get the original text. Numbers are never escaped. JSON is "
-                                "not escaped.",
-        "missing_values": "An empty cell (CSV, XLSX) or null (JSON).",
+        "spreadsheet_escaping": _("In CSV and XLSX a text cell starting with =, +, -, @, tab or "
+                                  "carriage return has a leading apostrophe (') added; remove it "
+                                  "to get the original text. Numbers are never escaped. JSON is "
+                                  "not escaped."),
+        "missing_values": _("An empty cell (CSV, XLSX) or null (JSON)."),
         "tables": out_tables,
     }
 
@@ -389,41 +401,59 @@ def _guess(series: pd.Series, name: str) -> tuple[str, str, str]:
         kind = "number"
     else:
         kind = "text"
-    return kind, f"Stability figure '{name}' as frozen at close.", ""
+    return kind, _("Stability figure '%(name)s' as frozen at close.", name=name), ""
 
 
 def to_markdown(codebook: dict) -> str:
+    """The codebook as Markdown, in the export's language."""
     p = codebook["protocol"]
-    lines = [f"# Codebook: {codebook['study']['title']}", "",
-             f"Tier: **{codebook['tier']}** · format: **{codebook['format']}**", "",
-             "## Protocol", "",
-             f"- Scale: {p['scale_points']} points",
+    agree, disagree = p["agreement_band"], p["disagreement_band"]
+    words = {"codebook": _("Codebook"), "tier": _("Tier"), "format": _("format"),
+             "protocol": _("Protocol"), "criteria": _("Criteria"),
+             "rule": _("Consensus rule"), "quantiles": _("Quantile method"),
+             "anonymisation": _("Anonymisation"), "escaping": _("Spreadsheet escaping"),
+             "missing": _("Missing values"), "tables": _("Tables")}
+    lines = [f"# {words['codebook']}: {codebook['study']['title']}", "",
+             (f"{words['tier']}: **{codebook['tier']}** · {words['format']}: "
+              f"**{codebook['format']}**"), "",
+             f"## {words['protocol']}", "",
+             "- " + _("Scale: %(n)d points", n=p["scale_points"]),
              *[f"  - {v}: {label}" for v, label in p["scale_labels"].items()],
-             f"- Criteria: {', '.join(p['criteria'])}",
-             f"- Consensus rule: {p['consensus_rule']}",
-             f"- Agreement band: {p['agreement_band'][0]}-{p['agreement_band'][1]}; "
-             f"disagreement band: {p['disagreement_band'][0]}-{p['disagreement_band'][1]}",
-             f"- Quantile method: `{p['quantile_method']}`: {p['quantile_method_definition']}",
-             f"- Minimum n: {p['min_n']}; at most {p['max_rounds']} rounds",
+             f"- {words['criteria']}: {', '.join(p['criteria'])}",
+             f"- {words['rule']}: {p['consensus_rule']}",
+             "- " + _("Agreement band: %(low)s-%(high)s; disagreement band: %(dlow)s-%(dhigh)s",
+                      low=agree[0], high=agree[1], dlow=disagree[0], dhigh=disagree[1]),
+             (f"- {words['quantiles']}: `{p['quantile_method']}`: "
+              f"{p['quantile_method_definition']}"),
+             "- " + _("Minimum n: %(n)d; at most %(rounds)d rounds", n=p["min_n"],
+                      rounds=p["max_rounds"]),
              *[f"- {rule}" for rule in p["kind_consensus"]["rules"].values()],
              f"- {p['kind_consensus']['decision']}", "",
-             "## Anonymisation", ""]
+             f"## {words['anonymisation']}", ""]
     anon = codebook["anonymisation"]
-    for key in ("pseudonyms", "removed", "row_order", "k_anonymity_method", "comments"):
-        lines.append(f"- {key.replace('_', ' ').capitalize()}: {anon[key]}")
+    labels = {"pseudonyms": _("Pseudonyms"), "removed": _("Removed"), "row_order": _("Row order"),
+              "k_anonymity_method": _("K-anonymity method"), "comments": _("Comments")}
+    for key, label in labels.items():
+        lines.append(f"- {label}: {anon[key]}")
     if anon.get("k_anonymity"):
         k = anon["k_anonymity"]
-        lines.append(f"- k = {k['k']} over {k['panellists']} panellists; values suppressed: "
-                     + ", ".join(f"{a} {n}" for a, n in k["suppressed_values"].items())
-                     + (f"; {k['topped_up']} panellists moved to the all-suppressed group"
-                        if k["topped_up"] else "")
-                     + ("; all quasi-identifiers suppressed" if k["all_suppressed"] else ""))
-    lines += ["", f"Spreadsheet escaping: {codebook['spreadsheet_escaping']}",
-              f"Missing values: {codebook['missing_values']}", "", "## Tables"]
+        line = _("k = %(k)d over %(n)d panellists; values suppressed: %(values)s", k=k["k"],
+                 n=k["panellists"],
+                 values=", ".join(f"{a} {n}" for a, n in k["suppressed_values"].items()))
+        if k["topped_up"]:
+            line += "; " + _("%(n)d panellists moved to the all-suppressed group",
+                             n=k["topped_up"])
+        if k["all_suppressed"]:
+            line += "; " + _("all quasi-identifiers suppressed")
+        lines.append(f"- {line}")
+    lines += ["", f"{words['escaping']}: {codebook['spreadsheet_escaping']}",
+              f"{words['missing']}: {codebook['missing_values']}", "", f"## {words['tables']}"]
+    header = [_("column"), _("type"), _("meaning"), _("coding")]
     for name, table in codebook["tables"].items():
         where = table.get("file") or ", ".join(table.get("sheets", []))
-        lines += ["", f"### {name}", "", f"{table['description']} ({table['rows']} rows; {where})",
-                  "", "| column | type | meaning | coding |", "| --- | --- | --- | --- |"]
+        rows = _("%(n)d rows", n=table["rows"])
+        lines += ["", f"### {name}", "", f"{table['description']} ({rows}; {where})",
+                  "", "| " + " | ".join(header) + " |", "| --- | --- | --- | --- |"]
         for col in table["columns"]:
             cells = [col["name"], col["type"], col["meaning"], col["coding"]]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
