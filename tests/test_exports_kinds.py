@@ -602,3 +602,18 @@ def test_a_rating_only_study_has_no_kind_tables(app, client, auth, tmp_path):
     assert {r["kind"] for r in _rows(archive, "items.csv")} == {"rating"}
     archive.extractall(tmp_path)
     assert _reproduce(tmp_path).returncode == 0
+
+
+def test_reproduce_imports_nothing_of_the_engine():
+    import ast
+    from pathlib import Path
+
+    from delphi.exports.package import REPRODUCE_SCRIPT
+
+    tree = ast.parse(Path(REPRODUCE_SCRIPT).read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported == {"__future__", "json", "math", "sys", "fractions", "pathlib", "numpy",
+                        "pandas", "scipy"}

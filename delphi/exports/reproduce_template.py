@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recompute this export's statistics from its ratings and check them.
+"""Recompute this export's statistics from its answers and check them.
 
 Usage: ``python reproduce.py [FOLDER]`` (default: the folder of this script,
 i.e. the unzipped export). Needs only pandas, numpy and scipy (and openpyxl
@@ -10,9 +10,10 @@ iqr, mean, sd, agreement and disagreement from the ``ratings`` table, with the
 study's quantile method as written in ``codebook.json``; for every round and
 criterion Kendall's W (tie-corrected), chi2, df, p and the number of raters.
 It compares them with the exported ``item_statistics`` and
-``round_statistics`` and prints one line per check, "match" or "MISMATCH".
-Exit status: 0 when everything matches, 1 when something does not, 2 when the
-export has no ratings to recompute from.
+``round_statistics``, then checks the items of the other question kinds (see
+below), and prints one line per check, "match" or "MISMATCH". Exit status: 0
+when everything matches, 1 when something does not, 2 when the export has no
+answers to recompute from (the statistics tier).
 
 Definitions (the same as the engine's, written out here from their sources):
 
