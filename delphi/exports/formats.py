@@ -51,8 +51,9 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 new = [escape_text(c) for c in cats]
                 if new != list(cats):
                     out[name] = col.cat.rename_categories(new)
-        elif _is_text(col):
-            out[name] = col.map(escape_text, na_action="ignore").astype(object)
+        elif _is_text(col):  # cell by cell, keeping numbers as they are (no dtype inference)
+            out[name] = pd.Series([escape_text(v) for v in col.tolist()], index=col.index,
+                                  dtype=object)
     return out
 
 
@@ -61,7 +62,7 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV (no BOM, CRLF as RFC 4180), formula cells escaped; empty cell = missing.
 
-    Booleans are written ``true``/``false``; floats with full precision (their
+    Booleans are written ``true``/``false`` (a missing one as an empty cell); floats with full precision (their
     shortest round-trip representation). Tables without float columns (the
     ratings, millions of rows of few distinct values) go through
     :func:`_coded_csv`; others through pandas.
@@ -72,6 +73,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     for name in out.columns:
         if out[name].dtype == bool:
             out[name] = np.where(out[name].to_numpy(), "true", "false")
+        elif pd.api.types.is_bool_dtype(out[name].dtype):  # nullable: missing = empty
+            out[name] = [_csv_field(v) for v in out[name].astype(object)]
     buffer = io.StringIO()
     # CRLF (RFC 4180): the writer then quotes any field holding a CR or an LF.
     out.to_csv(buffer, index=False, lineterminator="\r\n")
