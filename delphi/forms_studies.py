@@ -236,11 +236,11 @@ class PanellistForm(FlaskForm):
 
 
 KIND_CHOICES = choices(
-    ("rating", _l("Rating on the study's scale, per criterion")),
-    ("estimate", _l("Estimate: a number with a unit")),
-    ("probability", _l("Probability (0–100 %) that an event happens by a year")),
-    ("year", _l("Year by which an event happens")),
-    ("ranking", _l("Ranking of options")))
+    ("rating", _l("Rating (the study's scale)")),
+    ("estimate", _l("Estimate (a number)")),
+    ("probability", _l("Probability (%)")),
+    ("year", _l("Year (of an event)")),
+    ("ranking", _l("Ranking (of options)")))
 QUANTILES_CHOICES = choices(("0", _l("One value")),
                             ("1", _l("Three values: low (P10), most likely (P50), high (P90)")))
 

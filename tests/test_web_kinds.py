@@ -396,7 +396,8 @@ def test_round_two_shows_each_kinds_feedback_equal_to_round_ones_statistics(app,
         return {html_module.unescape(k): html_module.unescape(v) for k, v in
                 re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', section)}
 
-    for item, unit in ((quantiles, " %"), (single, " events"), (probability, " %")):
+    nbsp = "\u00a0"
+    for item, unit in ((quantiles, nbsp + "%"), (single, nbsp + "events"), (probability, nbsp + "%")):
         row, figures = results[item], cells(sections[item])
         assert figures["Group median"] == fmt(row["median"]) + unit
         assert figures["Interquartile range (middle half of the panel)"] == (
@@ -407,28 +408,30 @@ def test_round_two_shows_each_kinds_feedback_equal_to_round_ones_statistics(app,
         assert f"The panel's answers:</span> {values}" in html_module.unescape(sections[item])
     aggregate = results[quantiles]["aggregate"]
     assert cells(sections[quantiles])["The panel's combined distribution (average of the quantiles)"] == (
-        f"low {fmt(aggregate['p10'])} %, most likely {fmt(aggregate['p50'])} %, high {fmt(aggregate['p90'])} %")
-    assert cells(sections[quantiles])["Baseline"] == "14.3 % (2019)"
-    assert cells(sections[quantiles])["Target"] == "100 % (2030)"
-    assert cells(sections[quantiles])["Your previous answer"] == "low 20, most likely 35.5, high 60 %"
+        f"low {fmt(aggregate['p10'])}{nbsp}%, most likely {fmt(aggregate['p50'])}{nbsp}%, "
+        f"high {fmt(aggregate['p90'])}{nbsp}%")
+    assert cells(sections[quantiles])["Baseline"] == f"14.3{nbsp}% (2019)"
+    assert cells(sections[quantiles])["Target"] == f"100{nbsp}% (2030)"
+    assert cells(sections[quantiles])["Your previous answer"] == f"low 20, most likely 35.5, high 60{nbsp}%"
     assert 'class="baseline"' in sections[quantiles] and 'class="target"' in sections[quantiles]
     assert 'class="own"' in sections[quantiles]
-    assert cells(sections[probability])["Your previous answer"] == "70 %"
+    assert cells(sections[probability])["Your previous answer"] == f"70{nbsp}%"
 
     row, figures = results[year], cells(sections[year])
-    assert figures["Share answering later than 2050"] == f"{fmt(100 * row['later_share'])} %"
+    assert figures["Share answering later than 2050"] == f"{fmt(100 * row['later_share'])}{nbsp}%"
     assert figures["Your previous answer"] == "later than 2050"
     median = "later than 2050" if row["median_later"] else fmt(int(row["median"]))
     assert figures["Group median"] == median
 
     row = results[ranking]
     table = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td>\s*'
-                       r'<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td></tr>', sections[ranking])
+                       r'<td class="num">([^<]*)(?:<meter[^>]*></meter>)?</td>\s*'
+                       r'<td class="num">([^<]*)</td></tr>', html_module.unescape(sections[ranking]))
     names = {1: "Training", 2: "Funding", 3: "Monitoring", 4: "Policy dialogue"}
     expected = sorted(row["options"], key=lambda o: o["mean_rank"])
     assert [t[0] for t in table] == [names[o["option"]] for o in expected]
     assert [t[1] for t in table] == [fmt(o["mean_rank"]) for o in expected]
-    assert [t[2] for t in table] == [f"{fmt(100 * o['top3_share'])} %" for o in expected]
+    assert [t[2] for t in table] == [f"{fmt(100 * o['top3_share'])}{nbsp}% " for o in expected]
     my_rank = {3: "1", 1: "2", 4: "3", 2: "4"}
     assert [t[3] for t in table] == [my_rank[o["option"]] for o in expected]
     assert cells(sections[ranking])["Agreement of the panel (Kendall's W, 0 to 1)"] == fmt(row["w"])

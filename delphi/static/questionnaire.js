@@ -184,6 +184,9 @@
     order.forEach(function (value) {
       var li = document.createElement("li");
       li.dataset.value = value;
+      var number = document.createElement("span");
+      number.className = "rank-number";
+      li.appendChild(number);
       var handle = document.createElement("span");
       handle.className = "rank-handle";
       handle.setAttribute("aria-hidden", "true");
@@ -204,6 +207,11 @@
     set.querySelector(".rank-selects").hidden = true;
     var hint = set.querySelector(".js-only");
     if (hint) { hint.hidden = false; }
+    var plain = set.querySelector(".no-js");
+    if (plain) { plain.hidden = true; }
+    var state = document.createElement("p");
+    state.className = "hint rank-state";
+    set.insertBefore(state, set.querySelector(".rank-selects"));
     set.insertBefore(list, set.querySelector(".rank-selects"));
     var keep = document.createElement("button");
     keep.type = "button";
@@ -215,11 +223,15 @@
     label();
 
     function label() {
+      var answered = !!selects[0].value;
       Array.prototype.forEach.call(list.children, function (li, i) {
         var ranked = i < k;
-        li.classList.toggle("unranked", !ranked);
+        li.classList.toggle("unranked", !ranked || !answered);
+        li.querySelector(".rank-number").textContent = ranked ? String(i + 1) + "." : "";
         li.querySelector(".rank-note").textContent = ranked ? "" : " (" + (set.dataset.unrankedText || "not ranked") + ")";
       });
+      state.textContent = answered ? "" : (set.dataset.unsetText || "");
+      state.hidden = answered;
     }
 
     function fill() {

@@ -14,6 +14,7 @@ organisation: the feedback is aggregates and anonymised comments.
 """
 from __future__ import annotations
 
+import math
 import re
 import uuid
 
@@ -231,12 +232,12 @@ def _answer_text(kind: str, params: dict, options: list[dict], answer) -> str:
     """A panellist's answer in words (their own previous one, in the feedback)."""
     if answer is None:
         return _("none, or cannot answer")
-    unit = (" " + params.get("unit")) if kind == "estimate" and params.get("unit") else ""
+    unit = ("\u00a0" + params.get("unit")) if kind == "estimate" and params.get("unit") else ""
     if kind == "estimate" and isinstance(answer, dict):
         return _("low %(p10)s, most likely %(p50)s, high %(p90)s", p10=fmt(answer.get("p10")),
                  p50=fmt(answer.get("p50")), p90=fmt(answer.get("p90"))) + unit
     if kind == "probability":
-        return f"{fmt(answer)} %"
+        return f"{fmt(answer)}\u00a0%"
     if kind == "year":
         return _("later than %(year)d", year=params["max"]) if answer == LATER else str(answer)
     if kind == "ranking" and isinstance(answer, list):
@@ -253,8 +254,21 @@ def _scaler(low: float, high: float, right: float = RIGHT):
     return x
 
 
-def _year_number(value, params):
-    return None if value is None else (LATER_X if value == LATER else value)
+def _nice_bounds(low: float, high: float, floor=None, ceiling=None) -> tuple[float, float]:
+    """The strip's axis: ``low``..``high`` widened to round numbers (a step of 1, 2
+    or 5 × 10ⁿ, about a tenth of the span), kept within the item's bounds."""
+    span = (high - low) or max(abs(high), 1.0)
+    raw = span / 10
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    if low == high:
+        low, high = low - step, high + step
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return float(low), float(high)
 
 
 def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict | None) -> dict | None:
@@ -288,7 +302,7 @@ def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict |
             rows.append((_("Agreement of the panel (Kendall's W, 0 to 1)"), fmt(feedback.get("w"))))
         return shown
     unit = params.get("unit") or "" if kind == "estimate" else ("%" if kind == "probability" else "")
-    with_unit = (lambda v: f"{fmt(v)} {unit}".strip()) if kind != "year" else fmt
+    with_unit = (lambda v: f"{fmt(v)}\u00a0{unit}" if unit else fmt(v)) if kind != "year" else fmt
     median, q1, q3 = feedback.get("median"), feedback.get("q1"), feedback.get("q3")
     if kind == "year":
         def year_text(value, later):
@@ -305,7 +319,7 @@ def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict |
                             if feedback.get("iqr") is not None else "")))
         if feedback.get("later_share") is not None:
             rows.append((_("Share answering later than %(year)d", year=params["max"]),
-                         f"{fmt(100 * feedback['later_share'])} %"))
+                         f"{fmt(100 * feedback['later_share'])}\u00a0%"))
     else:
         if median is not None:
             rows.append((_("Group median"), with_unit(median)))
@@ -348,7 +362,8 @@ def _strip(kind: str, params: dict, feedback: dict, own) -> dict | None:
             if later or value == LATER:
                 return LATER_X
             return None if value is None else scale(value)
-        strip = {"low": str(params["min"]), "high": _("later than %(year)d", year=params["max"])}
+        strip = {"low": str(params["min"]), "high": f"{params['max']} | " + _("later"),
+                 "divider": round((YEAR_RIGHT + LATER_X) / 2, 2)}
         median_x = x(median, feedback.get("median_later"))
         q1_x, q3_x = x(q1, feedback.get("q1_later")), x(q3, feedback.get("q3_later"))
         own_x = x(own) if own is not None else None
@@ -362,12 +377,9 @@ def _strip(kind: str, params: dict, feedback: dict, own) -> dict | None:
             seen += [aggregate[p] for p in ("p10", "p90") if aggregate.get(p) is not None]
             if not seen:
                 return None
-            low, high = min(seen), max(seen)
-            pad = (high - low) * 0.05 or 1.0
-            low = max(low - pad, params.get("min", low - pad))
-            high = min(high + pad, params.get("max", high + pad))
+            low, high = _nice_bounds(min(seen), max(seen), params.get("min"), params.get("max"))
         x = _scaler(low, high)
-        unit = " %" if kind == "probability" else (f" {params.get('unit')}" if params.get("unit") else "")
+        unit = "\u00a0%" if kind == "probability" else (f"\u00a0{params.get('unit')}" if params.get("unit") else "")
         strip = {"low": fmt(low) + unit, "high": fmt(high) + unit}
         median_x = None if median is None else x(median)
         q1_x, q3_x = (None, None) if q1 is None or q3 is None else (x(q1), x(q3))
