@@ -132,7 +132,7 @@ def test_the_moderator_adds_an_item_of_each_kind_through_the_form(app, client, a
     for number, (fields, kind, params) in enumerate(cases, start=1):
         response = post_form(client, url, {"text": f"Question {number}", **fields})
         assert response.status_code == 303, errors_on(response.get_data(as_text=True))
-        code, stored_kind, stored = last_item(app, world.study_id)
+        _code, stored_kind, stored = last_item(app, world.study_id)
         assert (stored_kind, stored) == (kind, params)
     show = client.get(f"/studies/{world.study_id}").get_data(as_text=True)
     for label in ("Estimate", "Probability", "Year", "Ranking"):
@@ -244,7 +244,7 @@ def good_answers(world, ids) -> dict:
 
 
 def test_the_questionnaire_shows_each_kinds_input(app, client, auth, mixed):
-    world, (quantiles, single, probability, year, ranking) = mixed
+    world, (quantiles, single, probability, _year, ranking) = mixed
     auth.login(world.panellists[0])
     html = client.get(url_of(world)).get_data(as_text=True)
     for part in ("p10", "p50", "p90"):
@@ -255,7 +255,7 @@ def test_the_questionnaire_shows_each_kinds_input(app, client, auth, mixed):
     assert "A number from 0 to 500." in html and "events" in html
     assert re.search(rf'min="0" max="100" id="v-{probability}"', html)
     assert "How likely is it to happen by 2030?" in html
-    assert f'<option value="2025">2025</option>' in html and '<option value="later">Later than 2050</option>' in html
+    assert '<option value="2025">2025</option>' in html and '<option value="later">Later than 2050</option>' in html
     assert f'<select id="v-{ranking}-4" name="v-{ranking}-4"' in html
     assert f'<label for="v-{ranking}-1">Rank 1</label>' in html
     for item in ids_of(mixed):
@@ -275,11 +275,13 @@ def test_a_panellist_answers_a_mixed_round_and_submits(app, client, auth, mixed)
     assert response.status_code == 303
     status, draft, counted = stored(app, world, me)
     assert status == "draft" and not counted
+    assert draft[f"{quantiles}:"] == {"value": {"p10": 20.0, "p50": 35.5, "p90": 60.0}}
+    assert draft[f"{ranking}:"] == {"value": [3, 1, 4, 2]}
     html = client.get(url_of(world)).get_data(as_text=True)
     assert f'id="v-{quantiles}-p50" name="v-{quantiles}-p50" value="35.5"' in html
     assert '<option value="later" selected>' in html
     assert re.search(rf'<select id="v-{ranking}-1" name="v-{ranking}-1".*?<option value="3" selected>',
-                     html, re.S)
+                     html, re.DOTALL)
     # "Cannot answer" on the estimate, then submit.
     data = {"action": "submit", **good_answers(world, ids), f"na-{single}": "1"}
     response = post_form(client, url_of(world), data)
@@ -339,7 +341,7 @@ def test_a_bad_answer_is_refused_naming_the_item_and_changes_nothing(app, client
         if value and len(value) < 100 and "\x00" not in value:
             assert (f'name="{name}" value="{value}"' in html
                     or re.search(rf'id="{name}" name="{name}"[^>]*>(?:(?!</select>).)*'
-                                 rf'<option value="{value}" selected>', html, re.S))
+                                 rf'<option value="{value}" selected>', html, re.DOTALL))
     assert re.search(rf'name="r-{world.item_ids[0]}-importance" value="1" checked', html)
     # ... and nothing stored changed.
     assert stored(app, world, me) == before
@@ -347,7 +349,7 @@ def test_a_bad_answer_is_refused_naming_the_item_and_changes_nothing(app, client
 
 def test_autosave_saves_and_refuses_the_kinds_answers(app, client, auth, mixed):
     world, ids = mixed
-    quantiles, single, probability, year, ranking = ids
+    quantiles, _single, _probability, year, ranking = ids
     me = world.panellists[0]
     auth.login(me)
     page = client.get(url_of(world)).get_data(as_text=True)
@@ -389,7 +391,7 @@ def test_round_two_shows_each_kinds_feedback_equal_to_round_ones_statistics(app,
         results = {row["item"]: row for row in rounds.round_results(get_round(world, 1))["items"]}
     open_round_of(app, world, 2)
     html = client.get(url_of(world, 2)).get_data(as_text=True)
-    sections = {item: re.search(rf'<section class="item" id="item-{item}".*?</section>', html, re.S).group(0)
+    sections = {item: re.search(rf'<section class="item" id="item-{item}".*?</section>', html, re.DOTALL).group(0)
                 for item in ids}
 
     def cells(section):
@@ -447,6 +449,36 @@ def test_suppressed_feedback_says_so(app, client, auth):
     auth.login(world.panellists[0])
     html = client.get(url_of(world, 2)).get_data(as_text=True)
     for item in ids:
-        section = re.search(rf'<section class="item" id="item-{item}".*?</section>', html, re.S).group(0)
+        section = re.search(rf'<section class="item" id="item-{item}".*?</section>', html, re.DOTALL).group(0)
         assert "Too few panellists answered this question" in section
         assert "<svg" not in section and "Group median" not in section
+
+
+def test_an_answer_outside_the_panels_quartiles_asks_for_a_reason(app, client, auth):
+    world = build_study(app, n_panellists=6, n_items=1, carry_forward="all",
+                        require_reason_outside_iqr=True)
+    ids = add_mixed_items(app, world)
+    probability = ids[2]
+    answer_round(app, world, 1, lambda email, item, c: 50.0 if item == probability else
+                 (3 if c else None), seed=2)
+    close(app, world, 1)
+    open_round_of(app, world, 2)
+    me = world.panellists[0]
+    auth.login(me)
+    data = {"action": "submit", f"r-{world.item_ids[0]}-importance": "3",
+            **{f"na-{item}": "1" for item in ids}}
+    del data[f"na-{probability}"]
+    data[f"v-{probability}"] = "90"  # the panel said 50 (IQR 50 – 50)
+    response = post_form(client, url_of(world, 2), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    reason = f"reason-{probability}-"
+    message = "Your answer lies outside the group's interquartile range: please give a reason."
+    assert errors_on(html)[reason] == message
+    code = re.search(rf'id="item-{probability}-title">([A-Z0-9]+)\.', html).group(1)
+    assert f"{code}: {message}" in error_list(html)
+    assert f'name="v-{probability}" value="90"' in html
+    response = post_form(client, url_of(world, 2), {**data, reason: "New evidence from the NDC synthesis."})
+    assert response.status_code == 303
+    status, _draft, answers = stored(app, world, me, 2)
+    assert status == "submitted" and answers[probability] == 90.0

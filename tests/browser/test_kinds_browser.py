@@ -22,10 +22,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("selenium", reason="selenium is not installed in this environment")
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 
 def questionnaire_url(server, world, number):
@@ -58,6 +58,17 @@ def counted(app, world, email, number=1):
         return out
 
 
+def set_language(app, email, language):
+    from delphi.core.database import db
+    from tests.factories import user_by_email
+
+    with app.app_context():
+        user_by_email(email).language = language
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _viewport(browser, width: int, height: int = 900) -> None:
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
@@ -82,8 +93,15 @@ def _whole_page(browser, width, path, prepare=None):
           if (box.width && (box.right > limit + 0.5 || box.left < -0.5)) { out.push(el.tagName + '#' + el.id + '.' + el.className); }
         });
         return out;""")
+    hidden = browser.execute_script("""
+        var out = [];
+        document.querySelectorAll('main .scroll').forEach(function (el) {
+          if (el.scrollWidth > el.clientWidth + 0.5) { out.push(el.firstElementChild.className); }
+        });
+        return out;""")
     _viewport(browser, width)
     assert not wide, f"{width} px: elements stick out: {wide[:5]}"
+    assert not hidden, f"{width} px: tables scroll sideways: {hidden}"
 
 
 @pytest.fixture
@@ -193,7 +211,7 @@ def test_every_kind_is_answered_without_javascript(app, live_server, browser, mi
 
 
 def test_round_two_feedback_and_the_item_form_fit_the_screen(app, live_server, browser, mixed, screenshots):
-    world, ids = mixed
+    world, _ids = mixed
     answer_round(app, world, 1, seed=5)
     close(app, world, 1)
     open_round_of(app, world, 2)
@@ -203,6 +221,13 @@ def test_round_two_feedback_and_the_item_form_fit_the_screen(app, live_server, b
     assert browser.find_elements(By.CSS_SELECTOR, "table.ranking-feedback")
     for width in (1280, 320):
         _whole_page(browser, width, screenshots / f"kinds-round2-{width}.png")
+    # In French (longer words) too.
+    browser.delete_all_cookies()
+    set_language(app, world.panellists[1], "fr")
+    log_in(browser, live_server, world.panellists[1])
+    browser.get(questionnaire_url(live_server, world, 2))
+    assert "Classer dans cet ordre" in browser.page_source
+    _whole_page(browser, 320, screenshots / "kinds-round2-fr-320.png")
     browser.delete_all_cookies()
     log_in(browser, live_server, world.moderator)
     browser.get(live_server.url(f"/studies/{world.study_id}/items/new"))
