@@ -426,9 +426,10 @@ def test_round_two_shows_each_kinds_feedback_equal_to_round_ones_statistics(app,
     assert figures["Group median"] == median
 
     row = results[ranking]
-    table = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">([^<]*)</td>\s*'
-                       r'<td class="num">([^<]*)(?:<meter[^>]*></meter>)?</td>\s*'
-                       r'<td class="num">([^<]*)</td></tr>', html_module.unescape(sections[ranking]))
+    table = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num" data-label="Mean rank">([^<]*)</td>\s*'
+                       r'<td class="num" data-label="In the top three">([^<]*)(?:<meter[^>]*></meter>)?</td>\s*'
+                       r'<td class="num" data-label="Your rank">([^<]*)</td></tr>',
+                       html_module.unescape(sections[ranking]))
     names = {1: "Training", 2: "Funding", 3: "Monitoring", 4: "Policy dialogue"}
     expected = sorted(row["options"], key=lambda o: o["mean_rank"])
     assert [t[0] for t in table] == [names[o["option"]] for o in expected]
