@@ -1,8 +1,10 @@
 """WTForms of the study pages (staff) and the questionnaire (panellists).
 
-The questionnaire's fields depend on the round (one radio group per item ×
-criterion), so it is parsed by :func:`answers_from_form` rather than declared;
-its CSRF token is still checked (:class:`QuestionnaireForm`).
+The questionnaire's fields depend on the round (one radio group per rating
+item × criterion; each other kind's inputs, :func:`answer_parts`), so it is
+parsed by :func:`answers_from_form` rather than declared; its CSRF token is
+still checked (:class:`QuestionnaireForm`). The item form
+(:class:`ItemForm`) carries every kind's parameters.
 """
 from __future__ import annotations
 

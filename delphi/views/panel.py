@@ -3,6 +3,15 @@
 The questionnaire is one plain HTML form that works without JavaScript
 (Save keeps a draft, Submit makes the answers count); ``questionnaire.js``
 autosaves it every 30 seconds and on change through :func:`autosave`.
+Each question kind (``rounds.kinds``) has its own inputs
+(``panel/_kind_input.html``: a number with its unit and bounds, three
+quantiles, a percentage, a year or "later", one select per rank position,
+which the script turns into a list to drag or to move with up/down
+buttons) and, from round 2, its own feedback (``panel/_kind_feedback.html``:
+a strip drawn as inline SVG, without inline styles or scripts, and every
+figure as text; see :func:`kind_feedback`). ``rounds.save_answers`` judges
+every answer; its field names are mapped back to the inputs
+(:func:`_field_errors`).
 
 Its CSRF token is checked here rather than by ``CSRFProtect``: when the token
 has expired (a long session, a re-login in another tab) the page comes back
