@@ -7,8 +7,9 @@ summarise one question's answers across the panel. Inputs are 1-D (one value
 per panellist); NaN = no answer.
 
 Every quartile is computed **exactly**: the order statistics are converted
-to :class:`fractions.Fraction` (``Fraction(float)`` is the float's exact
-binary value) and interpolated in rational arithmetic, and the float figures
+to :class:`fractions.Fraction` **as written**: a float is read as the
+shortest decimal that round-trips to it (``Fraction(repr(x))``, so an answer
+typed as 2.1 is 21/10, not the nearest binary float) and interpolated in rational arithmetic, and the float figures
 are the correctly rounded ``float()`` of the exact results. The exact values
 are kept (``exact_*``) so that a consensus threshold (IQR <= 20, dispersion
 <= 0.25) is decided on the exact number, never within a float epsilon; see
@@ -17,6 +18,7 @@ are kept (``exact_*``) so that a consensus threshold (IQR <= 20, dispersion
 
 from __future__ import annotations
 
+import decimal
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,6 +41,10 @@ __all__ = [
     "target_reach",
 ]
 
+#: Largest magnitude accepted for an answer, a target or a baseline, so that every
+#: difference and sum of two of them (an IQR, a gap) is a finite float.
+MAX_MAGNITUDE = 1e300
+
 _HALF = Fraction(1, 2)
 _QUARTER = Fraction(1, 4)
 _THREE_QUARTERS = Fraction(3, 4)
@@ -47,6 +53,12 @@ _THREE_QUARTERS = Fraction(3, 4)
 # --------------------------------------------------------------------------
 # input checks
 # --------------------------------------------------------------------------
+
+
+def _short(value) -> str:
+    """``repr(value)``, cut to 60 characters for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _as_vector(values, name: str) -> np.ndarray:
@@ -64,6 +76,8 @@ def _as_vector(values, name: str) -> np.ndarray:
         )
     if np.isinf(arr).any():
         raise ValueError(f"{name} contains infinite values; use NaN for no answer")
+    if arr.size and np.fmax.reduce(np.abs(arr)) > MAX_MAGNITUDE:
+        raise ValueError(f"{name} has values beyond +-{MAX_MAGNITUDE:g}; not an answer")
     return arr
 
 
@@ -83,27 +97,42 @@ def _as_flags(flags, n: int, name: str) -> np.ndarray:
     return arr
 
 
+def _bounded(value, name: str) -> Fraction:
+    """:func:`_exact_number`, and at most :data:`MAX_MAGNITUDE` in size (targets, baselines)."""
+    exact = _exact_number(value, name)
+    if abs(exact) > MAX_MAGNITUDE:
+        raise ValueError(f"{name} is beyond +-{MAX_MAGNITUDE:g}, got {_short(value)}")
+    return exact
+
+
 def _exact_number(value, name: str) -> Fraction:
     """The exact rational value of a real number (float, int, Fraction, Decimal)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)):
         # ValueError, not TypeError: every bad argument of analysis raises ValueError.
-        raise ValueError(f"{name} must be a finite number, got {value!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")  # noqa: TRY004
     if isinstance(value, Rational):
         return Fraction(value.numerator, value.denominator)
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return Fraction(number)
+        raise ValueError(f"{name} must be a finite number, got {_short(value)}")
+    return as_written(number)
+
+
+def as_written(number: float) -> Fraction:
+    """A float as the decimal its author wrote: the shortest decimal that
+    round-trips to it (``repr``), so 2.1 is 21/10 and 0.1 + 0.2 stays its own
+    float 0.30000000000000004. Order is kept (the map is monotone)."""
+    return Fraction(repr(float(number)))
 
 
 def _limit(limit, name: str = "limit") -> Fraction:
     """A threshold as the number its author wrote: ``Fraction(str(limit))``, so 0.3 is 3/10."""
     if isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (Real, np.number)):
-        raise ValueError(f"{name} must be a finite number, got {limit!r}")  # noqa: TRY004
+        raise ValueError(f"{name} must be a finite number, got {_short(limit)}")  # noqa: TRY004
     if isinstance(limit, Rational):
         return Fraction(limit.numerator, limit.denominator)
     if not math.isfinite(float(limit)):
-        raise ValueError(f"{name} must be a finite number, got {limit!r}")
+        raise ValueError(f"{name} must be a finite number, got {_short(limit)}")
     if isinstance(limit, np.floating):
         limit = float(limit)
     return Fraction(str(limit))
@@ -143,10 +172,10 @@ def _exact_quantile(sorted_values: np.ndarray, p: Fraction, method: str) -> Frac
     """Exact p-quantile of the sorted (NaN-free, non-empty) *sorted_values*."""
     n = sorted_values.shape[0]
     j, g = _interpolation(n, p, method)
-    low = Fraction(float(sorted_values[j - 1]))
+    low = as_written(sorted_values[j - 1])
     if g == 0:
         return low
-    high = Fraction(float(sorted_values[j]))
+    high = as_written(sorted_values[j])
     return low + g * (high - low)
 
 
@@ -218,8 +247,8 @@ def summarize_quantity(values, *, quantiles: str = "type7") -> QuantitySummary:
     Raises
     ------
     ValueError
-        If ``values`` is not 1-D numeric, holds infinite values, or
-        ``quantiles`` is unknown.
+        If ``values`` is not 1-D numeric, holds infinite values or values
+        beyond +-:data:`MAX_MAGNITUDE` (1e300), or ``quantiles`` is unknown.
 
     Notes
     -----
@@ -365,10 +394,28 @@ def quantile_average(p10, p50, p90) -> tuple[float | None, float | None, float |
     m = complete.shape[1]
     if m == 0:
         return None, None, None
-    means = tuple(
-        float(sum((Fraction(float(x)) for x in row), Fraction(0)) / m) for row in complete
-    )
+    means = tuple(float(_exact_sum(row) / m) for row in complete)
     return means  # type: ignore[return-value]
+
+
+def _exact_sum(values) -> Fraction:
+    """The exact sum of floats read as written (:func:`as_written`): in decimal
+    arithmetic with enough digits for every exponent (fast), else in fractions."""
+    texts = [repr(float(x)) for x in values]
+    decimals = [decimal.Decimal(t) for t in texts]
+    finite = [d for d in decimals if d]
+    if not finite:
+        return Fraction(0)
+    high = max(d.adjusted() for d in finite)
+    low = min(d.as_tuple().exponent for d in finite)
+    digits = high - low + len(str(len(finite))) + 2
+    if digits > 2000:
+        return sum((Fraction(t) for t in texts), Fraction(0))
+    with decimal.localcontext() as context:
+        context.prec = digits
+        context.traps[decimal.Inexact] = True
+        total = sum(finite, decimal.Decimal(0))
+    return Fraction(total)
 
 
 @dataclass(frozen=True)
@@ -414,7 +461,8 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     ------
     ValueError
         If ``p50s`` is not 1-D numeric or holds infinite values, or
-        ``target``/``baseline`` is not a finite number.
+        ``target``/``baseline`` is not a finite number; if any of them is
+        beyond +-:data:`MAX_MAGNITUDE` (1e300).
 
     Notes
     -----
@@ -433,19 +481,21 @@ def target_reach(p50s, target, *, baseline=None) -> TargetReach:
     0.3333333333333333
     """
     arr = _as_vector(p50s, "p50s")
-    goal = _exact_number(target, "target")
+    goal = _bounded(target, "target")
     direction = "up"
-    if baseline is not None and goal < _exact_number(baseline, "baseline"):
+    if baseline is not None and goal < _bounded(baseline, "baseline"):
         direction = "down"
     present = arr[~np.isnan(arr)]
     n = int(present.shape[0])
     if n == 0:
         return TargetReach(None, None, direction)
-    exact = [Fraction(float(x)) for x in present]
-    if direction == "up":
-        reached = sum(1 for x in exact if x >= goal)
+    g = float(goal)
+    if as_written(g) == goal:
+        # as_written is monotone and one-to-one: comparing the floats decides it.
+        reached = int(np.count_nonzero(present >= g if direction == "up" else present <= g))
     else:
-        reached = sum(1 for x in exact if x <= goal)
+        exact = [as_written(x) for x in present]
+        reached = sum(1 for x in exact if (x >= goal if direction == "up" else x <= goal))
     gap = _exact_median(present) - goal
     return TargetReach(share=reached / n, median_gap=float(gap), direction=direction)
 
@@ -529,10 +579,11 @@ def summarize_years(years, later, *, quantiles: str = "type7") -> YearSummary:
     j = floor h, g = h - j. When x_(j), or x_(j+1) with g > 0, is "later" the
     quartile is "later": its figure is None and its flag True (an
     interpolation towards an unbounded value is unbounded). A later q3 makes
-    the IQR unbounded (None); q1 later implies q3 later. This is the usual
-    treatment of "never"/"later" answers in Delphi forecasting of
-    occurrence years: quartiles are reported as "later" rather than dropping
-    the answers, which would bias the median early.
+    the IQR unbounded (None); q1 later implies q3 later. This convention is
+    ours (no published rule was found to cite): keeping "later" answers as
+    censored values above every year, instead of dropping them, keeps them
+    in n and does not pull the median early; the quartiles use only order
+    statistics, so they need no value for "later".
 
     References
     ----------
@@ -563,10 +614,10 @@ def summarize_years(years, later, *, quantiles: str = "type7") -> YearSummary:
         last = j + 1 if g > 0 else j  # highest order statistic used (1-based)
         if last > n_years:
             return None
-        low = Fraction(float(year_values[j - 1]))
+        low = as_written(year_values[j - 1])
         if g == 0:
             return low
-        return low + g * (Fraction(float(year_values[j])) - low)
+        return low + g * (as_written(year_values[j]) - low)
 
     q1, med, q3 = quartile(_QUARTER), quartile(_HALF), quartile(_THREE_QUARTERS)
     exact_iqr = None if q1 is None or q3 is None else q3 - q1

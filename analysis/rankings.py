@@ -18,10 +18,11 @@ from fractions import Fraction
 from numbers import Integral
 
 import numpy as np
+from scipy import stats
 
 from ._validation import as_matrix
 from .concordance import kendall_w
-from .quantities import _exact_number, _limit
+from .quantities import _exact_number, _limit, _short
 
 __all__ = [
     "RankingSummary",
@@ -42,11 +43,11 @@ def _check_options(options, name: str = "options") -> list:
     for label in labels:
         if not isinstance(label, Hashable):
             # ValueError, not TypeError: every bad argument of analysis raises ValueError.
-            raise ValueError(f"{name} must hold hashable option ids, got {label!r}")  # noqa: TRY004
+            raise ValueError(f"{name} must hold hashable option ids, got {_short(label)}")  # noqa: TRY004
     seen = Counter(labels)
     repeated = [label for label, count in seen.items() if count > 1]
     if repeated:
-        raise ValueError(f"{name} lists option id(s) more than once: {repeated!r}")
+        raise ValueError(f"{name} lists option id(s) more than once: {_short(repeated)}")
     if not labels:
         raise ValueError(f"{name} must list at least one option id")
     return labels
@@ -80,16 +81,17 @@ def rank_matrix(rankings, options) -> np.ndarray:
     -----
     A panellist who ranks r of the m options gives them ranks 1..r; the
     m - r unranked options form one tie for the remaining ranks r+1..m and
-    each gets their mean, ``(r + 1 + m) / 2`` (the mid-rank convention for
-    ties, Kendall 1970; for top-k partial rankings, Critchlow 1985). Every
+    each gets their mean, ``(r + 1 + m) / 2``: the mid-rank convention for
+    tied ranks (Kendall 1970), and the option's average rank over all the
+    complete rankings compatible with the partial one (Critchlow 1985
+    identifies a top-r ranking with that set of rankings). Every
     row then sums to m(m + 1)/2, like a complete ranking, so rank sums, the
     Friedman statistic and Kendall's tie-corrected W apply unchanged. A
     ranking of m - 1 options is complete (the last rank is forced).
 
     References
     ----------
-    Kendall, M. G. (1970). Rank Correlation Methods, 4th ed., chapter 3
-    (tied ranks). Griffin.
+    Kendall, M. G. (1970). Rank Correlation Methods, 4th ed. Griffin.
     Critchlow, D. E. (1985). Metric Methods for Analyzing Partially Ranked
     Data. Lecture Notes in Statistics 34. Springer.
 
@@ -117,9 +119,12 @@ def rank_matrix(rankings, options) -> np.ndarray:
     for i, answer in enumerate(answers):
         if answer is None:
             continue
+        if isinstance(answer, np.ndarray) and answer.ndim == 1:
+            answer = answer.tolist()
         if isinstance(answer, (str, bytes)) or not isinstance(answer, Sequence):
             raise ValueError(  # noqa: TRY004
-                f"rankings[{i}] must be a list of option ids (best first) or None, got {answer!r}"
+                f"rankings[{i}] must be a list of option ids (best first) or None, "
+                f"got {_short(answer)}"
             )
         if len(answer) == 0:
             continue
@@ -131,9 +136,9 @@ def rank_matrix(rankings, options) -> np.ndarray:
             except TypeError:
                 j = None
             if j is None:
-                raise ValueError(f"rankings[{i}] names an unknown option id {option!r}")
+                raise ValueError(f"rankings[{i}] names an unknown option id {_short(option)}")
             if placed[j]:
-                raise ValueError(f"rankings[{i}] names option id {option!r} more than once")
+                raise ValueError(f"rankings[{i}] names option id {_short(option)} more than once")
             placed[j] = True
             row[j] = rank
         r = len(answer)
@@ -186,7 +191,8 @@ class RankingSummary:
     n_missing : int
         Panellists without an answer (a row of NaN).
     options : tuple
-        The option ids, in column order.
+        The option ids, in column order (ints in the engine; any hashable ids
+        are kept as given).
     mean_rank, rank_sum : tuple of (float or None)
         Per option, over the n answering panellists (1 = best, so a lower
         mean rank = preferred); None when n = 0.
@@ -205,10 +211,10 @@ class RankingSummary:
 
     n: int
     n_missing: int
-    options: tuple
-    mean_rank: tuple
-    rank_sum: tuple
-    top3_share: tuple
+    options: tuple[int, ...]
+    mean_rank: tuple[float | None, ...]
+    rank_sum: tuple[float | None, ...]
+    top3_share: tuple[float | None, ...]
     w: float | None
     w_uncorrected: float | None
     chi2: float | None
@@ -279,7 +285,7 @@ def summarize_ranking(ranks, options, *, top: int = 3, explicit=None) -> Ranking
     m = len(labels)
     arr = _check_ranks(ranks, m)
     if isinstance(top, (bool, np.bool_)) or not isinstance(top, (Integral, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+        raise ValueError(f"top must be a positive integer, got {_short(top)}")
     if explicit is None:
         placed = _explicit_from_ties(arr)
     else:
@@ -373,18 +379,19 @@ def kendall_w_exact(ranks) -> Fraction | None:
     n, m = x.shape
     if n < 2 or m < 2:
         return None
-    sums = [Fraction(0)] * m
-    ties = 0
-    for row in x:
-        ranked, t = _exact_row_ranks([Fraction(float(v)) for v in row])
-        ties += t
-        sums = [s + r for s, r in zip(sums, ranked)]
-    centre = Fraction(n * (m + 1), 2)
-    s = sum(((r - centre) ** 2 for r in sums), Fraction(0))
+    # Average ranks within each row are halves at worst: doubled, they are exact
+    # integers, and so are S and T (12 S = 3 sum_j (D_j - n (m + 1))^2 with D the
+    # doubled rank sums). Vectorised; Python integers for the final sums.
+    doubled = np.rint(2 * stats.rankdata(x, axis=1)).astype(np.int64)
+    rank_sums = doubled.sum(axis=0)
+    s3 = sum(int(d - n * (m + 1)) ** 2 for d in rank_sums) * 3
+    offsets = doubled + (2 * m + 1) * np.arange(n, dtype=np.int64)[:, None]
+    t = np.bincount(offsets.ravel(), minlength=n * (2 * m + 1)).astype(object)
+    ties = int(sum(t ** 3 - t))
     denom = n * n * (m ** 3 - m) - n * ties
     if denom <= 0:
         return None
-    return 12 * s / denom
+    return Fraction(s3, denom)
 
 
 def at_least(exact: Fraction | None, limit) -> bool | None:

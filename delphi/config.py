@@ -27,6 +27,11 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = None  # decided in create_app
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    #: A logged-in session ends after this long without the user's own activity
+    #: (the questionnaire's autosave does not count) ...
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    #: ... and this long after login, however active (re-signing never renews it).
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -48,6 +53,12 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 10
     LOGIN_MAX_FAILURES_PER_CLIENT = 30
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+    #: An account's failures from every address together lock it: first for this
+    #: long, then twice as long for each further lock in a row, at most the max;
+    #: a series is forgotten after a day without locks.
+    LOGIN_LOCK_FIRST = timedelta(minutes=5)
+    LOGIN_LOCK_MAX = timedelta(hours=1)
+    LOGIN_LOCK_MEMORY = timedelta(days=1)
 
     # API bearer tokens.
     API_TOKEN_LIFETIME = timedelta(days=30)

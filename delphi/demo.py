@@ -2,9 +2,12 @@
 
 Loads organisations, about 60 members of task force A5 (carbon markets)
 across regions, roles and stakeholder groups, and a two-criterion study of 12
-strategies drawn from the objective and its 2030/2050 targets. Three rounds
-are answered by simulated panellists whose ratings converge, except for a few
-contested items that never settle; the fourth round is open. Everything goes
+strategies drawn from the objective and its 2030/2050 targets, with one item
+of each other question kind: two estimates tied to the objective's
+indicators (one with P10/P50/P90 quantiles), a probability, a year and a
+ranking of six of the study's strategies. Three rounds are answered by
+simulated panellists whose answers converge, except for a few contested
+items that never settle; the fourth round is open. Everything goes
 through the same services as the application (``rounds``), so the demo is
 also an end-to-end check of the process.
 """
@@ -20,6 +23,7 @@ import rounds
 from delphi.core.database import db
 from delphi.core.models import (
     ApprovalStatus,
+    Indicator,
     Membership,
     MembershipStatus,
     Panellist,
@@ -94,6 +98,39 @@ ITEMS = [
      "Partager un rapport annuel de transparence sur les prix et volumes des crédits carbone des sols.",
      "2030", 3.8, 4.3, False),
 ]
+
+#: Items of the other question kinds: (kind, text, French, target, parameters, latent answer).
+#: The A5 indicators give their targets in words ("3 to 5 schemes"): the estimates take the
+#: lower end, 3, as the value a gap-to-target chart can draw, and say so in their background.
+KIND_ITEMS = [
+    ("estimate", "How many soil-carbon compensation schemes will the Initiative have identified "
+     "as commendable and shared by 2030? Give a low (P10), a most likely (P50) and a high (P90) "
+     "value.",
+     "Combien de dispositifs de compensation carbone des sols l'Initiative aura-t-elle reconnus "
+     "comme recommandables et partagés d'ici 2030 ? Donnez une valeur basse (P10), la plus "
+     "probable (P50) et haute (P90).", "2030",
+     {"unit": "schemes", "min": 0, "max": 30, "quantiles": True, "indicator": 1,
+      "baseline": {"value": 0, "year": 2020}, "target": {"value": 3, "year": 2030}}, 2.6),
+    ("estimate", "How many alternative economic instruments will have been explored or developed "
+     "by 2050?",
+     "Combien d'instruments économiques alternatifs auront été étudiés ou élaborés d'ici 2050 ?",
+     "2050", {"unit": "instruments", "min": 0, "max": 30, "quantiles": False, "indicator": 2,
+              "baseline": {"value": 0, "year": 2020}, "target": {"value": 3, "year": 2050}}, 4.0),
+    ("probability", "How likely is it that at least three commendable schemes are shared on the "
+     "collaborative platform by 2030?",
+     "Quelle est la probabilité qu'au moins trois dispositifs recommandables soient partagés sur "
+     "la plateforme collaborative d'ici 2030 ?", "2030", {"event_year": 2030}, 55.0),
+    ("year", "By which year will a scheme endorsed by the Initiative be used in a national "
+     "carbon market?",
+     "En quelle année un dispositif reconnu par l'Initiative sera-t-il utilisé sur un marché "
+     "national du carbone ?", None, {"min": 2026, "max": 2050}, 2034.0),
+    ("ranking", "Rank these six strategies by the difference they would make to the 2030 target.",
+     "Classez ces six stratégies selon leur effet sur l'objectif 2030.", "2030",
+     {"options": [0, 1, 2, 5, 6, 7], "top_k": None}, None),
+]
+#: The background of the estimates: where their target comes from.
+TARGET_NOTE = ("The plan's target is 3 to 5 by {year}; the chart marks 3, its lower end. "
+               "Baseline: none identified in 2020.")
 
 COMMENTS = [
     "Evidence from pilots in our region supports this.",
@@ -191,6 +228,21 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
         items.append(rounds.add_item(study, text, actor=moderator, target=target,
                                      translations={"fr": {"text": french}}))
     latent = {item.id: spec for item, spec in zip(items, ITEMS)}
+    indicators = {i.position: i.id for i in db.session.scalars(
+        select(Indicator).where(Indicator.task_force_id == tf.id))}
+    for kind, text, french, target, params, centre in KIND_ITEMS:
+        params = dict(params)
+        background = ""
+        if kind == "estimate":
+            params["indicator"] = indicators.get(params["indicator"])
+            background = TARGET_NOTE.format(year=params["target"]["year"])
+        if kind == "ranking":
+            params["options"] = [{"item": items[j].id} for j in params["options"]]
+        item = rounds.add_item(study, text, actor=moderator, target=target, kind=kind,
+                               params=params, background=background,
+                               translations={"fr": {"text": french}})
+        items.append(item)
+        latent[item.id] = (kind, centre)
 
     round_ = rounds.draft_round(study, actor=moderator, items=items, now=start)
     previous: dict[tuple[int, int, str], int] = {}
@@ -224,6 +276,10 @@ def _simulate(rng, round_, panellist, latent, previous, number, criteria):
     comments = {}
     for round_item in round_.round_items:
         item_id = round_item.item_id
+        if round_item.item.kind != "rating":
+            value = _simulate_kind(rng, round_item, panellist, latent[item_id][1], previous)
+            ratings.append(rounds.RatingInput(item_id=item_id, criterion=None, value=value))
+            continue
         _text, _fr, _target, importance, feasibility, contested = latent[item_id]
         for criterion, mean in zip(criteria, (importance, feasibility)):
             key = (panellist.id, item_id, criterion)
@@ -247,3 +303,53 @@ def _simulate(rng, round_, panellist, latent, previous, number, criteria):
         if rng.random() < 0.12:
             comments[item_id] = COMMENTS[int(rng.integers(len(COMMENTS)))]
     return rounds.AnswerSet(ratings=ratings, comments=comments)
+
+
+def _simulate_kind(rng, round_item, panellist, centre, previous):
+    """An answer of another kind that moves towards the group's previous median
+    (rankings: a shared order, with less noise each round)."""
+    item = round_item.item
+    params = item.params
+    key = (panellist.id, item.id, "")
+    figures = (round_item.feedback or {}).get("figures") or {}
+    before = previous.get(key)
+    if rng.random() < 0.03:
+        previous[key] = None
+        return None
+    if item.kind == "ranking":
+        ids = [o["id"] for o in params["options"]]
+        rounds_seen = 1 + int(round_item.feedback is not None) + int(before is not None)
+        utility = -np.arange(len(ids)) + rng.normal(0, 3.0 / rounds_seen, len(ids))
+        value = [ids[j] for j in np.argsort(-utility)]
+        previous[key] = value
+        return value
+    median = figures.get("median")
+    if item.kind == "estimate":
+        own = before["p50"] if isinstance(before, dict) else before
+        if own is None or median is None:
+            own = rng.normal(centre, 2.5)
+        else:
+            own = own + 0.6 * (median - own) + rng.normal(0, 0.3)
+        p50 = float(np.clip(round(own, 1), params["min"], params["max"]))
+        if not params["quantiles"]:
+            value = p50
+        else:
+            low = float(np.clip(round(p50 - abs(rng.normal(1.5, 0.5)), 1), params["min"], p50))
+            high = float(np.clip(round(p50 + abs(rng.normal(2.5, 0.8)), 1), p50, params["max"]))
+            value = {"p10": low, "p50": p50, "p90": high}
+    elif item.kind == "probability":
+        own = before if before is not None and median is not None else rng.normal(centre, 22)
+        if before is not None and median is not None:
+            own = own + 0.6 * (median - own) + rng.normal(0, 3)
+        value = float(np.clip(round(own), 0, 100))
+    else:  # year
+        if before == "later" and rng.random() < 0.5:
+            previous[key] = "later"
+            return "later"
+        own = before if isinstance(before, int) and median is not None else rng.normal(centre, 6)
+        if isinstance(before, int) and median is not None:
+            own = own + 0.6 * (median - own) + rng.normal(0, 1)
+        value = "later" if own > params["max"] else int(np.clip(round(own), params["min"],
+                                                                 params["max"]))
+    previous[key] = value
+    return value

@@ -3,10 +3,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import NumberInput
 
 from delphi.core.models import STAKEHOLDER_GROUPS
+from delphi.services.plan import INDICATOR_FIELDS, INDICATOR_INPUTS
 
 STAKEHOLDER_LABELS = {
     "research": _l("Research and academia"),
@@ -75,3 +86,79 @@ class DecisionForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST-only buttons."""
+
+
+class _Number(FloatField):
+    """A number box that shows 28, not 28.0 (the service judges the value)."""
+
+    widget = NumberInput(step="any")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, float) and self.data.is_integer() and abs(self.data) < 1e15:
+            return str(int(self.data))
+        return "" if self.data is None else repr(self.data)
+
+
+#: The indicator form's translated texts: ``(field, label)``; each has a box per
+#: language, ``<field>_fr`` and ``<field>_es``.
+INDICATOR_TRANSLATED_LABELS = (
+    ("name", _l("Indicator")), ("unit", _l("Unit")), ("baseline_text", _l("Baseline in words")),
+    ("target_2030_text", _l("2030 target in words")),
+    ("target_2050_text", _l("2050 target in words")),
+)
+#: The languages an indicator is translated into, with their headings.
+INDICATOR_LANGUAGES = (("fr", _l("In French")), ("es", _l("In Spanish")))
+
+
+class IndicatorForm(FlaskForm):
+    """The secretariat edits an indicator of the plan. The form only turns the
+    posted strings into numbers; :func:`delphi.services.plan.update_indicator`
+    judges every value, and :meth:`show_errors` puts its messages beside the fields."""
+
+    name = StringField(_l("Indicator"))
+    unit = StringField(_l("Unit"), description=_l("Leave empty for a target in words only."))
+    baseline_value = _Number(_l("Baseline value"), validators=[Optional()],
+                             description=_l("Leave empty where the plan gives only words."))
+    baseline_year = IntegerField(_l("Baseline year"), validators=[Optional()], widget=NumberInput())
+    baseline_text = TextAreaField(_l("Baseline in words"), render_kw={"rows": 3})
+    target_2030_value = _Number(_l("2030 target value"), validators=[Optional()])
+    target_2030_text = TextAreaField(_l("2030 target in words"), render_kw={"rows": 3})
+    target_2050_value = _Number(_l("2050 target value"), validators=[Optional()])
+    target_2050_text = TextAreaField(_l("2050 target in words"), render_kw={"rows": 3})
+
+    def translated_fields(self, language: str) -> list:
+        return [self[f"{name}_{language}"] for name, _label in INDICATOR_TRANSLATED_LABELS]
+
+    def fill(self, indicator) -> None:
+        """Show ``indicator`` (its translations in their languages' boxes)."""
+        for name in INDICATOR_INPUTS:
+            if name in INDICATOR_FIELDS:
+                self[name].data = getattr(indicator, name)
+            else:
+                field, language = name.rsplit("_", 1)
+                self[name].data = ((indicator.translations or {}).get(language) or {}).get(field, "")
+
+    def changes(self) -> dict:
+        """The posted indicator in the service's input vocabulary."""
+        return {name: self[name].data for name in INDICATOR_INPUTS}
+
+    def show_errors(self, errors: dict | None) -> None:
+        """Put the service's messages beside their fields."""
+        for name, message in (errors or {}).items():
+            if name in self._fields:
+                self[name].errors = [*self[name].errors, message]
+
+
+def _add_translation_boxes() -> None:
+    for language, _heading in INDICATOR_LANGUAGES:
+        for name, label in INDICATOR_TRANSLATED_LABELS:
+            if name.endswith("_text"):
+                box = TextAreaField(label, render_kw={"rows": 3, "lang": language})
+            else:
+                box = StringField(label, render_kw={"lang": language})
+            setattr(IndicatorForm, f"{name}_{language}", box)
+
+
+_add_translation_boxes()

@@ -145,6 +145,18 @@ class ProtocolForm(FlaskForm):
         _l("Ask for a reason when a panellist moves outside the previous IQR"))
     carry_forward = SelectField(_l("Carry forward"), choices=CARRY_CHOICES, default="no_consensus",
                                 validate_choice=False)
+    # The other question kinds' consensus thresholds (``Protocol.kind_consensus``).
+    estimate_max_dispersion = FloatField(
+        _l("Estimates: largest quartile dispersion (0–1)"), default=0.25, validators=[Optional()],
+        description=_l("(Q3 − Q1) / (Q3 + Q1) of the panel's most likely values."))
+    probability_max_iqr = FloatField(_l("Probabilities: largest IQR, in points"), default=20,
+                                     validators=[Optional()])
+    year_max_iqr = FloatField(_l("Years: largest IQR, in years"), default=5, validators=[Optional()])
+    ranking_min_w = FloatField(_l("Rankings: least Kendall's W (0–1)"), default=0.7,
+                               validators=[Optional()])
+    ranking_max_w_change = FloatField(
+        _l("Rankings: settled when W changes by at most"), default=0.05, validators=[Optional()],
+        description=_l("Between two rounds; a ranking whose W no longer changes is not asked again."))
     reason = TextAreaField(_l("Reason for the amendment"),
                            description=_l("Required once round 1 has opened: every change is recorded."))
 
@@ -183,6 +195,9 @@ class ProtocolForm(FlaskForm):
         self.show_comments.data = protocol.show_comments
         self.require_reason_outside_iqr.data = protocol.require_reason_outside_iqr
         self.carry_forward.data = protocol.carry_forward
+        for kind, values in protocol.kind_consensus.items():
+            for key, value in values.items():
+                getattr(self, f"{kind}_{key}").data = value
 
     def protocol_input(self) -> dict:
         """The posted protocol in the services' input vocabulary."""
@@ -206,6 +221,10 @@ class ProtocolForm(FlaskForm):
             "show_median_iqr": self.show_median_iqr.data, "show_comments": self.show_comments.data,
             "require_reason_outside_iqr": self.require_reason_outside_iqr.data,
             "carry_forward": self.carry_forward.data,
+            "kind_consensus": {kind: {key: getattr(self, f"{kind}_{key}").data
+                                      for key in values
+                                      if getattr(self, f"{kind}_{key}").data is not None}
+                               for kind, values in rounds.kinds.CONSENSUS_DEFAULTS.items()},
         }
 
     def show_errors(self, errors: dict) -> dict:
@@ -215,6 +234,8 @@ class ProtocolForm(FlaskForm):
         for name, message in (errors or {}).items():
             target = ERROR_FIELDS.get(name) or (name.split(".", 1)[1] if name.startswith("consensus.")
                                                 else name)
+            if name.startswith("kind_consensus."):
+                target = name.split(".", 1)[1].replace(".", "_")
             field = self._fields.get(target)
             if field is None:
                 left[name] = message

@@ -4,16 +4,19 @@ The passwords themselves (argon2id) are :mod:`delphi.core.passwords`.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from datetime import datetime, timedelta
 
-from flask import Flask, current_app, request
-from flask_babel import lazy_gettext
-from flask_login import current_user
+from flask import Flask, current_app, flash, request, session
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, logout_user, user_logged_in
+from blinker import Namespace
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from delphi.core import database, passwords
 from delphi.core.database import db
-from delphi.core.models import LoginAttempt, User, utcnow
+from delphi.core.models import LoginAttempt, LoginThrottle, User, utcnow
 from delphi.extensions import login_manager
 
 #: Safe methods read only: their SQLite transactions begin DEFERRED.
@@ -26,55 +29,111 @@ def client_address() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def login_throttled(email: str, client: str, now: datetime | None = None) -> bool:
-    """Whether a login from ``client`` for ``email`` is refused for now.
-
-    Only failures count. A client is throttled once it has failed
-    ``LOGIN_MAX_FAILURES_PER_CLIENT`` times in the window, whatever the
-    account. An account that has failed ``LOGIN_MAX_FAILURES_PER_ACCOUNT``
-    times is closed to the clients that failed on it, but not to a client
-    with no failure on it: the real owner, logging in from elsewhere, is
-    never locked out by somebody guessing their password.
-    """
+def client_throttled(client: str, now: datetime | None = None) -> bool:
+    """Whether ``client`` has failed ``LOGIN_MAX_FAILURES_PER_CLIENT`` times in the
+    window, whatever the accounts (a password sprayer)."""
     now = now or utcnow()
     since = now - current_app.config["LOGIN_THROTTLE_WINDOW"]
-    recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since)
-    per_client = db.session.scalar(recent.where(LoginAttempt.client == client))
-    if per_client >= current_app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]:
-        return True
-    per_account = db.session.scalar(recent.where(LoginAttempt.email == email))
-    if per_account < current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        return False
-    here = db.session.scalar(recent.where(LoginAttempt.email == email, LoginAttempt.client == client))
-    return here > 0
+    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.at >= since, LoginAttempt.client == client))
+    return failures >= current_app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]
+
+
+def throttle_key(email: str) -> str:
+    return hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _throttle_row(email: str) -> LoginThrottle:
+    """The account's throttle row, created if need be, and locked for this
+    transaction (PostgreSQL ``FOR UPDATE``; SQLite: the login's write
+    transaction is ``BEGIN IMMEDIATE``), so concurrent logins are counted one
+    after the other."""
+    key = throttle_key(email)
+    query = (select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
+             .execution_options(populate_existing=True))
+    row = db.session.execute(query).scalar_one_or_none()
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            db.session.add(LoginThrottle(key=key, failures=0, locks=0))
+            db.session.flush()
+    except IntegrityError:
+        pass  # created meanwhile by a concurrent login
+    return db.session.execute(query).scalar_one()
+
+
+def lock_length(locks: int) -> timedelta:
+    """How long the ``locks``-th lock in a row lasts: ``LOGIN_LOCK_FIRST``,
+    doubling each time, at most ``LOGIN_LOCK_MAX``."""
+    config = current_app.config
+    return min(config["LOGIN_LOCK_FIRST"] * 2 ** max(locks - 1, 0), config["LOGIN_LOCK_MAX"])
 
 
 def record_failed_login(email: str, client: str, now: datetime | None = None) -> None:
-    db.session.add(LoginAttempt(email=email, client=client, at=now or utcnow()))
+    db.session.add(LoginAttempt(email=email[:254], client=client, at=now or utcnow()))
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
-    """Check a login. Returns ``(user, None)`` or ``(None, reason)``.
+    """Check a login. Returns ``(user, None)`` or ``(None, reason)``: ``"invalid"``
+    or ``"throttled"``.
 
-    ``reason`` is ``"throttled"`` or ``"invalid"``. Only failures are counted,
-    so successful logins never throttle anybody; while an account or a client
-    is over its limit no password is checked at all, so a guesser learns
-    nothing. Failures are recorded (the caller commits).
+    Only failures count, in the database (so they hold across workers):
+
+    * per client: a client that failed ``LOGIN_MAX_FAILURES_PER_CLIENT`` times in
+      ``LOGIN_THROTTLE_WINDOW`` is refused whatever the account;
+    * per account, from every address together: ``LOGIN_MAX_FAILURES_PER_ACCOUNT``
+      failures in the window lock the account for ``LOGIN_LOCK_FIRST``, and each
+      further lock in a row lasts twice as long (at most ``LOGIN_LOCK_MAX``); its
+      owner is told by mail (``account_locked``). A success ends the series.
+
+    While refused, no password is checked at all, so a guesser learns nothing;
+    an address without an account is counted and locked the same way, so the
+    answers do not reveal which accounts exist. The account's count is taken
+    under a row lock, so concurrent guesses cannot pass the limit. Failures
+    are recorded (the caller commits, whatever the answer).
     """
     email = (email or "").strip().lower()
     client = client_address()
-    if login_throttled(email, client):
+    now = utcnow()
+    if client_throttled(client, now):
         return None, "throttled"
+    row = _throttle_row(email)
+    config = current_app.config
+    if row.locked_until is not None and row.locked_until > now:
+        record_failed_login(email, client, now)
+        return None, "throttled"
+    if row.locked_until is not None and now - row.locked_until > config["LOGIN_LOCK_MEMORY"]:
+        row.locks = 0  # a quiet day forgets the series
+    if row.window_start is None or now - row.window_start > config["LOGIN_THROTTLE_WINDOW"]:
+        row.failures, row.window_start = 0, now
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         # Spend the same time as a real check, so timing does not reveal accounts.
         passwords.verify_dummy(password or "")
-        record_failed_login(email, client)
-        return None, "invalid"
-    if not passwords.check_password(user, password or ""):
-        record_failed_login(email, client)
-        return None, "invalid"
-    return user, None
+        ok = False
+    else:
+        ok = passwords.check_password(user, password or "")
+    if ok:
+        row.failures, row.locks, row.locked_until, row.window_start = 0, 0, None, None
+        return user, None
+    record_failed_login(email, client, now)
+    row.failures += 1
+    if row.failures >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        row.locks += 1
+        row.locked_until = now + lock_length(row.locks)
+        row.failures, row.window_start = 0, None
+        if user is not None:
+            account_locked.send(user, until=row.locked_until, lock=row.locks,
+                                failures=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+    db.session.flush()
+    return None, "invalid"
+
+
+#: Sent when failed logins lock an account (``until``: when it opens again;
+#: ``lock``: its number in the series), inside the login's transaction; the
+#: mail outbox tells the owner.
+account_locked = Namespace().signal("account-locked")
 
 
 @login_manager.user_loader
@@ -87,6 +146,60 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.session_version != int(version):
         return None
     return user
+
+
+# -- Session lifetimes ------------------------------------------------------
+
+#: Requests that are not the user's own activity: they never renew an idle session.
+PASSIVE_ENDPOINTS = frozenset({"panel.autosave", "static"})
+
+
+def _stamp() -> int:
+    return int(utcnow().timestamp())
+
+
+def _start_session(_app, user, **_extra) -> None:
+    """At login: the session's start and last activity (a re-login within the same
+    session, as after a password change, keeps its start: the absolute
+    lifetime is never renewed)."""
+    now = _stamp()
+    session.setdefault("login_at", now)
+    session["seen_at"] = now
+
+
+def session_expiry(now: int | None = None) -> str | None:
+    """Why the logged-in session has ended (``"idle"`` after
+    ``SESSION_IDLE_TIMEOUT`` without activity, ``"lifetime"`` after
+    ``SESSION_ABSOLUTE_LIFETIME`` since login), or None. The times are kept in
+    the signed session cookie; a cookie without them (from before this rule)
+    has ended."""
+    now = _stamp() if now is None else now
+    login_at, seen_at = session.get("login_at"), session.get("seen_at")
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return "lifetime"
+    config = current_app.config
+    if now - login_at > config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        return "lifetime"
+    if now - seen_at > config["SESSION_IDLE_TIMEOUT"].total_seconds():
+        return "idle"
+    return None
+
+
+def _check_session() -> None:
+    if "_user_id" not in session or request.path.startswith("/api/"):
+        return
+    why = session_expiry()
+    if why is not None:
+        logout_user()
+        session.clear()
+        if request.endpoint not in PASSIVE_ENDPOINTS:
+            minutes = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
+            flash(gettext("Your session has ended after %(n)d minutes without activity: please "
+                          "log in again.", n=minutes) if why == "idle" else
+                  gettext("Your session has ended: please log in again."), "error")
+        return
+    if request.endpoint not in PASSIVE_ENDPOINTS:
+        session["seen_at"] = _stamp()
 
 
 # -- Headers ---------------------------------------------------------------
@@ -103,6 +216,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
+
+    user_logged_in.connect(_start_session, app)
+    app.before_request(_check_session)
 
     @app.before_request
     def _begin_mode():

@@ -11,6 +11,7 @@ arithmetic, with no Python loop per rating.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -201,15 +202,21 @@ def round_item_kinds(round_id: int) -> list[tuple[int, str, dict]]:
 def read_answers(round_id: int, item_ids) -> dict[int, list]:
     """The counted answers of the non-rating items ``item_ids`` of a round:
     ``{item_id: [answer, ...]}`` (one per counted response that answered it;
-    None = cannot answer), in the order of the responses' ids."""
+    None = cannot answer), in no particular order.
+
+    Read as one row per item whose answers the database packs into one JSON
+    array text (``aggregate_strings`` of each answer's JSON), parsed once: no
+    Python object per answer row on the way."""
     item_ids = [int(i) for i in item_ids]
     out: dict[int, list] = {i: [] for i in item_ids}
     if not item_ids:
         return out
-    for item_id, answer in db.session.execute(
-        select(Rating.item_id, Rating.answer).join(Response, Response.id == Rating.response_id)
+    text = func.coalesce(cast(Rating.answer, String), "null")
+    for item_id, packed in db.session.execute(
+        select(Rating.item_id, func.aggregate_strings(text, ","))
+        .join(Response, Response.id == Rating.response_id)
         .where(Response.round_id == round_id, COUNTED, Rating.criterion == NO_CRITERION,
                Rating.item_id.in_(item_ids))
-        .order_by(Response.id)):
-        out[item_id].append(answer)
+        .group_by(Rating.item_id)):
+        out[item_id] = json.loads(f"[{packed}]")
     return out

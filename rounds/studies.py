@@ -98,7 +98,7 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                  max_rounds=3, stop_when_settled=True, stop_w_threshold=None, panel_cutoff=None,
                  show_distribution=True, show_median_iqr=True, show_comments=True,
                  require_reason_outside_iqr=False, carry_forward="no_consensus",
-                 time_zone="UTC", now=None) -> Study:
+                 time_zone="UTC", kind_consensus=None, now=None) -> Study:
     """Create a study of a task force (a :class:`TaskForce` or its code). Audited.
 
     The protocol is checked by :meth:`Protocol.validate`; a wrong task force
@@ -119,7 +119,7 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
             "panel_cutoff": panel_cutoff, "time_zone": time_zone,
             "show_distribution": show_distribution, "show_median_iqr": show_median_iqr,
             "show_comments": show_comments, "require_reason_outside_iqr": require_reason_outside_iqr,
-            "carry_forward": carry_forward})
+            "carry_forward": carry_forward, "kind_consensus": kind_consensus})
     except InvalidInput as error:
         errors.update(error.fields or {})
     if errors:
@@ -137,7 +137,7 @@ def _merged(current: Protocol, changes: dict) -> dict:
     """The full input of a change: the current protocol with ``changes`` on top.
 
     A ``consensus`` dict patches the current rule (keys it lacks keep their
-    value). A new scale without labels takes the default labels, and without
+    value), and so does a ``kind_consensus`` dict, kind by kind. A new scale without labels takes the default labels, and without
     a consensus rule the default rule when it moves to or from 9 points. A
     new time zone keeps a date-only cut-off on the same date.
     """
@@ -152,6 +152,10 @@ def _merged(current: Protocol, changes: dict) -> dict:
         changes["consensus"] = {**values["consensus"], **spec}
     elif moved and "consensus" not in changes and (points == 9) != current.uses_rand_ucla:
         values["consensus"] = default_consensus(points) if points in SCALES else None
+    kinds = changes.get("kind_consensus")
+    if isinstance(kinds, dict) and all(isinstance(v, dict) for v in kinds.values()):
+        changes["kind_consensus"] = {kind: {**current.kind_consensus.get(kind, {}), **kinds.get(kind, {})}
+                                     for kind in {*current.kind_consensus, *kinds}}
     if ("time_zone" in changes and "panel_cutoff" not in changes and current.cutoff_is_day_start):
         values["panel_cutoff"] = current.local_cutoff.date()
     values.update(changes)

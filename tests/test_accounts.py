@@ -71,13 +71,15 @@ def test_register_page_shows_the_form_and_the_privacy_notice(client):
     assert "Asia &amp; Pacific" in html  # the default regions are offered
 
 
-def test_web_registration_creates_the_account_and_logs_in(app, client):
+def test_web_registration_creates_the_account_then_the_member_logs_in(app, client):
     response = client.post("/register", data=REGISTRATION)
-    assert response.status_code == 302
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
     user = stored_user(app, "ada@example.org")
     assert user is not None and user.name == "Ada Lovelace"
     assert user.country == "France" and user.stakeholder_group == "research"
     assert not user.is_admin
+    assert "your account is ready" in client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
     home = client.get("/me")
     assert home.status_code == 200
     assert "Ada Lovelace" in home.get_data(as_text=True)
@@ -109,12 +111,25 @@ def test_web_registration_without_consent_is_refused(app, client):
     assert user_count(app) == 0
 
 
-def test_web_registration_with_a_taken_email_is_409(app, client, make_user):
-    make_user("ada@example.org")
-    response = client.post("/register", data=REGISTRATION)
-    assert response.status_code == 409
-    assert "An account with this email address exists already." in response.get_data(as_text=True)
-    assert user_count(app) == 1
+def _registration_notices(app) -> list[str]:
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
+
+    with app.app_context():
+        return [m.subject for m in db.session.scalars(select(OutboxMessage))]
+
+
+def test_web_registration_with_a_taken_email_answers_as_for_a_new_one(app, client, make_user):
+    """Nothing tells whether the address has an account: the same redirect and
+    message; its owner is mailed instead, and nothing else changes."""
+    new = app.test_client().post("/register", data={**REGISTRATION, "email": "new@example.org"})
+    make_user("ada@example.org", name="The Real Ada")
+    taken = client.post("/register", data=REGISTRATION)
+    assert (taken.status_code, taken.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert client.get("/login").get_data(as_text=True).count("your account is ready") == 1
+    assert user_count(app) == 2
+    assert stored_user(app, "ada@example.org").name == "The Real Ada"
+    assert _registration_notices(app) == ["Somebody registered with your e-mail address"]
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -149,15 +164,16 @@ def test_an_existing_organisation_is_picked_case_insensitively(app, client, make
 
 # -- the API --------------------------------------------------------------------
 
-def test_api_registration_returns_201_and_the_profile(app, client):
+def test_api_registration_returns_202_and_creates_the_account(app, client):
     response = client.post("/api/v1/users", json=api_registration())
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.get_json()
-    assert body["email"] == "ada@example.org"
-    assert body["organisation"] == "Soil Lab"
-    assert body["region"] == "Europe"
-    assert "password" not in body and "password_hash" not in body
-    user = stored_user(app, "ada@example.org")
+    assert body["status"] == "accepted" and "your account is ready" in body["message"]
+    with app.app_context():
+        from delphi.core.database import db
+        from delphi.core.models import User
+        user = db.session.scalar(select(User).where(User.email == "ada@example.org"))
+        assert user.organisation.name == "Soil Lab" and user.region.name == "Europe"
     assert user.password_hash.startswith("$argon2id$")
     assert user.consent_version == app.config["PRIVACY_NOTICE_VERSION"]
     assert user.consent_at is not None
@@ -173,12 +189,14 @@ def test_api_registration_without_consent_is_422(app, client, consent):
     assert user_count(app) == 0
 
 
-def test_api_registration_with_a_taken_email_is_409(app, client, make_user):
+def test_api_registration_with_a_taken_email_answers_as_for_a_new_one(app, client, make_user):
+    new = client.post("/api/v1/users", json=api_registration(email="new@example.org"))
     make_user("ada@example.org")
-    response = client.post("/api/v1/users", json=api_registration(email="ADA@example.org"))
-    assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "conflict"
-    assert user_count(app) == 1
+    taken = client.post("/api/v1/users", json=api_registration(email="ADA@example.org"))
+    assert (taken.status_code, taken.get_json()) == (new.status_code, new.get_json()) == (
+        202, new.get_json())
+    assert user_count(app) == 2
+    assert _registration_notices(app) == ["Somebody registered with your e-mail address"]
 
 
 @pytest.mark.parametrize("changes, field", [
@@ -201,8 +219,13 @@ def test_api_registration_names_the_wrong_field(app, client, changes, field):
 def test_api_registration_picks_an_existing_organisation(app, client, make_user):
     make_user(organisation="Soil Lab", status="partner")
     response = client.post("/api/v1/users", json=api_registration(organisation="SOIL LAB"))
-    assert response.status_code == 201
-    assert response.get_json()["organisation"] == "Soil Lab"
+    assert response.status_code == 202
+    assert organisation(app, "Soil Lab") is not None
+    with app.app_context():
+        from delphi.core.database import db
+        from delphi.core.models import Organisation
+        assert db.session.scalar(select(func.count()).select_from(Organisation)
+                                 .where(func.lower(Organisation.name) == "soil lab")) == 1
 
 
 def test_api_registration_creates_an_organisation_with_status_none(app, client):
@@ -216,3 +239,23 @@ def test_a_registered_user_can_get_a_token_and_read_their_profile(app, client, a
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 200
     assert response.get_json()["name"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("password", ["qwerty123456", "QWERTY123456", "1qaz2wsx3edc", "leavemealone"])
+def test_a_common_breached_password_is_refused_in_any_case(password):
+    from delphi.services.accounts import password_problem
+
+    assert "most common" in password_problem(password)
+
+
+def test_an_uncommon_long_password_is_accepted_and_the_list_is_large():
+    from delphi.services.accounts import common_passwords, password_problem
+
+    assert password_problem("correct horse battery staple") is None
+    assert len(common_passwords()) > 85_000 and "password" in common_passwords()
+
+
+def test_registration_with_a_common_password_names_the_field(client):
+    response = client.post("/api/v1/users", json=api_registration(password="Password1234"))
+    assert response.status_code == 422
+    assert "most common" in response.get_json()["error"]["fields"]["password"]

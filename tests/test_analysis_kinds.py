@@ -8,6 +8,7 @@ result), hand computations stated in the comments, independent cross-checks
 Friedman test) and hypothesis properties.
 """
 
+import itertools
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from analysis import (
     kendall_w_exact,
     quantile_average,
     rank_matrix,
+    summarize_items,
     summarize_quantity,
     summarize_ranking,
     summarize_years,
@@ -116,6 +118,8 @@ def test_single_answer():
         ([[1.0, 2.0]], "1-D"),
         ([1.0, float("inf")], "infinite"),
         (["a", "b"], "1-D array of numbers"),
+        # An IQR of 3.4e308 would overflow the float figure.
+        ([-1.7e308, -1.7e308, 0.0, 1.7e308, 1.7e308], "beyond"),
     ],
 )
 def test_summarize_quantity_rejects_bad_values(bad, match):
@@ -135,7 +139,7 @@ def test_exact_quartiles_equal_python_statistics_on_fractions(xs):
     # Hyndman & Fan type 7 and "exclusive" type 6 (for n >= 3, where no clamping
     # is needed); on Fraction inputs both are exact.
     s7 = summarize_quantity(xs)
-    fr = [Fraction(x) for x in xs]
+    fr = [Fraction(repr(float(x))) for x in xs]  # answers as written (as_written)
     if len(xs) >= 2:
         expected = statistics.quantiles(fr, n=4, method="inclusive")
         assert [s7.exact_q1, s7.exact_median, s7.exact_q3] == expected
@@ -150,6 +154,17 @@ def test_exact_quartiles_equal_python_statistics_on_fractions(xs):
         float(v) for v in (s7.exact_q1, s7.exact_median, s7.exact_q3)
     )
     assert s7.iqr == float(iqr_exact(s7))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=40), st.sampled_from(QUANTILE_METHODS))
+def test_integer_answers_match_the_rating_item_quartiles(xs, method):
+    # The rating-scale code (summarize_items, counting per scale point, checked
+    # against R's fivenum for hinges) and the real-valued code agree.
+    item = summarize_items(np.array(xs, dtype=float)[:, np.newaxis], scale=(1, 9),
+                           agree=(7, 9), quantiles=method).iloc[0]
+    s = summarize_quantity(xs, quantiles=method)
+    assert (s.q1, s.median, s.q3, s.iqr) == (item["q1"], item["median"], item["q3"], item["iqr"])
 
 
 @settings(max_examples=100, deadline=None)
@@ -179,9 +194,9 @@ def test_summary_invariant_to_panellist_order_and_missing(xs, rnd, method):
 @given(st.lists(positives, min_size=1, max_size=25), st.sampled_from(QUANTILE_METHODS))
 def test_dispersion_is_scale_free_and_in_unit_interval(xs, method):
     s = summarize_quantity(xs, quantiles=method)
-    # Multiplying by 4 is exact in binary floating point: QCD is unchanged exactly.
     t = summarize_quantity([4 * x for x in xs], quantiles=method)
-    assert dispersion_exact(s) == dispersion_exact(t)
+    # Answers are read as written, so scaling is exact only up to the decimals' rounding.
+    assert float(dispersion_exact(s)) == pytest.approx(float(dispersion_exact(t)), rel=1e-12, abs=1e-15)
     assert 0 <= dispersion_exact(s) < 1
     assert s.dispersion == float(dispersion_exact(s))
 
@@ -312,6 +327,10 @@ def test_target_reach_without_answers_and_bad_input():
         target_reach([1.0], float("nan"))
     with pytest.raises(ValueError, match="baseline"):
         target_reach([1.0], 1.0, baseline="x")
+    with pytest.raises(ValueError, match="target is beyond"):
+        target_reach([1e300], -1.7e308)
+    with pytest.raises(ValueError, match="p50s has values beyond"):
+        target_reach([1.7e308], 0.0)
 
 
 @settings(max_examples=100, deadline=None)
@@ -321,7 +340,8 @@ def test_target_reach_shares_complement(xs, target):
     down = target_reach(xs, target, baseline=target + 1e7)
     ties = sum(1 for x in xs if x == target) / len(xs)
     assert up.share + down.share == pytest.approx(1 + ties, abs=1e-12)
-    assert up.median_gap == float(statistics.median([Fraction(x) for x in xs]) - Fraction(target))
+    assert up.median_gap == float(statistics.median([Fraction(repr(float(x))) for x in xs])
+                                  - Fraction(repr(float(target))))
 
 
 # ---------------------------------------------------------------------------
@@ -465,6 +485,16 @@ def test_rank_matrix_rejects_unknown_and_repeated_ids():
         rank_matrix([[[1]]], [1, 2])  # an unhashable id is unknown
     with pytest.raises(ValueError, match="options"):
         rank_matrix([[1]], [])
+    # Hostile text is an unknown id, named briefly (not echoed at 1 MB).
+    with pytest.raises(ValueError, match="unknown option id") as info:
+        rank_matrix([["\ud800\x00" + "x" * 1_000_000]], [1, 2])
+    assert len(str(info.value)) < 200
+
+
+def test_rank_matrix_accepts_tuples_and_arrays():
+    expected = rank_matrix([[2, 1]], [1, 2, 3])
+    np.testing.assert_array_equal(rank_matrix([(2, 1)], [1, 2, 3]), expected)
+    np.testing.assert_array_equal(rank_matrix([np.array([2, 1])], np.array([1, 2, 3])), expected)
 
 
 @st.composite
@@ -497,6 +527,21 @@ def test_rank_matrix_rows_are_rankings(case):
         assert [row[options.index(o)] for o in answer] == list(range(1, len(answer) + 1))
         tail = [row[j] for j, o in enumerate(options) if o not in answer]
         assert all(t == (len(answer) + 1 + m) / 2 for t in tail)
+
+
+@settings(max_examples=60, deadline=None)
+@given(partial_rankings(max_options=6, max_panellists=1))
+def test_mid_rank_is_the_average_over_compatible_complete_rankings(case):
+    # Brute force: average the ranks of every complete ranking that starts with
+    # the partial one (the set Critchlow 1985 identifies it with).
+    rows, options = case
+    if not rows or not rows[0]:
+        return
+    top = rows[0]
+    rest = [o for o in options if o not in top]
+    completions = [rank_matrix([top + list(p)], options)[0]
+                   for p in itertools.permutations(rest)]
+    np.testing.assert_array_equal(rank_matrix([top], options)[0], np.mean(completions, axis=0))
 
 
 # ---------------------------------------------------------------------------
@@ -720,3 +765,17 @@ def test_names_exported_and_import_stays_free_of_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_answers_typed_as_decimals_are_decided_as_written():
+    """Answers 1.2 and 2.1 (type 7 on four answers) give an IQR of exactly 9/10:
+    it reaches a limit of 0.9, although 2.1 − 1.2 in binary floats is 0.9000000000000001."""
+    from fractions import Fraction
+
+    from analysis import at_most, iqr_exact, summarize_quantity
+
+    summary = summarize_quantity([1.2, 1.2, 2.1, 2.1], quantiles="type6")
+    assert summary.exact_q1 == Fraction(6, 5) and summary.exact_q3 == Fraction(21, 10)
+    assert iqr_exact(summary) == Fraction(9, 10)
+    assert at_most(iqr_exact(summary), 0.9) is True
+    assert 2.1 - 1.2 > 0.9  # the float subtraction would have said no

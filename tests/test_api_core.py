@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, REPO_ROOT
 
 PLAN = json.loads((REPO_ROOT / "delphi" / "data" / "plan.json").read_text(encoding="utf-8"))
 TASK_FORCE_KEYS = {"code", "goal", "facility", "label", "objective", "baseline_2020",
-                   "target_2030", "target_2050"}
+                   "target_2030", "target_2050", "indicators"}
 
 
 def assert_json_error(response, status, code=None):
@@ -39,8 +39,11 @@ def test_the_24_task_forces_with_the_seed_texts(client):
                  "label": tf["label"], "objective": tf["objective"],
                  "baseline_2020": tf["baseline_2020"], "target_2030": tf["target_2030"],
                  "target_2050": tf["target_2050"]} for tf in PLAN["task_forces"]]
-    assert sorted(rows, key=lambda r: r["code"]) == sorted(expected, key=lambda r: r["code"])
     assert all(set(row) == TASK_FORCE_KEYS for row in rows)
+    texts = [{k: v for k, v in row.items() if k != "indicators"} for row in rows]
+    assert sorted(texts, key=lambda r: r["code"]) == sorted(expected, key=lambda r: r["code"])
+    # The indicators are tests/test_indicators.py's.
+    assert [len(r["indicators"]) for r in rows] == [len(tf["indicators"]) for tf in PLAN["task_forces"]]
 
 
 def test_one_task_force_by_code(client):

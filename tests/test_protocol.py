@@ -207,7 +207,9 @@ def test_a_date_only_cutoff_is_the_start_of_the_day_in_the_study_zone(app, make_
 
 # -- every setting through the form -----------------------------------------------------
 
-FORM_OF = {"median_range": ("median_min", "median_max")}
+FORM_OF = {"median_range": ("median_min", "median_max"),
+           "kind_consensus": ("estimate_max_dispersion", "probability_max_iqr", "year_max_iqr",
+                              "ranking_min_w", "ranking_max_w_change")}
 
 
 def test_every_setting_is_settable_through_the_form(app, client, auth):
@@ -226,7 +228,8 @@ def test_every_setting_is_settable_through_the_form(app, client, auth):
         max_rounds="6", stop_when_settled=None, stop_w_threshold="0.65",
         panel_cutoff="2021-03-01 09:30", time_zone="America/Sao_Paulo", show_distribution=None,
         show_median_iqr=None, show_comments=None, require_reason_outside_iqr="y",
-        carry_forward="all")
+        carry_forward="all", estimate_max_dispersion="0.3", probability_max_iqr="15",
+        year_max_iqr="4", ranking_min_w="0.6", ranking_max_w_change="0.1")
     response = client.post(f"/studies/{world.study_id}/protocol", data=data)
     assert response.status_code == 303, response.get_data(as_text=True)
     with app.app_context():
@@ -239,7 +242,9 @@ def test_every_setting_is_settable_through_the_form(app, client, auth):
         stop_when_settled=False, stop_w_threshold=0.65,
         panel_cutoff=datetime(2021, 3, 1, 12, 30, tzinfo=timezone.utc), time_zone="America/Sao_Paulo",
         show_distribution=False, show_median_iqr=False, show_comments=False,
-        require_reason_outside_iqr=True, carry_forward="all")
+        require_reason_outside_iqr=True, carry_forward="all",
+        kind_consensus={"estimate": {"max_dispersion": 0.3}, "probability": {"max_iqr": 15.0},
+                        "year": {"max_iqr": 4.0}, "ranking": {"min_w": 0.6, "max_w_change": 0.1}})
     # RAND/UCLA on 9 points is a choice of the form too.
     response = client.post(f"/studies/{world.study_id}/protocol", data=form.data(
         scale_points="9", consensus_kind="rand_ucla", quantile_method="type7"))

@@ -280,3 +280,74 @@ def test_an_oversized_form_is_a_413_page_by_default(client):
     response = client.post("/login", data={"email": "a@example.org", "password": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert "What you sent is too large." in response.get_data(as_text=True)
+
+
+# -- lifetimes (issue 13: "Sessions") -------------------------------------------------
+
+def _age(client, **seconds):
+    """Move the session's recorded times back by ``seconds`` (no sleeping)."""
+    with client.session_transaction() as sess:
+        for name, back in seconds.items():
+            sess[name] = sess[name] - back
+
+
+def test_a_session_idle_for_over_30_minutes_has_ended(client, make_user, auth):
+    make_user("ada@example.org")
+    auth.login("ada@example.org")
+    _age(client, seen_at=29 * 60)
+    assert client.get("/me").status_code == 200  # 29 minutes: still there, and renewed
+    _age(client, seen_at=31 * 60)
+    assert_sent_to_login(client.get("/me"))
+    page = client.get("/login").get_data(as_text=True)
+    assert "30 minutes without activity" in page
+
+
+def test_autosave_does_not_keep_an_idle_session_alive(app, client, auth):
+    from tests.factories import build_study, open_round_of
+
+    world = build_study(app, n_panellists=3, n_items=1)
+    open_round_of(app, world, 1)
+    auth.login(world.panellists[0])
+    url = f"/panel/studies/{world.study_id}/rounds/1"
+    page = client.get(url).get_data(as_text=True)
+    _age(client, seen_at=25 * 60)
+    saved = client.post(f"{url}/autosave", data={"csrf_token": csrf_token_from(page)})
+    assert saved.status_code == 200, saved.get_json()  # autosave works within the limit ...
+    _age(client, seen_at=6 * 60)  # ... but did not renew it: 31 minutes idle now
+    assert_sent_to_login(client.get("/me"))
+
+
+def test_a_session_ends_12_hours_after_login_however_active(client, make_user, auth):
+    make_user("ada@example.org")
+    auth.login("ada@example.org")
+    _age(client, login_at=11 * 3600)
+    assert client.get("/me").status_code == 200
+    _age(client, login_at=3600 + 1)
+    assert_sent_to_login(client.get("/me"))
+
+
+def test_a_password_change_does_not_renew_the_absolute_lifetime(client, make_user, auth):
+    make_user("ada@example.org")
+    auth.login("ada@example.org")
+    _age(client, login_at=12 * 3600 - 60)
+    assert change_password(client).status_code == 302
+    _age(client, login_at=120)
+    assert_sent_to_login(client.get("/me"))
+
+
+def test_a_session_cookie_without_its_times_has_ended(app, client, make_user, auth):
+    make_user("ada@example.org")
+    auth.login("ada@example.org")
+    with client.session_transaction() as sess:
+        del sess["login_at"]
+    assert_sent_to_login(client.get("/me"))
+
+
+def test_logout_revokes_the_users_api_tokens(client, make_user, auth):
+    make_user("ada@example.org")
+    headers = auth.token("ada@example.org")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    auth.login("ada@example.org")
+    auth.logout()
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 401 and "error" in response.get_json()

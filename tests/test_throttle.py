@@ -1,9 +1,9 @@
 """Failed logins are throttled per account and per client, counted in the database.
 
-See :func:`delphi.security.login_throttled`: only failures count; an account
-that has failed too often is closed to the clients that failed on it, never to
-a clean client (its owner elsewhere); a client that has failed too often is
-closed whatever the account.
+See :func:`delphi.security.authenticate`: only failures count; an account's
+failures from every address together lock it, for longer each time, and its
+owner is told; a client that has failed too often is closed whatever the
+account.
 """
 from __future__ import annotations
 
@@ -59,15 +59,72 @@ def test_one_failure_less_than_the_limit_is_not_throttled(app, make_user):
     assert login(client, "ada@example.org").status_code == 302
 
 
-def test_the_owner_on_a_clean_client_still_logs_in(app, make_user):
+def _unlock(app, email="ada@example.org"):
+    """Let the current lock run out (no sleeping: its end is moved into the past)."""
+    from delphi.core.database import db
+    from delphi.core.models import LoginThrottle, utcnow
+    from delphi.security import throttle_key
+
+    with app.app_context():
+        row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == throttle_key(email)))
+        lasted = row.locked_until - utcnow()
+        row.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        return lasted
+
+
+def _lock_notices(app):
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
+
+    with app.app_context():
+        return [m.subject for m in db.session.scalars(select(OutboxMessage))
+                if "locked" in m.subject]
+
+
+def test_an_account_is_locked_for_every_address_and_its_owner_is_told(app, make_user):
     make_user("ada@example.org")
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    guesser = from_address(app, "10.0.0.66")
-    fail(guesser, "ada@example.org", limit)
-    assert login(guesser, "ada@example.org", WRONG).status_code == 429
+    fail(from_address(app, "10.0.0.66"), "ada@example.org", limit)
     owner = from_address(app, "192.0.2.10")
+    assert login(owner, "ada@example.org").status_code == 429  # the right password, elsewhere
+    assert _lock_notices(app) == ["Your account was locked after failed logins"]
+    _unlock(app)
     assert login(owner, "ada@example.org").status_code == 302
     assert owner.get("/me").status_code == 200
+
+
+def test_guesses_spread_over_many_addresses_are_capped_per_account(app, make_user):
+    """200 guesses from 200 addresses: only the account's limit is checked."""
+    make_user("ada@example.org")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    statuses = [login(from_address(app, f"10.1.{k // 250}.{k % 250}"), "ada@example.org", WRONG)
+                .status_code for k in range(200)]
+    assert statuses.count(401) == limit and statuses.count(429) == 200 - limit
+
+
+def test_each_further_lock_lasts_twice_as_long_and_a_success_ends_the_series(app, make_user):
+    make_user("ada@example.org")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    first = app.config["LOGIN_LOCK_FIRST"]
+    lengths = []
+    for k in range(3):  # a new address each time: the per-client limit stays out of it
+        fail(from_address(app, f"10.0.3.{k}"), "ada@example.org", limit)
+        lengths.append(_unlock(app))
+    assert [round(x / first) for x in lengths] == [1, 2, 4]
+    owner = from_address(app, "192.0.2.10")
+    assert login(owner, "ada@example.org").status_code == 302
+    owner.post("/logout")
+    fail(from_address(app, "10.0.3.9"), "ada@example.org", limit)
+    assert round(_unlock(app) / first) == 1
+
+
+def test_an_address_without_an_account_is_locked_the_same_way(app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    statuses = [login(from_address(app, f"10.2.0.{k}"), "nobody@example.org", WRONG).status_code
+                for k in range(limit + 3)]
+    assert statuses == [401] * limit + [429] * 3
+    assert _lock_notices(app) == []
 
 
 def test_a_client_is_closed_after_too_many_failures_on_any_accounts(app, make_user):
@@ -141,6 +198,7 @@ def test_the_api_token_endpoint_is_throttled_with_a_json_429(app, make_user):
     error = response.get_json()["error"]
     assert error["code"] == "throttled"
     assert "Too many failed logins" in error["message"]
+    _unlock(app)
     clean = from_address(app, "192.0.2.10")
     ok = clean.post("/api/v1/auth/token", json={"email": "ada@example.org", "password": PASSWORD})
     assert ok.status_code == 201

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from delphi.api.common import ApiError, token_hash
 from delphi.api.operations import ok, operation, raw, request_body
-from delphi.api.schemas.accounts import Credentials, Registration, Token, User
+from delphi.api.schemas.accounts import Accepted, Credentials, Registration, Token, User
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import ApiToken, utcnow
@@ -27,14 +27,17 @@ def user_json(user) -> dict:
 
 
 @operation("POST", "/users", summary="Register a member", tag="accounts", secure=False,
-           body=Registration, answers={201: ok("Registered", User)}, errors=(409,))
+           body=Registration, answers={202: ok("Registration taken", Accepted)}, errors=())
 @unit_of_work
 def create_user():
+    """Register. The answer (202) is the same whether or not the address has an
+    account, which then gets an e-mail instead; the new member then asks for a
+    token (``POST /auth/token``) and reads their profile at ``/me``."""
     body = request_body()
     given = {name: getattr(body, name) for name in body.model_fields_set
              if getattr(body, name) is not None}
-    user = accounts.register(accounts.Registration(**given), policy=current_policy())
-    return user_json(user), 201
+    accounts.register_self(accounts.Registration(**given), policy=current_policy())
+    return {"status": "accepted", "message": accounts.registration_answer()}, 202
 
 
 @operation("POST", "/auth/token", summary="Get a bearer token", tag="accounts", secure=False,

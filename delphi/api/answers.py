@@ -1,8 +1,11 @@
 """``PUT /api/v1/studies/{study_id}/rounds/{number}/response``: a panellist's answers.
 
-The schema parses the JSON types; :func:`rounds.save_answers` checks the items,
-the criteria, the scale and, at submission, completeness, naming each wrong
-field (``ratings[3].value``, ``"<item_id>:<criterion>.value"``). An incomplete
+The schema parses the JSON types (a rating's value, with its ``criterion``, a
+whole number or null; another kind's, without one, any of the kinds' shapes);
+:func:`rounds.save_answers` checks the items, the criteria, the scale, each
+kind's answer (its shape, its bounds, the order of quantiles, the options of a
+ranking) and, at submission, completeness, naming each wrong field
+(``ratings[3].value``, ``ratings[3].value.p50``, ``"<item_id>:<criterion>.value"``). An incomplete
 submission keeps the answers given as a draft (the unit of work commits them)
 and the 422 names what is missing.
 """

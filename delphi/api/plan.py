@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from delphi.api.common import ApiError, current_api_user
 from delphi.api.operations import ok, operation, request_body
 from delphi.api.schemas.accounts import Membership, MembershipRequest, TaskForce
 from delphi.core.database import db
+from delphi.core.models import Indicator as IndicatorRow
 from delphi.core.models import TaskForce as TaskForceRow
 from delphi.services.accounts import find_region
 from delphi.services.membership import join, parse_role, task_force_by_code
@@ -20,13 +22,25 @@ def task_force_json(tf: TaskForceRow) -> dict:
         "facility": tf.facility.value if tf.facility else None,
         "label": tf.label, "objective": tf.objective, "baseline_2020": tf.baseline_2020,
         "target_2030": tf.target_2030, "target_2050": tf.target_2050,
+        "indicators": [indicator_json(i) for i in tf.indicators],
+    }
+
+
+def indicator_json(indicator: IndicatorRow) -> dict:
+    return {
+        "id": indicator.id, "name": indicator.name, "unit": indicator.unit,
+        "baseline": {"value": indicator.baseline_value, "year": indicator.baseline_year,
+                     "text": indicator.baseline_text},
+        "target_2030": {"value": indicator.target_2030_value, "text": indicator.target_2030_text},
+        "target_2050": {"value": indicator.target_2050_value, "text": indicator.target_2050_text},
     }
 
 
 @operation("GET", "/task-forces", summary="The 24 task forces", tag="plan", secure=False,
            answers={200: ok("List", TaskForce, many=True)})
 def list_task_forces():
-    rows = db.session.scalars(select(TaskForceRow).order_by(TaskForceRow.code))
+    rows = db.session.scalars(select(TaskForceRow).order_by(TaskForceRow.code).options(
+        selectinload(TaskForceRow.indicators), selectinload(TaskForceRow.goal)))
     return [task_force_json(tf) for tf in rows]
 
 

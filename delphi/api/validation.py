@@ -42,6 +42,10 @@ def _message(error: dict) -> str:
         "text_surrogate": _("This text contains an invalid character (a lone surrogate)."),
         "string_unicode": _("This text contains an invalid character (a lone surrogate)."),
         "date_time": _("Give a date as YYYY-MM-DD or an ISO 8601 date-time."),
+        "answer_shape": _('Give a number, {"p10": ..., "p50": ..., "p90": ...}, "later", a '
+                          'list of option ids, or null.'),
+        "option_type": _('Give the option as a text, {"text": ..., "translations": {...}} or '
+                         '{"item": id}.'),
     }
     if kind in simple:
         return simple[kind]

@@ -19,15 +19,16 @@ from delphi.services.plan import load_plan
 def init_db():
     """Create or upgrade the schema and load the strategic plan (idempotent)."""
     key_file = Path(current_app.instance_path) / "secret_key"
-    if not current_app.config.get("SECRET_KEY") or current_app.config.get("SECRET_KEY_EPHEMERAL"):
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
-            click.echo(f"Generated a secret key in {key_file}")
+    no_key = not current_app.config.get("SECRET_KEY") or current_app.config.get("SECRET_KEY_EPHEMERAL")
+    if no_key and not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+        click.echo(f"Generated a secret key in {key_file}")
     upgrade()
     counts = load_plan()
     db.session.commit()
-    click.echo(f"Database ready: {counts['goals']} goals, {counts['task_forces']} task forces.")
+    click.echo(f"Database ready: {counts['goals']} goals, {counts['task_forces']} task forces. "
+               f"Indicators added: {counts['indicators_added']}.")
 
 
 @click.command("demo")

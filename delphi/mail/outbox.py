@@ -38,6 +38,8 @@ SUBJECTS = {
     "thanks": N_("Thank you for your answers to round %(number)s of \u201c%(study)s\u201d"),
     "closed": N_("Round %(number)s of \u201c%(study)s\u201d has closed"),
     "link": N_("Your new link to round %(number)s of \u201c%(study)s\u201d"),
+    "locked": N_("Your account was locked after failed logins"),
+    "registered": N_("Somebody registered with your e-mail address"),
 }
 
 #: Keys per ``IN (…)`` list: well under SQLite's limit on bound variables.

@@ -14,6 +14,9 @@ database's write lock meanwhile.
   round, which is also the invitation. Both carry a magic link.
 - ``response_submitted`` → a *thank-you* (once per response).
 - ``round_closed`` → a *closing notice* to the active panel.
+- ``delphi.security.account_locked`` → a *lock notice* to the account's owner.
+- ``delphi.services.accounts.registration_attempted`` → a notice to the owner of
+  the address somebody registered with.
 """
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ from delphi.core.models import (
     utcnow,
 )
 from delphi.mail import links
-from delphi.mail.outbox import Recipient, existing_keys, queue_many
+from delphi.mail.outbox import Recipient, existing_keys, format_deadline, queue_many
 from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
+from delphi.security import account_locked
+from delphi.services.accounts import registration_attempted
 from rounds import signals
 
 CONSENSUS = "consensus_in"
@@ -104,6 +109,19 @@ def on_round_closed(round: Round, next_round: Round | None = None, **_extra) -> 
     ], round=round, now=now, next_round=next_round, opt_out_url=opt_out_page_url(round.study_id))
 
 
+def on_account_locked(user, until=None, lock: int = 1, **_extra) -> None:
+    """Tell the owner that failed logins locked their account, and until when."""
+    queue_many("locked", [Recipient(user.id, f"locked:{user.id}:{until.isoformat() if until else lock}",
+                                    {"until": format_deadline(until), "lock": lock})])
+
+
+def on_registration_attempted(user, now=None, **_extra) -> None:
+    """Tell the owner that somebody registered with their address (at most once
+    an hour, so the form cannot be used to flood their mailbox)."""
+    now = now or utcnow()
+    queue_many("registered", [Recipient(user.id, f"registered:{user.id}:{now:%Y%m%d%H}")], now=now)
+
+
 _CONNECTED = False
 
 
@@ -115,4 +133,6 @@ def connect() -> None:
     signals.round_opened.connect(on_round_opened)
     signals.response_submitted.connect(on_response_submitted)
     signals.round_closed.connect(on_round_closed)
+    account_locked.connect(on_account_locked)
+    registration_attempted.connect(on_registration_attempted)
     _CONNECTED = True

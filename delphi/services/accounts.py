@@ -1,9 +1,13 @@
 """Registration of users and organisations."""
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from importlib import resources
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -57,12 +61,25 @@ def member_by_email(email: str | None) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list of common (breached) passwords, lower-cased
+    (``delphi/data/common-passwords.txt.gz``; sources in ``common-passwords.md``)."""
+    data = resources.files("delphi").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
+
+
 def password_problem(password: str) -> str | None:
-    """What is wrong with a new password, or None (length only, as ASVS 2.1 asks)."""
+    """What is wrong with a new password, or None: its length (ASVS 2.1.1–2.1.2)
+    and whether it is a common, breached password, whatever its case (ASVS 2.1.7,
+    against the bundled list: :func:`common_passwords`)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
         return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
         return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    if password.lower() in common_passwords():
+        return _("This password is one of the most common ones, known to attackers: choose "
+                 "another.")
     return None
 
 
@@ -116,9 +133,41 @@ def check_registration(reg: Registration, policy: Policy = DEFAULT_POLICY) -> di
     return errors
 
 
+#: Sent when somebody registers with the address of an existing account
+#: (``user``: that account), inside the request's transaction; the mail
+#: outbox tells the owner. Registration itself answers as for a new address.
+registration_attempted = Namespace().signal("registration-attempted")
+
+
+def registration_answer() -> str:
+    """What a self-registration answers, whether or not the address had an account."""
+    return _("Thank you. If this e-mail address is new here, your account is ready: log in "
+             "with your password. If it already has an account, we have e-mailed its owner.")
+
+
+def register_self(reg: Registration, *, now: datetime | None = None,
+                  policy: Policy = DEFAULT_POLICY) -> User | None:
+    """Self-registration (the web form, the API) that never reveals whether an
+    address has an account: returns the new account, or None when the address
+    has one already, whose owner is then told by mail
+    (:data:`registration_attempted`). Both cost one password hash, and the
+    caller answers both the same way. ``InvalidInput`` for wrong fields, which
+    do not depend on the address's account."""
+    errors = check_registration(reg, policy)
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    existing = db.session.scalar(select(User).where(User.email == normalise_email(reg.email)))
+    if existing is not None:
+        hash_password(reg.password)  # the cost of a real registration: timing tells nothing
+        registration_attempted.send(existing, now=now or utcnow())
+        return None
+    return register(reg, now=now, policy=policy)
+
+
 def register(reg: Registration, *, now: datetime | None = None, is_admin: bool = False,
              password_hash: str | None = None, policy: Policy = DEFAULT_POLICY) -> User:
-    """Create a member account. Raises InvalidInput (422) or Conflict (409).
+    """Create a member account. Raises InvalidInput (422) or Conflict (409): for the
+    secretariat's tools (the CLI); self-registration is :func:`register_self`.
 
     ``password_hash``: the argon2 hash of ``reg.password`` when the caller
     has it already (bulk loads of accounts sharing one password).
@@ -159,10 +208,17 @@ def change_password(user: User, current: str, new: str, *, now: datetime | None 
     if problem:
         raise InvalidInput(_("Please correct the marked fields."), fields={"new_password": problem})
     user.password_hash = hash_password(new)
+    sign_out_everywhere(user, now=now)
+
+
+def sign_out_everywhere(user: User, *, now: datetime | None = None) -> int:
+    """End every session cookie and revoke every API token of ``user`` (logout,
+    password change). Returns how many tokens were revoked."""
     end_sessions(user)
-    db.session.execute(
+    result = db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now or utcnow()))
+    return result.rowcount or 0
 
 
 def set_organisation_status(actor: User, organisation: Organisation,

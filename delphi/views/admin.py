@@ -1,4 +1,5 @@
-"""The secretariat's pages: organisations' status, applications, composition."""
+"""The secretariat's pages: organisations' status, applications, composition, the
+plan's indicators."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -11,15 +12,27 @@ from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import (
     ApprovalStatus,
+    Indicator,
     Membership,
     MembershipStatus,
     Organisation,
     TaskForce,
 )
-from delphi.forms import DecisionForm, OrganisationStatusForm
+from delphi.forms import (
+    INDICATOR_LANGUAGES,
+    DecisionForm,
+    IndicatorForm,
+    OrganisationStatusForm,
+)
 from delphi.i18n import current_language
 from delphi.services.accounts import set_organisation_status
-from delphi.services.membership import composition, decide, member_regions, task_force_by_code
+from delphi.services.membership import (
+    composition,
+    decide,
+    member_regions,
+    task_force_by_code,
+)
+from delphi.services.plan import update_indicator
 from delphi.unit_of_work import unit_of_work
 from delphi.views.guards import admin_required
 
@@ -105,3 +118,33 @@ def task_force(code: str):
     return render_template("admin/task_force.html", tf=tf, members=members,
                            regions=member_regions(tf), composition=composition(tf),
                            lang=current_language())
+
+
+@bp.route("/indicators/<int:indicator_id>", methods=["GET", "POST"])
+@admin_required
+@unit_of_work
+def indicator(indicator_id: int):
+    """Edit an indicator of the plan: the service checks every field; errors
+    are shown beside them (422), a save flashes and goes back to the plan (303)."""
+    row = db.session.get(Indicator, indicator_id) or abort(404)
+    form = IndicatorForm()
+    if not form.is_submitted():
+        form.fill(row)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            changed = update_indicator(row, form.changes(), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.show_errors(error.fields)
+            flash(error.message, "error")
+            status = error.status
+        else:
+            flash(_("The indicator is saved.") if changed else _("Nothing has changed."), "success")
+            return redirect(url_for("plan.task_force", code=row.task_force.code,
+                                    _anchor=f"indicator-{row.id}"), 303)
+    elif form.errors:
+        flash(_("Please correct the fields shown."), "error")
+        status = 422
+    return render_template("admin/indicator.html", indicator=row, tf=row.task_force, form=form,
+                           languages=INDICATOR_LANGUAGES, lang=current_language()), status

@@ -11,11 +11,16 @@ from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Organisation, Region
-from delphi.core.passwords import end_sessions
 from delphi.forms import LoginForm, PasswordChangeForm, RegistrationForm
 from delphi.i18n import region_label
 from delphi.security import authenticate
-from delphi.services.accounts import Registration, change_password, register
+from delphi.services.accounts import (
+    Registration,
+    change_password,
+    register_self,
+    registration_answer,
+    sign_out_everywhere,
+)
 from delphi.unit_of_work import keep_changes, unit_of_work
 from delphi.views.guards import safe_next
 
@@ -30,12 +35,14 @@ def region_choices() -> list[SelectChoice]:
 @bp.route("/register", methods=["GET", "POST"])
 @unit_of_work
 def register_view():
+    """Register. The answer is the same whether or not the address has an account
+    (``register_self`` mails its owner instead): the new member then logs in."""
     form = RegistrationForm()
     form.region.choices = region_choices()
     status = 200
     if form.validate_on_submit():
         try:
-            user = register(Registration(
+            register_self(Registration(
                 email=form.email.data, password=form.password.data, name=form.name.data,
                 organisation=form.organisation.data, country=form.country.data,
                 region=form.region.data, stakeholder_group=form.stakeholder_group.data,
@@ -45,12 +52,10 @@ def register_view():
             for name, message in (error.fields or {}).items():
                 getattr(form, name).errors.append(message) if hasattr(form, name) else None
             flash(error.message, "error")
-            status = error.status  # 409 for a taken email, 422 for a wrong field
+            status = error.status
         else:
-            session.clear()
-            login_user(user)
-            flash(_("Welcome! Your account is ready. Join the task forces that interest you."), "success")
-            return redirect(url_for("plan.index"))
+            flash(registration_answer(), "success")
+            return redirect(url_for("auth.login"), 303)
     organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
     if status == 200 and form.errors:
         status = 422
@@ -84,7 +89,8 @@ def login():
 @login_required
 @unit_of_work
 def logout():
-    end_sessions(current_user)
+    """Log out: every session of the user ends, and so do their API tokens."""
+    sign_out_everywhere(current_user)
     logout_user()
     session.clear()
     flash(_("You have logged out."), "success")

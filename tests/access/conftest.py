@@ -40,7 +40,8 @@ def _register(app, email, *, admin=False, organisation="Access Independent", sta
 
 
 def _core(app) -> dict:
-    """The objects the foundation's routes need: an organisation and a pending application."""
+    """The objects the foundation's routes need: an organisation, a pending application
+    and an indicator of the plan."""
     from delphi.core.database import db
     from delphi.core.models import TaskForce, TaskForceRole
     from delphi.services.membership import join
@@ -54,7 +55,9 @@ def _core(app) -> dict:
         a1 = db.session.scalar(select(TaskForce).where(TaskForce.code == "A1"))
         membership = join(applicant, a1, TaskForceRole.global_leader, None)
         db.session.commit()
-        return {"membership_id": membership.id, "org_id": org_id, "code": "A5"}
+        a5 = db.session.scalar(select(TaskForce).where(TaskForce.code == "A5"))
+        return {"membership_id": membership.id, "org_id": org_id, "code": "A5",
+                "indicator_id": a5.indicators[0].id}
 
 
 def build_world(app, name: str = DEFAULT_WORLD) -> AccessWorld:

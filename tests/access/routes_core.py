@@ -40,6 +40,10 @@ ROUTES = [
     ("POST", "/admin/organisations/{org_id}/status", ADMIN_303),  # no status: flashed
     ("GET", "/admin/task-forces/{code}", ADMIN_200),
     ("GET", "/admin/task-forces/Z9", {"anonymous": 302, "member": 403, "admin": 404}),
+    ("GET", "/admin/indicators/{indicator_id}", ADMIN_200),
+    ("GET", "/admin/indicators/999999", {"anonymous": 302, "member": 403, "admin": 404}),
+    # An empty form: the name is required (422, the form shown with its errors).
+    ("POST", "/admin/indicators/{indicator_id}", {"anonymous": 302, "member": 403, "admin": 422}),
     # The API's base (delphi/api/accounts.py, plan.py, openapi.py).
     ("GET", "/api/v1/openapi.json", ALL_200),
     ("GET", "/api/v1/task-forces", ALL_200),

@@ -32,6 +32,13 @@ class User(Answer):
     language: str | None
 
 
+class Accepted(Answer):
+    """`POST /users`: the same whether or not the address had an account."""
+
+    status: str = Field(description='"accepted"')
+    message: str = Field(description="What happens next, in the caller's language")
+
+
 class Credentials(Body):
     """`POST /auth/token`."""
 
@@ -44,6 +51,28 @@ class Token(Answer):
     expires_at: str = Field(description="ISO 8601 date-time (UTC)")
 
 
+class IndicatorBaseline(Answer):
+    value: float | None = Field(description="None where the plan gives only words")
+    year: int | None
+    text: str = Field(description="The plan's words (or what qualifies the value); may be empty")
+
+
+class IndicatorTarget(Answer):
+    value: float | None = Field(description="None where the plan gives only words")
+    text: str = Field(description="The plan's words (or what qualifies the value); may be empty")
+
+
+class Indicator(Answer):
+    """A measurable indicator of an objective, in English (as the other fields)."""
+
+    id: Id
+    name: str
+    unit: str = Field(description="Empty for an indicator in words only")
+    baseline: IndicatorBaseline
+    target_2030: IndicatorTarget
+    target_2050: IndicatorTarget
+
+
 class TaskForce(Answer):
     code: str
     goal: str
@@ -53,6 +82,7 @@ class TaskForce(Answer):
     baseline_2020: str
     target_2030: str
     target_2050: str
+    indicators: list[Indicator] = Field(description="In the plan's order")
 
 
 class MembershipRequest(Body):

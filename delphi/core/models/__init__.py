@@ -3,6 +3,7 @@ from delphi.core.models.accounts import (
     STAKEHOLDER_GROUPS,
     ApiToken,
     LoginAttempt,
+    LoginThrottle,
     MembershipStatus,
     Organisation,
     User,

@@ -79,6 +79,25 @@ class User(Base):
         return f"{self.id}:{self.session_version}"
 
 
+class LoginThrottle(Base):
+    """The failed-login count of one account (or address that has no account),
+    across every client: ``key`` is the SHA-256 of the normalised e-mail
+    address. Its row is locked while a login is checked, so concurrent guesses
+    are counted one after the other on both databases."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Failures since ``window_start`` (reset by a success or a lock).
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: No password is checked before this moment.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Locks in a row: each lasts twice as long as the one before.
+    locks: Mapped[int] = mapped_column(default=0)
+
+
 class LoginAttempt(Base):
     """A failed login, counted per account and per client to throttle guessing."""
 

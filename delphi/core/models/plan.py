@@ -77,7 +77,7 @@ class Indicator(Base):
     target_2030_text: Mapped[str] = mapped_column(Text, default="")
     target_2050_value: Mapped[float | None] = mapped_column(Float)
     target_2050_text: Mapped[str] = mapped_column(Text, default="")
-    #: ``{"fr": {"name": ..., "unit": ...}}``
+    #: ``{"fr": {"name": ..., "unit": ..., "baseline_text": ..., ...}}`` (the texts too)
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
     task_force: Mapped[TaskForce] = relationship(back_populates="indicators")

@@ -38,6 +38,16 @@ def upgrade():
         batch_op.create_index('ix_login_attempt_client_at', ['client', 'at'], unique=False)
         batch_op.create_index('ix_login_attempt_email_at', ['email', 'at'], unique=False)
 
+    op.create_table('login_throttle',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('window_start', delphi.core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('locked_until', delphi.core.models.base.UTCDateTime(), nullable=True),
+    sa.Column('locks', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttle')),
+    sa.UniqueConstraint('key', name=op.f('uq_login_throttle_key'))
+    )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -430,6 +440,7 @@ def downgrade():
     op.drop_table('task_force')
     op.drop_table('region')
     op.drop_table('organisation')
+    op.drop_table('login_throttle')
     with op.batch_alter_table('login_attempt', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempt_email_at')
         batch_op.drop_index('ix_login_attempt_client_at')
