@@ -1,10 +1,14 @@
 """WTForms of the study pages (staff) and the questionnaire (panellists).
 
-The questionnaire's fields depend on the round (one radio group per item ×
-criterion), so it is parsed by :func:`answers_from_form` rather than declared;
-its CSRF token is still checked (:class:`QuestionnaireForm`).
+The questionnaire's fields depend on the round (one radio group per rating
+item × criterion; each other kind's inputs, :func:`answer_parts`), so it is
+parsed by :func:`answers_from_form` rather than declared; its CSRF token is
+still checked (:class:`QuestionnaireForm`). The item form
+(:class:`ItemForm`) carries every kind's parameters.
 """
 from __future__ import annotations
+
+import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -254,18 +258,192 @@ class PanellistForm(FlaskForm):
     email = StringField(_l("Email of the member"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
+KIND_CHOICES = choices(
+    ("rating", _l("Rating (the study's scale)")),
+    ("estimate", _l("Estimate (a number)")),
+    ("probability", _l("Probability (%)")),
+    ("year", _l("Year (of an event)")),
+    ("ranking", _l("Ranking (of options)")))
+QUANTILES_CHOICES = choices(("0", _l("One value")),
+                            ("1", _l("Three values: low (P10), most likely (P50), high (P90)")))
+
+#: Where a ``params.<name>`` error of each kind is shown on :class:`ItemForm`.
+PARAM_FIELDS = {
+    "estimate": {"unit": "estimate_unit", "min": "estimate_min", "max": "estimate_max",
+                 "quantiles": "estimate_quantiles", "indicator": "estimate_indicator",
+                 "baseline": "baseline_value", "baseline.value": "baseline_value",
+                 "baseline.year": "baseline_year", "target": "target_value",
+                 "target.value": "target_value", "target.year": "target_year"},
+    "probability": {"event_year": "event_year"},
+    "year": {"min": "year_min", "max": "year_max"},
+    "ranking": {"options": "ranking_options", "top_k": "top_k"},
+}
+
+
+def _number_or_text(text):
+    """A posted number as a float, empty as None, anything else as it was typed
+    (the kind's check refuses it, naming the field)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text else text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def _whole_or_text(text):
+    """A posted whole number (a year, top k) as an int, empty as None, else as typed."""
+    number = _number_or_text(text)
+    if isinstance(number, float) and number.is_integer():
+        return int(number)
+    return number
+
+
 class ItemForm(FlaskForm):
+    """An item and its question kind. Every kind's parameters are fields of the
+    one form (each kind in its own fieldset); :meth:`kind_params` turns the
+    chosen kind's into the input of :func:`rounds.add_item`, whose registry
+    judges them; :meth:`show_errors` puts its ``kind`` / ``params.<name>``
+    messages beside the fields."""
+
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=2000)])
     background = TextAreaField(_l("Background shown to panellists"),
                                validators=[Optional(), Length(max=10_000)])
     target = SelectField(_l("Linked target"), choices=TARGET_CHOICES, default="")
     text_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=2000)])
     background_fr = TextAreaField(_l("Background in French"), validators=[Optional(), Length(max=10_000)])
+    kind = SelectField(_l("Kind of question"), choices=KIND_CHOICES, default="rating",
+                       validate_choice=False)
+    estimate_unit = StringField(_l("Unit"), description=_l("For example %, projects, k€."))
+    estimate_min = StringField(_l("Lowest value allowed"))
+    estimate_max = StringField(_l("Highest value allowed"))
+    estimate_quantiles = SelectField(_l("Panellists give"), choices=QUANTILES_CHOICES, default="0",
+                                     validate_choice=False)
+    estimate_indicator = SelectField(
+        _l("Indicator of the plan"), validate_choice=False, default="",
+        description=_l("Its unit, baseline and target (of the linked target's year) are used "
+                       "unless you give them below."))
+    baseline_value = StringField(_l("Baseline value"))
+    baseline_year = StringField(_l("Baseline year"))
+    target_value = StringField(_l("Target value"))
+    target_year = StringField(_l("Target year"))
+    event_year = StringField(_l("The event happens by (year)"))
+    year_min = StringField(_l("First year offered"))
+    year_max = StringField(_l("Last year offered"),
+                           description=_l("Panellists may also answer \"later than\" this year."))
+    ranking_options = TextAreaField(_l("Options to rank, one per line"), render_kw={"rows": 5})
+    top_k = StringField(_l("Panellists rank only their top (optional)"),
+                        description=_l("Leave empty to have every option ranked."))
+
+    def __init__(self, *args, indicators=(), items=(), language=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.estimate_indicator.choices = [SelectChoice("", _l("None"))] + [
+            SelectChoice(str(i.id), f"{i.text('name', language)}"
+                                    + (f" ({i.text('unit', language)})" if i.unit else ""))
+            for i in indicators]
+        #: The other items of the study a ranking may offer as options: ``[(id, label)]``.
+        self.option_items = [(i.id, f"{i.code}: {i.text_in(language)}") for i in items]
+        self.chosen_items: list[int] = []
 
     def translations(self) -> dict:
         fr = {k: v for k, v in (("text", (self.text_fr.data or "").strip()),
                                 ("background", (self.background_fr.data or "").strip())) if v}
         return {"fr": fr} if fr else {}
+
+    def read_items(self, formdata) -> None:
+        """The ticked ``ranking_item`` boxes (other items offered as options)."""
+        known = {i for i, _label in self.option_items}
+        self.chosen_items = [int(v) for v in formdata.getlist("ranking_item")
+                             if v.isdigit() and int(v) in known]
+
+    def kind_params(self, previous: dict | None = None) -> dict:
+        """The chosen kind's parameters in the input vocabulary of
+        :func:`rounds.add_item` (``previous``: the item's stored ones, whose
+        option translations are kept for options whose text is unchanged)."""
+        kind = self.kind.data
+        if kind == "estimate":
+            def point(value, year):
+                value, year = _number_or_text(value.data), _whole_or_text(year.data)
+                return None if value is None and year is None else {"value": value, "year": year}
+            indicator = (self.estimate_indicator.data or "").strip()
+            return {"unit": (self.estimate_unit.data or "").strip(),
+                    "min": _number_or_text(self.estimate_min.data),
+                    "max": _number_or_text(self.estimate_max.data),
+                    "quantiles": self.estimate_quantiles.data == "1",
+                    "indicator": _whole_or_text(indicator) if indicator else None,
+                    "baseline": point(self.baseline_value, self.baseline_year),
+                    "target": point(self.target_value, self.target_year)}
+        if kind == "probability":
+            return {"event_year": _whole_or_text(self.event_year.data)}
+        if kind == "year":
+            return {"min": _whole_or_text(self.year_min.data), "max": _whole_or_text(self.year_max.data)}
+        if kind == "ranking":
+            kept = {o["text"]: o.get("translations") for o in (previous or {}).get("options") or []
+                    if "text" in o and o.get("translations")}
+            options = []
+            for line in (self.ranking_options.data or "").splitlines():
+                text = line.strip()
+                if text:
+                    options.append({"text": text, "translations": kept[text]} if text in kept
+                                   else text)
+            options += [{"item": i} for i in self.chosen_items]
+            return {"options": options, "top_k": _whole_or_text(self.top_k.data)}
+        return {}
+
+    def fill_params(self, kind: str, params: dict) -> None:
+        """Show an item's stored kind and parameters."""
+        def plain(value):
+            return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+        self.kind.data = kind
+        if kind == "estimate":
+            self.estimate_unit.data = params.get("unit") or ""
+            self.estimate_min.data, self.estimate_max.data = plain(params.get("min")), plain(params.get("max"))
+            self.estimate_quantiles.data = "1" if params.get("quantiles") else "0"
+            self.estimate_indicator.data = plain(params.get("indicator"))
+            for prefix in ("baseline", "target"):
+                point = params.get(prefix) or {}
+                getattr(self, f"{prefix}_value").data = plain(point.get("value"))
+                getattr(self, f"{prefix}_year").data = plain(point.get("year"))
+        elif kind == "probability":
+            self.event_year.data = plain(params.get("event_year"))
+        elif kind == "year":
+            self.year_min.data, self.year_max.data = plain(params.get("min")), plain(params.get("max"))
+        elif kind == "ranking":
+            options = params.get("options") or []
+            self.ranking_options.data = "\n".join(o["text"] for o in options if "text" in o)
+            self.chosen_items = [o["item"] for o in options if "item" in o]
+            self.top_k.data = plain(params.get("top_k"))
+
+    def show_errors(self, fields: dict) -> dict:
+        """Put the registry's ``kind`` / ``params.<name>`` messages beside their
+        fields (an option's: "Option n: ..."); return those that fit no field."""
+        left = {}
+        where = PARAM_FIELDS.get(self.kind.data, {})
+        text_lines = len([line for line in (self.ranking_options.data or "").splitlines()
+                          if line.strip()])
+        for name, message in (fields or {}).items():
+            target = "kind" if name == "kind" else None
+            if name.startswith("params."):
+                param = name[len("params."):]
+                if param.startswith("options[") and "]" in param:
+                    index = param[len("options["):param.index("]")]
+                    if index.isdigit():
+                        number = int(index) + 1
+                        if number > text_lines:  # an item option
+                            message = _l("Item option %(n)d: %(message)s", n=number - text_lines,
+                                         message=message)
+                        else:
+                            message = _l("Option %(n)d: %(message)s", n=number, message=message)
+                    param = "options"
+                target = where.get(param) or where.get(param.split(".")[0])
+            field = self._fields.get(target) if target else None
+            if field is None:
+                left[name] = message
+            else:
+                field.errors = [*field.errors, str(message)]
+        return left
 
 
 class MergeForm(FlaskForm):
@@ -309,18 +487,94 @@ def comment_name(item_id: int) -> str:
     return f"comment-{item_id}"
 
 
-def answers_from_form(formdata, item_ids, criteria):
+def value_name(item_id: int, part: str | int | None = None) -> str:
+    """The input of a non-rating item's answer (``part``: ``p10``/``p50``/``p90`` of a
+    quantile estimate, a rank position 1..k of a ranking); also the id of the
+    item's answer fieldset when it has several inputs."""
+    return f"v-{item_id}" if part is None else f"v-{item_id}-{part}"
+
+
+def cannot_name(item_id: int) -> str:
+    """The "cannot answer" checkbox of a non-rating item."""
+    return f"na-{item_id}"
+
+
+#: The quantile parts of a quantile estimate, in order.
+QUANTILE_PARTS = ("p10", "p50", "p90")
+#: How many characters of a typed number are kept to show the form again.
+ECHO_MAX = 100
+
+
+def ranking_positions(params: dict) -> int:
+    """How many rank positions a ranking item's form has (its top k, else all options)."""
+    m = len((params or {}).get("options") or [])
+    k = (params or {}).get("top_k")
+    return min(k, m) if k else m
+
+
+def answer_parts(item_id: int, kind: str, params: dict) -> list[str]:
+    """The input names of a non-rating item's answer (without "cannot answer")."""
+    if kind == "estimate" and (params or {}).get("quantiles"):
+        return [value_name(item_id, p) for p in QUANTILE_PARTS]
+    if kind == "ranking":
+        return [value_name(item_id, n) for n in range(1, ranking_positions(params) + 1)]
+    return [value_name(item_id)]
+
+
+def _kind_value(item_id: int, kind: str, params: dict, raws: dict):
+    """The answer a non-rating item's inputs give, shaped as ``rounds.kinds``
+    wants it; ``_NOTHING`` when nothing was entered. Whatever is not a number
+    where one is wanted is passed on as typed: the service refuses it, naming
+    the field."""
+    texts = {name: (raw or "").strip() for name, raw in raws.items()}
+    if not any(texts.values()):
+        return _NOTHING
+    if kind == "estimate" and (params or {}).get("quantiles"):
+        return {p: _number_or_text(texts[value_name(item_id, p)]) for p in QUANTILE_PARTS}
+    if kind == "ranking":
+        chosen = [texts[value_name(item_id, n)] for n in range(1, ranking_positions(params) + 1)]
+        return [int(v) if v.isdigit() and len(v) < 10 else v for v in chosen if v]
+    text = texts[value_name(item_id)]
+    if kind == "year":
+        if text == "later":
+            return "later"
+        return _whole_or_text(text)
+    return _number_or_text(text)
+
+
+_NOTHING = object()
+
+
+def answers_from_form(formdata, items, criteria):
     """The posted questionnaire as a :class:`rounds.AnswerSet`.
 
-    Only the fields of the round's items and criteria are read; an unanswered
-    radio group is simply absent (a draft may be partial). A value that is not
-    a number is passed on as-is for the service to refuse with its field name.
+    ``items``: the round's items, as ids (rating items) or ``(item_id, kind,
+    params)``. Only the fields of the round's items and criteria are read; an
+    unanswered question is simply absent (a draft may be partial). A value
+    that is not a number (or not on the scale) is passed on for the service to
+    refuse with its field name. A non-rating item's answer has no criterion:
+    its inputs are :func:`answer_parts`, its "cannot answer" box
+    :func:`cannot_name`, its reason ``reason_name(item_id, "")``.
     Returns ``(answers, posted)`` where ``posted`` keeps the raw values to show
     the form again.
     """
     ratings, comments, posted = [], {}, {}
-    for item_id in item_ids:
-        for criterion in criteria:
+    for entry in items:
+        item_id, kind, params = entry if isinstance(entry, tuple) else (entry, "rating", {})
+        if kind != "rating":
+            names = answer_parts(item_id, kind, params)
+            raws = {name: formdata.get(name) for name in names}
+            cannot = formdata.get(cannot_name(item_id))
+            reason = (formdata.get(reason_name(item_id, "")) or "").strip()
+            if any(v is not None for v in raws.values()) or cannot is not None or reason:
+                posted.update({name: (raw or "")[:ECHO_MAX] for name, raw in raws.items()})
+                posted[cannot_name(item_id)] = "1" if cannot else ""
+                posted[reason_name(item_id, "")] = reason
+                value = None if cannot else _kind_value(item_id, kind, params, raws)
+                if value is not _NOTHING:
+                    ratings.append(rounds.RatingInput(item_id=item_id, criterion=None, value=value,
+                                                      reason=reason or None))
+        for criterion in (criteria if kind == "rating" else ()):
             raw = formdata.get(rating_name(item_id, criterion))
             reason = (formdata.get(reason_name(item_id, criterion)) or "").strip()
             if raw is None and not reason:

@@ -3,6 +3,15 @@
 The questionnaire is one plain HTML form that works without JavaScript
 (Save keeps a draft, Submit makes the answers count); ``questionnaire.js``
 autosaves it every 30 seconds and on change through :func:`autosave`.
+Each question kind (``rounds.kinds``) has its own inputs
+(``panel/_kind_input.html``: a number with its unit and bounds, three
+quantiles, a percentage, a year or "later", one select per rank position,
+which the script turns into a list to drag or to move with up/down
+buttons) and, from round 2, its own feedback (``panel/_kind_feedback.html``:
+a strip drawn as inline SVG, without inline styles or scripts, and every
+figure as text; see :func:`kind_feedback`). ``rounds.save_answers`` judges
+every answer; its field names are mapped back to the inputs
+(:func:`_field_errors`).
 
 Its CSRF token is checked here rather than by ``CSRFProtect``: when the token
 has expired (a long session, a re-login in another tab) the page comes back
@@ -14,6 +23,8 @@ organisation: the feedback is aggregates and anonymised comments.
 """
 from __future__ import annotations
 
+import math
+import re
 import uuid
 
 from flask import (
@@ -47,16 +58,22 @@ from delphi.extensions import csrf, login_manager
 from delphi.forms import EmptyForm
 from delphi.forms_studies import (
     CANNOT_RATE,
+    QUANTILE_PARTS,
     ProposalsForm,
     QuestionnaireForm,
+    answer_parts,
     answers_from_form,
+    cannot_name,
     comment_name,
+    ranking_positions,
     rating_name,
     reason_name,
+    value_name,
 )
 from delphi.i18n import current_language
 from delphi.mail.links import granted_in_study, granted_panellist
 from delphi.unit_of_work import keep_changes, unit_of_work
+from rounds.kinds import KINDS, LATER, kind_label
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
 
@@ -112,6 +129,12 @@ def _round(study: Study, number: int) -> Round:
     return row
 
 
+def _form_items(round_: Round) -> list[tuple[int, str, dict]]:
+    """The round's items as :func:`answers_from_form` reads them: ``(id, kind, params)``."""
+    return [(ri.item_id, ri.item.kind or "rating", dict(ri.item.params or {}))
+            for ri in round_.round_items]
+
+
 def _get(obj, name, default=None):
     if isinstance(obj, dict):
         return obj.get(name, default)
@@ -128,31 +151,266 @@ def _raw(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _plain(value) -> str:
+    """A stored number as typed (``12`` rather than ``12.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def fmt(value) -> str:
+    """A figure for the reader: at most two decimals, "–" for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _kind_values(item_id: int, kind: str, params: dict, entry) -> dict[str, str]:
+    """A non-rating item's stored answer as the values of its inputs."""
+    names = answer_parts(item_id, kind, params)
+    values = {name: "" for name in names}
+    values[cannot_name(item_id)] = ""
+    if not entry or "value" not in entry:
+        return values
+    value = entry["value"]
+    if value is None:
+        values[cannot_name(item_id)] = "1"
+    elif kind == "estimate" and params.get("quantiles") and isinstance(value, dict):
+        for part in QUANTILE_PARTS:
+            values[value_name(item_id, part)] = _plain(value.get(part))
+    elif kind == "ranking" and isinstance(value, list):
+        for position, option in enumerate(value[:len(names)], start=1):
+            values[value_name(item_id, position)] = str(option)
+    else:
+        values[value_name(item_id)] = _plain(value)
+    return values
+
+
 def page_items(q, criteria: list[str]) -> list[dict]:
     """The questionnaire's items as plain dicts for the template:
-    ``{id, code, text, background, target, feedback, own_previous: {c: v},
-    values: {field name: raw}, comment}``."""
+    ``{id, code, text, background, target, kind, params, options, feedback,
+    own_previous: {c: v}, values: {field name: raw}, comment}``; a non-rating
+    item also has ``shown`` (its feedback ready to draw, :func:`kind_feedback`)."""
     out = []
     for view in _get(q, "items") or []:
         item_id = _get(view, "item_id", _get(view, "id"))
+        kind = _get(view, "kind") or "rating"
+        params = _get(view, "params") or {}
+        options = _get(view, "options") or []
         feedback = _get(view, "feedback")
         answers = _get(view, "answers") or _get(view, "current") or {}
-        own = {c: stats.get("own_previous")
-               for c, stats in ((feedback or {}).get("criteria") or {}).items()}
         values = {}
-        for criterion in criteria:
-            entry = answers.get(criterion) if isinstance(answers, dict) else None
-            values[rating_name(item_id, criterion)] = _raw(entry)
-            values[reason_name(item_id, criterion)] = (_get(entry, "reason") or "") if entry else ""
+        if kind == "rating":
+            own = {c: stats.get("own_previous")
+                   for c, stats in ((feedback or {}).get("criteria") or {}).items()}
+            for criterion in criteria:
+                entry = answers.get(criterion) if isinstance(answers, dict) else None
+                values[rating_name(item_id, criterion)] = _raw(entry)
+                values[reason_name(item_id, criterion)] = (_get(entry, "reason") or "") if entry else ""
+        else:
+            own = {"": (feedback or {}).get("own_previous")}
+            entry = answers.get("") if isinstance(answers, dict) else None
+            values.update(_kind_values(item_id, kind, params, entry))
+            values[reason_name(item_id, "")] = (_get(entry, "reason") or "") if entry else ""
         values[comment_name(item_id)] = _get(view, "comment") or ""
         out.append({
             "id": item_id, "code": _get(view, "code"), "text": _get(view, "text"),
             "background": _get(view, "background") or "", "target": _get(view, "target"),
+            "kind": kind, "params": params, "options": options,
             "feedback": feedback, "own_previous": own,
             "reason_required": _get(view, "reason_required") or {},
             "values": values,
+            "shown": kind_feedback(kind, params, options, feedback) if kind != "rating" else None,
         })
     return out
+
+
+# -- Feedback of the kinds other than rating ----------------------------------------
+
+#: The strip's drawing box (SVG user units): the axis runs from LEFT to RIGHT;
+#: a year item's "later" sits at LATER_X, right of its last year.
+LEFT, RIGHT, LATER_X = 12.0, 388.0, 388.0
+YEAR_RIGHT = 350.0
+
+
+def _answer_text(kind: str, params: dict, options: list[dict], answer) -> str:
+    """A panellist's answer in words (their own previous one, in the feedback)."""
+    if answer is None:
+        return _("none, or cannot answer")
+    unit = ("\u00a0" + params.get("unit")) if kind == "estimate" and params.get("unit") else ""
+    if kind == "estimate" and isinstance(answer, dict):
+        return _("low %(p10)s, most likely %(p50)s, high %(p90)s", p10=fmt(answer.get("p10")),
+                 p50=fmt(answer.get("p50")), p90=fmt(answer.get("p90"))) + unit
+    if kind == "probability":
+        return f"{fmt(answer)}\u00a0%"
+    if kind == "year":
+        return _("later than %(year)d", year=params["max"]) if answer == LATER else str(answer)
+    if kind == "ranking" and isinstance(answer, list):
+        names = {o["id"]: o["text"] for o in options}
+        return "; ".join(f"{n}. {names.get(o, o)}" for n, o in enumerate(answer, start=1))
+    return fmt(answer) + unit
+
+
+def _scaler(low: float, high: float, right: float = RIGHT):
+    span = (high - low) or 1.0
+
+    def x(value: float) -> float:
+        return round(LEFT + (right - LEFT) * (float(value) - low) / span, 2)
+    return x
+
+
+def _nice_bounds(low: float, high: float, floor=None, ceiling=None) -> tuple[float, float]:
+    """The strip's axis: ``low``..``high`` widened to round numbers (a step of 1, 2
+    or 5 × 10ⁿ, about a tenth of the span), kept within the item's bounds."""
+    span = (high - low) or max(abs(high), 1.0)
+    raw = span / 10
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    if low == high:
+        low, high = low - step, high + step
+    if floor is not None:
+        low = max(low, floor)
+    if ceiling is not None:
+        high = min(high, ceiling)
+    return float(low), float(high)
+
+
+def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict | None) -> dict | None:
+    """An estimate's, probability's, year's or ranking's feedback ready for the
+    page: ``{"suppressed", "n", "rows": [(label, text)], "values_text",
+    "strip": {...} | None, "ranking": [...] | None, "own_text"}``. The strip
+    (``panel/_kind_feedback.html`` draws it as SVG, without inline styles)
+    puts the panel's answers, their median and quartiles, the baseline, the
+    target and the panellist's own last answer on one axis; every figure is
+    also in ``rows`` as text."""
+    if not feedback:
+        return None
+    own = feedback.get("own_previous")
+    shown = {"suppressed": bool(feedback.get("suppressed")), "n": feedback.get("n"), "rows": [],
+             "values_text": "", "strip": None, "ranking": None,
+             "own_text": _answer_text(kind, params, options, own)}
+    if shown["suppressed"]:
+        return shown
+    rows = shown["rows"]
+    if kind == "ranking":
+        names = {o["id"]: o["text"] for o in options}
+        mine = {option: position for position, option in enumerate(own or [], start=1)}
+        table = [{"option": names.get(o.get("option"), o.get("option")),
+                  "mean_rank": o.get("mean_rank"), "top3_share": o.get("top3_share"),
+                  "own_rank": mine.get(o.get("option"))}
+                 for o in feedback.get("options") or []]
+        table.sort(key=lambda r: (r["mean_rank"] is None, r["mean_rank"] or 0))
+        shown["ranking"] = table
+        rows.append((_("Number of rankings"), fmt(feedback.get("n"))))
+        if feedback.get("w") is not None:
+            rows.append((_("Agreement of the panel (Kendall's W, 0 to 1)"), fmt(feedback.get("w"))))
+        return shown
+    unit = params.get("unit") or "" if kind == "estimate" else ("%" if kind == "probability" else "")
+    with_unit = (lambda v: f"{fmt(v)}\u00a0{unit}" if unit else fmt(v)) if kind != "year" else fmt
+    median, q1, q3 = feedback.get("median"), feedback.get("q1"), feedback.get("q3")
+    if kind == "year":
+        def year_text(value, later):
+            if later:
+                return _("later than %(year)d", year=params["max"])
+            return fmt(int(value)) if isinstance(value, float) and value.is_integer() else fmt(value)
+        if median is not None or feedback.get("median_later"):
+            rows.append((_("Group median"), year_text(median, feedback.get("median_later"))))
+        if q1 is not None or feedback.get("q1_later") or feedback.get("q3_later"):
+            rows.append((_("Interquartile range (middle half of the panel)"),
+                         f"{year_text(q1, feedback.get('q1_later'))} – "
+                         f"{year_text(q3, feedback.get('q3_later'))}"
+                         + (f" ({_('IQR')} {fmt(feedback.get('iqr'))})"
+                            if feedback.get("iqr") is not None else "")))
+        if feedback.get("later_share") is not None:
+            rows.append((_("Share answering later than %(year)d", year=params["max"]),
+                         f"{fmt(100 * feedback['later_share'])}\u00a0%"))
+    else:
+        if median is not None:
+            rows.append((_("Group median"), with_unit(median)))
+        if q1 is not None:
+            rows.append((_("Interquartile range (middle half of the panel)"),
+                         (f"{with_unit(q1)} – {with_unit(q3)} ({_('IQR')} "
+                         f"{with_unit(feedback.get('iqr'))})")))
+    aggregate = feedback.get("aggregate")
+    if aggregate:
+        rows.append((_("The panel's combined distribution (average of the quantiles)"),
+                     _("low %(p10)s, most likely %(p50)s, high %(p90)s",
+                       p10=with_unit(aggregate.get("p10")), p50=with_unit(aggregate.get("p50")),
+                       p90=with_unit(aggregate.get("p90")))))
+    baseline, target = feedback.get("baseline"), feedback.get("target")
+    for label, point in ((_("Baseline"), baseline), (_("Target"), target)):
+        if point and point.get("value") is not None:
+            year = f" ({point['year']})" if point.get("year") else ""
+            rows.append((label, with_unit(point["value"]) + year))
+    rows.append((_("Number of answers"), fmt(feedback.get("n"))))
+    values = feedback.get("values")
+    if values:
+        shown["values_text"] = ", ".join(year_text(v, v == LATER) if kind == "year" else fmt(v)
+                                         for v in values)
+    shown["strip"] = _strip(kind, params, feedback, own)
+    return shown
+
+
+def _strip(kind: str, params: dict, feedback: dict, own) -> dict | None:
+    """The positions (SVG x) of what the strip shows, or None when there is nothing to draw."""
+    values = list(feedback.get("values") or [])
+    median, q1, q3 = feedback.get("median"), feedback.get("q1"), feedback.get("q3")
+    baseline = (feedback.get("baseline") or {}).get("value")
+    target = (feedback.get("target") or {}).get("value")
+    own_number = KINDS[kind].number_of(params, own) if own is not None else None
+    if kind == "year":
+        low, high = float(params["min"]), float(params["max"])
+        scale = _scaler(low, high, YEAR_RIGHT)
+
+        def x(value, later=False):
+            if later or value == LATER:
+                return LATER_X
+            return None if value is None else scale(value)
+        strip = {"low": str(params["min"]), "high": f"{params['max']} | " + _("later"),
+                 "divider": round((YEAR_RIGHT + LATER_X) / 2, 2)}
+        median_x = x(median, feedback.get("median_later"))
+        q1_x, q3_x = x(q1, feedback.get("q1_later")), x(q3, feedback.get("q3_later"))
+        own_x = x(own) if own is not None else None
+    else:
+        if kind == "probability":
+            low, high = 0.0, 100.0
+        else:
+            seen = [v for v in [*values, median, q1, q3, baseline, target, own_number]
+                    if v is not None]
+            aggregate = feedback.get("aggregate") or {}
+            seen += [aggregate[p] for p in ("p10", "p90") if aggregate.get(p) is not None]
+            if not seen:
+                return None
+            low, high = _nice_bounds(min(seen), max(seen), params.get("min"), params.get("max"))
+        x = _scaler(low, high)
+        unit = "\u00a0%" if kind == "probability" else (f"\u00a0{params.get('unit')}" if params.get("unit") else "")
+        strip = {"low": fmt(low) + unit, "high": fmt(high) + unit}
+        median_x = None if median is None else x(median)
+        q1_x, q3_x = (None, None) if q1 is None or q3 is None else (x(q1), x(q3))
+        own_x = None if own_number is None else x(own_number)
+    ticks, stacked = [], {}
+    for value in values:
+        position = x(value)
+        if position is None:
+            continue
+        level = stacked[position] = stacked.get(position, -1) + 1
+        ticks.append({"x": round(position - 1, 2), "y": 42 - 7 * min(level, 4)})
+    aggregate = feedback.get("aggregate") or {}
+    strip.update({
+        "ticks": ticks, "median": median_x,
+        "iqr": None if q1_x is None or q3_x is None else {"x": q1_x, "width": max(q3_x - q1_x, 1.0)},
+        "baseline": None if kind == "year" or baseline is None else x(baseline),
+        "target": None if kind == "year" or target is None else x(target),
+        "own": own_x,
+        "aggregate": ({"x": x(aggregate["p10"]), "width": max(x(aggregate["p90"]) - x(aggregate["p10"]), 1.0)}
+                      if kind == "estimate" and aggregate.get("p10") is not None else None),
+    })
+    return strip
 
 
 def _render(study, panellist, round_, *, posted=None, errors=None, message=None, status=200):
@@ -166,14 +424,17 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
                     item["values"][name] = posted[name]
     if errors is None and q.has_unsubmitted_changes and q.missing:
         errors = _form_names(q.missing)  # mark what keeps the changes from counting
+    errors = errors or {}
     return render_template(
         "panel/questionnaire.html", study=study, round=round_, panellist=panellist, q=q,
         items=items, criteria=criteria, labels=rounds.scale_labels_in(study, current_language()),
         points=list(range(1, study.scale_points + 1)), form=QuestionnaireForm(),
         proposals_form=ProposalsForm(), submit_key=uuid.uuid4().hex,
         response_status=q.response_status,
-        field_errors=errors or {}, message=message, CANNOT_RATE=CANNOT_RATE,
-        rating_name=rating_name, reason_name=reason_name, comment_name=comment_name,
+        field_errors=errors, error_items=_error_items(items, errors), message=message,
+        CANNOT_RATE=CANNOT_RATE, LATER=LATER, rating_name=rating_name, reason_name=reason_name,
+        comment_name=comment_name, value_name=value_name, cannot_name=cannot_name,
+        ranking_positions=ranking_positions, kind_label=kind_label, fmt=fmt, plain=_plain,
     ), status
 
 
@@ -196,37 +457,61 @@ def _saved_text(state, changed: bool) -> str:
     return _("Draft saved. It counts once you submit it.")
 
 
+def _item_name(item_id: int, criterion: str, part: str, sub: str | None = None) -> str:
+    """The form field (or answer fieldset) of an answer's ``part`` (``value``,
+    ``reason``, ``criterion``); ``sub``: a part of a non-rating value (``p50``, a
+    rank position as the service counts them, from 0)."""
+    if part == "reason":
+        return reason_name(item_id, criterion)
+    if criterion:
+        return rating_name(item_id, criterion)
+    if sub in QUANTILE_PARTS:
+        return value_name(item_id, sub)
+    return value_name(item_id)
+
+
 def _form_names(fields: dict[str, str]) -> dict[str, str]:
-    """``"<item_id>:<criterion>.value|reason"`` keys as the form's field names."""
+    """``"<item_id>:<criterion>.value|reason"`` keys as the form's field names
+    (a non-rating item's ``"<item_id>:.value"``: its answer's input or fieldset)."""
     out = {}
     for name, message in (fields or {}).items():
         target, _dot, part = name.rpartition(".")
-        item_id, _colon, criterion = target.partition(":")
-        if item_id.isdigit() and criterion:
-            name = (reason_name if part == "reason" else rating_name)(int(item_id), criterion)
+        item_id, colon, criterion = target.partition(":")
+        if item_id.isdigit() and colon:
+            name = _item_name(int(item_id), criterion, part)
         out[name] = message
     return out
+
+
+_RATING_FIELD = re.compile(r"ratings\[(\d+)\]\.(value|reason|criterion)(?:\.(.+))?")
 
 
 def _field_errors(error: DomainError, ratings) -> dict[str, str]:
     """Map the service's field names to the form's: ``ratings[i].value`` (the
-    i-th posted rating) and ``"<item_id>:<criterion>.value"`` / ``.reason``
-    (a missing answer or reason at submission)."""
+    i-th posted answer; ``ratings[i].value.p50`` a quantile of an estimate,
+    ``ratings[i].value.<position>`` an option of a ranking) and
+    ``"<item_id>:<criterion>.value"`` / ``.reason`` (a missing answer or reason
+    at submission)."""
     out = {}
     for name, message in (error.fields or {}).items():
-        target, _dot, part = name.rpartition(".")
-        form_name = reason_name if part == "reason" else rating_name
-        if target.startswith("ratings[") and target.endswith("]"):
-            index = target[len("ratings["):-1]
-            if index.isdigit() and int(index) < len(ratings):
-                rating = ratings[int(index)]
-                name = form_name(rating.item_id, rating.criterion)
-        elif ":" in target:
-            item_id, _colon, criterion = target.partition(":")
-            if item_id.isdigit():
-                name = form_name(int(item_id), criterion)
+        match = _RATING_FIELD.fullmatch(name)
+        if match and int(match.group(1)) < len(ratings):
+            rating = ratings[int(match.group(1))]
+            name = _item_name(rating.item_id, rating.criterion or "", match.group(2), match.group(3))
+        elif ":" in name:
+            name = next(iter(_form_names({name: message})))
         out[name] = message
     return out
+
+
+def _error_items(items: list[dict], errors: dict[str, str]) -> dict[str, str]:
+    """Each error's field → the code of the item it belongs to (the page's list of
+    errors names the item)."""
+    owner = {}
+    for item in items:
+        names = {*item["values"], value_name(item["id"])}
+        owner.update({name: item["code"] for name in errors if name in names})
+    return owner
 
 
 # -- Pages -----------------------------------------------------------------------
@@ -285,8 +570,7 @@ def questionnaire(study_id: int, number: int):
     study_, round_, panellist = _answering(study_id, number)
     if request.method == "GET":
         return _render(study_, panellist, round_)
-    item_ids = [ri.item_id for ri in round_.round_items]
-    answers, posted = answers_from_form(request.form, item_ids, list(study_.criteria or []))
+    answers, posted = answers_from_form(request.form, _form_items(round_), list(study_.criteria or []))
     if not QuestionnaireForm().validate_on_submit():
         return _render(study_, panellist, round_, posted=posted, status=400, message=_(
             "Your session had expired; your answers are still here, please press Save again."))
@@ -328,8 +612,8 @@ def autosave(study_id: int, number: int):
     line). After a submission a save re-submits when it can (see
     :func:`rounds.save_answers`)."""
     study_, round_, panellist = _answering(study_id, number)
-    item_ids = [ri.item_id for ri in round_.round_items]
-    answers, _posted = answers_from_form(request.form, item_ids, list(study_.criteria or []))
+    answers, _posted = answers_from_form(request.form, _form_items(round_),
+                                         list(study_.criteria or []))
     try:
         before = rounds.answer_state(round_, panellist)
         response = rounds.save_answers(round_, panellist, answers, submit=False)

@@ -53,6 +53,7 @@ from delphi.services.accounts import member_by_email
 from delphi.unit_of_work import unit_of_work
 from delphi.views.guards import admin_required
 from delphi.views.study_helpers import bp, done, failed, flash_form_errors, moderated
+from rounds.kinds import kind_label
 from rounds.stopping import stopping_reason_text
 from rounds.vocabulary import status_label, verdict_label
 
@@ -147,7 +148,8 @@ def show(study_id: int):
         participation=rounds.participation(study),
         scale_labels=rounds.scale_labels_in(study, current_language()),
         staff_form=StaffForm(), panellist_form=PanellistForm(), draft_form=DraftRoundForm(),
-        end_form=EndStudyForm(), empty=EmptyForm(), lang=current_language())
+        end_form=EndStudyForm(), empty=EmptyForm(), lang=current_language(),
+        kind_label=kind_label)
 
 
 @bp.post("/<int:study_id>/staff")
