@@ -209,8 +209,8 @@ class QuantitySummary:
         ``q3 - q1`` (rounded once from the exact difference); None when n = 0.
     dispersion : float or None
         Quartile coefficient of dispersion ``(q3 - q1) / (q3 + q1)``; None when
-        n = 0 or when any answer is <= 0 (the coefficient is defined for
-        positive data only).
+        n = 0, when any answer is < 0, or when Q3 + Q1 = 0 (the coefficient is
+        defined for quantities that cannot be negative: counts, amounts, shares).
     exact_q1, exact_median, exact_q3 : fractions.Fraction or None
         The exact values behind the figures, for threshold decisions
         (:func:`iqr_exact`, :func:`dispersion_exact`, :func:`at_most`).
@@ -263,9 +263,10 @@ def summarize_quantity(values, *, quantiles: str = "type7") -> QuantitySummary:
 
         QCD = (Q3 - Q1) / (Q3 + Q1)
 
-    a scale-free spread in [0, 1) for positive data; None unless every
-    answer is > 0 (with zero or negative answers Q3 + Q1 can vanish or change
-    sign and the ratio means nothing).
+    a scale-free spread in [0, 1] for quantities that cannot be negative
+    (counts, amounts, shares: zeros allowed); None when an answer is < 0
+    (Q3 + Q1 can then vanish or change sign and the ratio means nothing) or
+    when Q3 + Q1 = 0 (every central answer is 0).
 
     References
     ----------
@@ -294,7 +295,7 @@ def summarize_quantity(values, *, quantiles: str = "type7") -> QuantitySummary:
     med = _exact_quantile(xs, _HALF, quantiles)
     q3 = _exact_quantile(xs, _THREE_QUARTERS, quantiles)
     dispersion = None
-    if xs[0] > 0:
+    if xs[0] >= 0 and q3 + q1 > 0:
         dispersion = float((q3 - q1) / (q3 + q1))
     return QuantitySummary(
         n=n, n_missing=n_missing, median=float(med), q1=float(q1), q3=float(q3),
@@ -314,7 +315,7 @@ def dispersion_exact(summary: QuantitySummary) -> Fraction | None:
     """The exact quartile coefficient of dispersion (Bonett 2006) of a :class:`QuantitySummary`.
 
     ``(Q3 - Q1) / (Q3 + Q1)`` as a :class:`~fractions.Fraction`; None where
-    ``summary.dispersion`` is None (no answers, or an answer <= 0).
+    ``summary.dispersion`` is None (no answers, an answer < 0, or Q3 + Q1 = 0).
     """
     if summary.dispersion is None or summary.exact_q1 is None or summary.exact_q3 is None:
         return None

@@ -342,13 +342,12 @@ def _simulate_kind(rng, round_item, panellist, centre, previous):
         if before is not None and median is not None:
             own = own + 0.6 * (median - own) + rng.normal(0, 3)
         value = float(np.clip(round(own), 0, 100))
-    else:  # year
-        if before == "later" and rng.random() < 0.5:
+    else:  # year: contested, two camps that never meet (it stays on the agenda)
+        if before == "later" and rng.random() < 0.7:
             previous[key] = "later"
             return "later"
-        own = before if isinstance(before, int) and median is not None else rng.normal(centre, 6)
-        if isinstance(before, int) and median is not None:
-            own = own + 0.6 * (median - own) + rng.normal(0, 1)
+        camp = centre - 4 if panellist.id % 2 else centre + 8
+        own = rng.normal(camp, 2.0)
         value = "later" if own > params["max"] else int(np.clip(round(own), params["min"],
                                                                  params["max"]))
     previous[key] = value

@@ -100,11 +100,19 @@ def test_missing_answers_and_empty_question():
     assert summarize_quantity([]).n == 0
 
 
-@pytest.mark.parametrize("values", [[0.0, 1.0, 2.0], [-5.0, 10.0, 20.0, 30.0]])
-def test_dispersion_needs_every_answer_positive(values):
+@pytest.mark.parametrize("values", [[-5.0, 10.0, 20.0, 30.0], [0.0, 0.0, 0.0, 0.0, 7.0]])
+def test_dispersion_needs_no_negative_answer_and_a_positive_q1_plus_q3(values):
     s = summarize_quantity(values)
     assert s.iqr is not None
     assert s.dispersion is None and dispersion_exact(s) is None
+
+
+def test_zeros_are_answers_of_a_quantity_that_cannot_be_negative():
+    """Counts with zeros: 0, 1, 2 (type 7) give Q1 = 1/2, Q3 = 3/2, QCD = 1/2."""
+    from fractions import Fraction
+
+    s = summarize_quantity([0.0, 1.0, 2.0])
+    assert dispersion_exact(s) == Fraction(1, 2) and s.dispersion == 0.5
 
 
 def test_single_answer():

@@ -38,14 +38,14 @@ and ``ranking_option_statistics``, from their answers tables (``estimates``,
 ``probabilities``, ``years``, ``rankings``) and the items' parameters
 (``items``), with each kind's consensus threshold from ``codebook.json``:
 
-* every quartile is computed exactly (the answers' exact binary values as
-  fractions, the interpolation in rational arithmetic), then rounded once,
-  as the engine does; thresholds are decided on the exact values, the
+* every quartile is computed exactly (the answers as written, i.e. each
+  float's shortest decimal, as fractions; the interpolation in rational
+  arithmetic), then rounded once, as the engine does; thresholds are decided on the exact values, the
   threshold taken as written (0.25 is 1/4).
 * estimate: the P50s (or the single values) give n, median, q1, q3, iqr and
-  the quartile coefficient of dispersion (q3 - q1) / (q3 + q1) when every
-  answer is positive (Bonett 2006), else the IQR relative to the item's
-  range (max - min); the aggregate P10/P50/P90 is the mean of each
+  the quartile coefficient of dispersion (q3 - q1) / (q3 + q1) when no
+  answer is negative and q3 + q1 > 0 (Bonett 2006), else the IQR relative
+  to the item's range (max - min); the aggregate P10/P50/P90 is the mean of each
   percentile over the panellists (quantile averaging; Lichtendahl et al.
   2013). With a target: direction "down" when the target is below the
   baseline, else "up"; target_share the share of values at least (up) or
@@ -225,6 +225,11 @@ def missing(value) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+def written(value) -> Fraction:
+    """A number as written: a float's shortest decimal (2.1 is 21/10), as the engine reads answers."""
+    return Fraction(repr(float(value)))
+
+
 def as_float(value):
     return None if missing(value) else float(value)
 
@@ -280,7 +285,7 @@ def verdict(n: int, min_n: int, ok) -> str:
 def estimate_figures(rows: pd.DataFrame, item: dict, method: str, rule: dict, min_n: int) -> dict:
     quantiles = bool(flag(item.get("quantiles")))
     values = [float(v) for v in number(rows["p50" if quantiles else "value"])]
-    xs = sorted(Fraction(v) for v in values)
+    xs = sorted(written(v) for v in values)
     n = len(xs)
     out = {"n": n, "median": None, "q1": None, "q3": None, "iqr": None, "dispersion": None,
            "dispersion_basis": "quartile", "relative_iqr": None, "aggregate_p10": None,
@@ -290,7 +295,7 @@ def estimate_figures(rows: pd.DataFrame, item: dict, method: str, rule: dict, mi
     if n:
         q1, med, q3 = (exact_quantile(xs, p, method) for p in (QUARTER, HALF, THREE_QUARTERS))
         out.update(median=float(med), q1=float(q1), q3=float(q3), iqr=float(q3 - q1))
-        if xs[0] > 0:
+        if xs[0] >= 0 and q3 + q1 > 0:
             exact = (q3 - q1) / (q3 + q1)
             out["dispersion"] = float(exact)
         else:
@@ -299,13 +304,13 @@ def estimate_figures(rows: pd.DataFrame, item: dict, method: str, rule: dict, mi
             out["relative_iqr"] = float(exact)
         if quantiles:
             for p in ("p10", "p50", "p90"):
-                column = [Fraction(float(v)) for v in number(rows[p])]
+                column = [written(v) for v in number(rows[p])]
                 out[f"aggregate_{p}"] = float(sum(column, Fraction(0)) / len(column))
     target = as_float(item.get("target_value"))
     if target is not None:
         baseline = as_float(item.get("baseline_value"))
-        goal = Fraction(target)
-        down = baseline is not None and goal < Fraction(baseline)
+        goal = written(target)
+        down = baseline is not None and goal < written(baseline)
         out["direction"] = "down" if down else "up"
         if n:
             reached = sum(1 for x in xs if (x <= goal if down else x >= goal))
@@ -316,7 +321,7 @@ def estimate_figures(rows: pd.DataFrame, item: dict, method: str, rule: dict, mi
 
 
 def probability_figures(rows, item, method, rule, min_n) -> dict:
-    xs = sorted(Fraction(float(v)) for v in number(rows["probability"]))
+    xs = sorted(written(v) for v in number(rows["probability"]))
     n = len(xs)
     out = {"n": n, "median": None, "q1": None, "q3": None, "iqr": None}
     exact = None
@@ -330,7 +335,7 @@ def probability_figures(rows, item, method, rule, min_n) -> dict:
 
 def year_figures(rows, item, method, rule, min_n) -> dict:
     later = [flag(v) is True for v in rows["later"]]
-    years = sorted(Fraction(float(y)) for y, is_later in zip(rows["year"], later) if not is_later)
+    years = sorted(written(y) for y, is_later in zip(rows["year"], later) if not is_later)
     n_later = sum(later)
     n = len(years) + n_later
     out = {"n": n, "n_later": n_later, "later_share": None, "median": None, "q1": None,
