@@ -19,6 +19,7 @@ import base64
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 from flask import render_template
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -164,7 +165,13 @@ def report_context(study: Study) -> dict:
             figures[f"convergence_{criterion}"] = _figure(spec.render("png"))
 
     final = []
-    last = items_t.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
+    # Rating rows per criterion, and one row per item of the other kinds (no criterion).
+    decided = items_t[["round", "item_code", "criterion", "verdict"]]
+    kind_t = tables.get("kind_statistics")
+    if kind_t is not None and len(kind_t):
+        decided = pd.concat([decided, kind_t[["round", "item_code", "verdict"]].assign(criterion="")],
+                            ignore_index=True)
+    last = decided.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
     texts = dict(db.session.execute(select(Item.code, Item.text).where(Item.study_id == study.id)).all())
     kinds = dict(db.session.execute(select(Item.code, Item.kind).where(Item.study_id == study.id)).all())
     for code in sorted(last["item_code"].unique().tolist()):

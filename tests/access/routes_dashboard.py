@@ -35,7 +35,11 @@ ROUTES = [
     ("GET", _D + "/rounds/{closed_round}/items/{item_id}", {**_WEB, **_staff(200)}),
     ("GET", _D + "/rounds/{closed_round}/items/{item_id}/distribution.png",
      {**_WEB, **_staff(200)}),
+    # The charts of an item of another kind (the world's item is a rating: no target chart).
+    ("GET", _D + "/rounds/{closed_round}/items/{item_id}/charts/target.png",
+     {**_WEB, **_staff(404)}),
     ("GET", _A + "/rounds/{closed_round}/charts/verdicts.png", {**_API, **_staff(200)}),
+    ("GET", _A + "/rounds/{closed_round}/items/{item_id}/target.png", {**_API, **_staff(404)}),
     ("GET", _A + "/rounds/{closed_round}/charts/concordance.svg", {**_API, **_staff(200)}),
     ("GET", _A + "/rounds/{round}/charts/convergence.png", {**_API, **_staff(409)}),
     ("GET", _A + "/rounds/{closed_round}/charts/verdicts.gif", {**_API, **_staff(404)}),
