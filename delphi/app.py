@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from delphi import cli, errors, i18n, security
+from delphi import boundary, cli, errors, i18n, security
 from delphi.config import Defaults
 from delphi.core import database
 from delphi.core.database import db
@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
+    boundary.init_app(app)  # before the blueprints: their <int:...> routes take its converter
     security.init_app(app)
     i18n.init_app(app)
 

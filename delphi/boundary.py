@@ -1,0 +1,97 @@
+"""The input boundary: what no request may carry, checked once before any view.
+
+Every text a request brings in (path segments, the query string, form fields
+and JSON bodies, keys included) must be storable on both databases: no NUL,
+no control character but tab, line feed and carriage return, and no lone
+surrogate (PostgreSQL refuses the first, neither database's UTF-8 can hold
+the last). A request that breaks this is refused before any view runs, so
+it changes nothing: a 422 naming each field (``{"error": ...}`` under
+``/api/``, a page elsewhere). Every integer in a path is bounded by the
+``int`` converter to the columns' range (2**31 - 1): a larger id is a 404,
+as for an id that does not exist.
+
+Limits of length are the services' (each column's own), as are the checks
+that give a form its errors beside the fields; this is the backstop that
+holds whatever a view forgets.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+from delphi.core.errors import InvalidInput
+
+#: Characters no stored text may hold.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+INT32_MAX = 2**31 - 1
+#: How deep a JSON body is walked (deeper bodies are the schemas' to refuse).
+MAX_DEPTH = 12
+
+
+class BoundedInteger(IntegerConverter):
+    """``<int:...>``: an integer of the columns' range, 0 to 2**31 - 1 (else no match: 404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min,
+                         max=INT32_MAX if max is None else max, signed=signed)
+
+
+def _walk(value, name: str, found: dict[str, str], depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        if UNSTORABLE.search(value):
+            found.setdefault(name or "body", _("Remove the control characters or broken characters "
+                                               "from this text."))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key = str(key)
+            if UNSTORABLE.search(key):
+                found.setdefault(name or "body", _("Remove the control characters or broken "
+                                                   "characters from this text."))
+                continue
+            _walk(item, f"{name}.{key}" if name else key, found, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, f"{name}[{index}]", found, depth + 1)
+
+
+def unstorable_fields() -> dict[str, str]:
+    """The fields of this request that hold what no text column can store."""
+    found: dict[str, str] = {}
+    for name, value in (request.view_args or {}).items():
+        _walk(value, name, found)
+    if UNSTORABLE.search(request.path):
+        found.setdefault("path", _("Remove the control characters or broken characters from "
+                                   "this text."))
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            if UNSTORABLE.search(key):
+                found.setdefault("form", _("Remove the control characters or broken characters "
+                                           "from this text."))
+            for value in values:
+                _walk(value, key, found)
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if body is not None:
+            _walk(body, "", found)
+    return found
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInteger
+
+    @app.before_request
+    def _boundary():
+        if request.endpoint == "static":
+            return None
+        found = unstorable_fields()
+        if found:
+            names = ", ".join(sorted(found)[:5])
+            raise InvalidInput(_("Some text you sent (%(fields)s) holds control characters or "
+                                 "broken characters, which cannot be stored: remove them and "
+                                 "send it again. Nothing was saved.", fields=names), fields=found)
+        return None

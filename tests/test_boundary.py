@@ -1,0 +1,64 @@
+"""The input boundary (issue 13): unstorable text and impossible ids never reach a view."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+
+@pytest.mark.parametrize("text", ["nul\x00here", "a\ud800b", "bell\x07", "esc\x1b[0m"])
+def test_unstorable_json_text_is_a_422_naming_the_field_and_changes_nothing(app, client, auth, text):
+    from delphi.core.database import db
+    from delphi.core.models import User
+
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(User))
+    response = client.post("/api/v1/users", json={"email": "x@example.org", "name": text,
+                                                  "password": "a long enough password",
+                                                  "organisation": "Org", "country": "", "consent": True,
+                                                  "stakeholder_group": "research"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid" and "name" in error["fields"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_unstorable_text_deep_in_a_json_body_is_named_by_its_path(client, make_user, auth):
+    make_user("ada@example.org")
+    headers = auth.token("ada@example.org")
+    response = client.put("/api/v1/studies/1/rounds/1/response", headers=headers,
+                          json={"ratings": [{"item": 1, "criterion": "importance", "value": 3,
+                                             "reason": "fine"},
+                                            {"item": 2, "value": 3, "reason": "bad\x00"}]})
+    assert response.status_code == 422
+    assert "ratings[1].reason" in response.get_json()["error"]["fields"]
+
+
+def test_a_form_field_with_a_nul_is_refused_before_any_view(client):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x" * 12})
+    assert response.status_code == 422
+    assert "control characters" in response.get_data(as_text=True)
+
+
+def test_a_query_string_with_a_lone_surrogate_is_refused(client, make_user, auth):
+    make_user("ada@example.org")
+    auth.login("ada@example.org")
+    response = client.get("/login?next=%ED%A0%80")  # the CESU-8 bytes of U+D800
+    assert response.status_code in (200, 422)  # decoded as U+FFFD: storable, or refused
+    response = client.get("/login", query_string={"next": "nul\x00"})
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/studies/99999999999", "/studies/2147483648/dashboard",
+                                  "/panel/studies/99999999999999999999/rounds/1"])
+def test_an_id_beyond_the_columns_range_is_a_404(client, make_user, auth, path):
+    make_user("ada@example.org", admin=True)
+    auth.login("ada@example.org")
+    assert client.get(path).status_code == 404
+
+
+def test_tab_and_newlines_are_text(client, make_user, auth):
+    make_user("ada@example.org")
+    response = client.post("/api/v1/auth/token", json={"email": "ada@example.org",
+                                                        "password": "not\tthe\r\npassword"})
+    assert response.status_code == 401
