@@ -6,9 +6,9 @@ no control character but tab, line feed and carriage return, and no lone
 surrogate (PostgreSQL refuses the first, neither database's UTF-8 can hold
 the last). A request that breaks this is refused before any view runs, so
 it changes nothing: a 422 naming each field (``{"error": ...}`` under
-``/api/``, a page elsewhere). Every integer in a path is bounded by the
-``int`` converter to the columns' range (2**31 - 1): a larger id is a 404,
-as for an id that does not exist.
+``/api/``, a page elsewhere); in the path, which names something, it is a
+404, as is every integer in a path beyond the columns' range (2**31 - 1,
+the ``int`` converter's bound): neither can name anything that exists.
 
 Limits of length are the services' (each column's own), as are the checks
 that give a form its errors beside the fields; this is the backstop that
@@ -22,7 +22,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-from delphi.core.errors import InvalidInput
+from delphi.core.errors import InvalidInput, NotFound
 
 #: Characters no stored text may hold.
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -39,13 +39,25 @@ class BoundedInteger(IntegerConverter):
                          max=INT32_MAX if max is None else max, signed=signed)
 
 
+def problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored, in the reader's language, or None."""
+    bad = UNSTORABLE.search(text)
+    if bad is None:
+        return None
+    if "\x00" in text:
+        return _("This text contains a NUL character, which cannot be stored.")
+    if re.search("[\ud800-\udfff]", text):
+        return _("This text contains an invalid character (a lone surrogate).")
+    return _("Remove the control characters or broken characters from this text.")
+
+
 def _walk(value, name: str, found: dict[str, str], depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         return
     if isinstance(value, str):
-        if UNSTORABLE.search(value):
-            found.setdefault(name or "body", _("Remove the control characters or broken characters "
-                                               "from this text."))
+        message = problem(value)
+        if message:
+            found.setdefault(name or "body", message)
     elif isinstance(value, dict):
         for key, item in value.items():
             key = str(key)
@@ -59,14 +71,17 @@ def _walk(value, name: str, found: dict[str, str], depth: int = 0) -> None:
             _walk(item, f"{name}[{index}]", found, depth + 1)
 
 
+def unstorable_path() -> bool:
+    """Whether the path (or one of its segments) holds what no text column can store:
+    it then names nothing that exists."""
+    return bool(UNSTORABLE.search(request.path)) or any(
+        isinstance(v, str) and UNSTORABLE.search(v) for v in (request.view_args or {}).values())
+
+
 def unstorable_fields() -> dict[str, str]:
-    """The fields of this request that hold what no text column can store."""
+    """The fields of this request (query, form, JSON body) that hold what no text
+    column can store."""
     found: dict[str, str] = {}
-    for name, value in (request.view_args or {}).items():
-        _walk(value, name, found)
-    if UNSTORABLE.search(request.path):
-        found.setdefault("path", _("Remove the control characters or broken characters from "
-                                   "this text."))
     for source in (request.args, request.form):
         for key, values in source.lists():
             if UNSTORABLE.search(key):
@@ -75,7 +90,10 @@ def unstorable_fields() -> dict[str, str]:
             for value in values:
                 _walk(value, key, found)
     if request.is_json:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except (RecursionError, ValueError):  # nested too deep: the view's parser answers 400
+            body = None
         if body is not None:
             _walk(body, "", found)
     return found
@@ -88,8 +106,12 @@ def init_app(app: Flask) -> None:
     def _boundary():
         if request.endpoint == "static":
             return None
+        if unstorable_path():
+            raise NotFound(_("Not found."))
         found = unstorable_fields()
         if found:
+            if request.path.startswith("/api/"):
+                raise InvalidInput(_("Invalid input."), fields=found)
             names = ", ".join(sorted(found)[:5])
             raise InvalidInput(_("Some text you sent (%(fields)s) holds control characters or "
                                  "broken characters, which cannot be stored: remove them and "

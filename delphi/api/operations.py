@@ -96,11 +96,11 @@ def operation(method: str, path: str, *, summary: str, tag: str, secure: bool = 
               query: type[BaseModel] | None = None, answers: dict, errors: tuple[int, ...] = (),
               path_schemas: dict | None = None, description: str | None = None):
     """Register the view as ``method path`` and document it (see the module)."""
-    implied = {401} if secure else set()
+    # 422: the input boundary (``delphi.boundary``) refuses any request whose path,
+    # query or body holds text no column can store, whatever the operation.
+    implied = ({401} if secure else set()) | {422}
     if body is not None:
         implied |= {400, 422}
-    if query is not None:
-        implied |= {422}
 
     def decorate(view):
         endpoint = view.__name__

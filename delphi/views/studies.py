@@ -285,5 +285,5 @@ def _study_labels():
 
     return {"study_status_label": status_label, "round_status_label": status_label,
             "response_status_label": status_label, "verdict_label": verdict_label, "fmt": fmt,
-            "stopping_reason": stopping_reason,
+            "stopping_reason": stopping_reason, "kind_label": kind_label,
             "quantile_label": lambda method: QUANTILE_LABELS.get(method, method)}
