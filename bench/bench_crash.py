@@ -21,6 +21,11 @@ Anything else is a lost answer. Integrity: the database opens, SQLite's
 available), and the counts hold: every submitted response has exactly one
 counted rating per item and criterion, and no draft response has any.
 
+This is a process crash: what the server wrote survives in the operating
+system's cache. A power cut is not tested (SQLite in WAL mode with
+``synchronous=NORMAL``, as ``delphi.core.database`` sets it, may then lose the
+last commits; PostgreSQL with ``fsync`` on does not).
+
 Prints the trials, the requests, the acknowledged saves and submissions, the
 lost answers, the 5xx answers, the integrity result and the time.
 
