@@ -1,7 +1,7 @@
 """The input boundary: what no request may carry, checked once before any view.
 
-Every text a request brings in (path segments, the query string, form fields
-and JSON bodies, keys included) must be storable on both databases: no NUL,
+Every text a request brings in (path segments, the query string and JSON
+bodies, keys included) must be storable on both databases: no NUL,
 no control character but tab, line feed and carriage return, and no lone
 surrogate (PostgreSQL refuses the first, neither database's UTF-8 can hold
 the last). A request that breaks this is refused before any view runs, so
@@ -10,22 +10,21 @@ it changes nothing: a 422 naming each field (``{"error": ...}`` under
 404, as is every integer in a path beyond the columns' range (2**31 - 1,
 the ``int`` converter's bound): neither can name anything that exists.
 
-Limits of length are the services' (each column's own), as are the checks
-that give a form its errors beside the fields; this is the backstop that
-holds whatever a view forgets.
+The fields of a web form are the services' to check (``rounds`` and
+``delphi.services`` refuse such text field by field, so the page shows the
+error beside the field and keeps what was typed); limits of length are the
+services' too (each column's own). ``tests/test_form_fuzz.py`` holds every
+form to it on both databases.
 """
 from __future__ import annotations
-
-import re
 
 from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from delphi.core.errors import InvalidInput, NotFound
+from delphi.core.text import UNSTORABLE, text_problem
 
-#: Characters no stored text may hold.
-UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 INT32_MAX = 2**31 - 1
 #: How deep a JSON body is walked (deeper bodies are the schemas' to refuse).
 MAX_DEPTH = 12
@@ -34,28 +33,16 @@ MAX_DEPTH = 12
 class BoundedInteger(IntegerConverter):
     """``<int:...>``: an integer of the columns' range, 0 to 2**31 - 1 (else no match: 404)."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min,
                          max=INT32_MAX if max is None else max, signed=signed)
-
-
-def problem(text: str) -> str | None:
-    """Why ``text`` cannot be stored, in the reader's language, or None."""
-    bad = UNSTORABLE.search(text)
-    if bad is None:
-        return None
-    if "\x00" in text:
-        return _("This text contains a NUL character, which cannot be stored.")
-    if re.search("[\ud800-\udfff]", text):
-        return _("This text contains an invalid character (a lone surrogate).")
-    return _("Remove the control characters or broken characters from this text.")
 
 
 def _walk(value, name: str, found: dict[str, str], depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         return
     if isinstance(value, str):
-        message = problem(value)
+        message = text_problem(value)
         if message:
             found.setdefault(name or "body", message)
     elif isinstance(value, dict):
@@ -82,7 +69,8 @@ def unstorable_fields() -> dict[str, str]:
     """The fields of this request (query, form, JSON body) that hold what no text
     column can store."""
     found: dict[str, str] = {}
-    for source in (request.args, request.form):
+    for source in (request.args,) if not request.path.startswith("/api/") else (request.args,
+                                                                                request.form):
         for key, values in source.lists():
             if UNSTORABLE.search(key):
                 found.setdefault("form", _("Remove the control characters or broken characters "
@@ -105,7 +93,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _boundary():
         if request.endpoint == "static":
-            return None
+            return
         if unstorable_path():
             raise NotFound(_("Not found."))
         found = unstorable_fields()
@@ -116,4 +104,4 @@ def init_app(app: Flask) -> None:
             raise InvalidInput(_("Some text you sent (%(fields)s) holds control characters or "
                                  "broken characters, which cannot be stored: remove them and "
                                  "send it again. Nothing was saved.", fields=names), fields=found)
-        return None
+        return

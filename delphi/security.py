@@ -7,16 +7,17 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask import Flask, current_app, flash, request, session
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, logout_user, user_logged_in
-from blinker import Namespace
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from delphi.core import database, passwords
 from delphi.core.database import db
 from delphi.core.models import LoginAttempt, LoginThrottle, User, utcnow
+from delphi.core.text import text_problem
 from delphi.extensions import login_manager
 
 #: Safe methods read only: their SQLite transactions begin DEFERRED.
@@ -94,6 +95,8 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     are recorded (the caller commits, whatever the answer).
     """
     email = (email or "").strip().lower()
+    if len(email) > 320 or text_problem(email):
+        email = "(not an e-mail address)"  # no account has it; counted under this name
     client = client_address()
     now = utcnow()
     if client_throttled(client, now):

@@ -31,6 +31,7 @@ from delphi.core.models import (
     RoundKind,
     RoundStatus,
 )
+from delphi.core.text import text_problem
 from rounds import signals
 from rounds.kinds import NO_CRITERION, AnswerError, kind_of
 from rounds.lifecycle import _lock_round
@@ -121,6 +122,8 @@ def _validate(answers: AnswerSet, items: dict[int, tuple], criteria: list[str],
         kind, params = items[r.item_id]
         if r.reason is not None and (not isinstance(r.reason, str) or len(r.reason) > MAX_REASON):
             errors[f"{prefix}.reason"] = _("Use at most %(n)d characters.", n=MAX_REASON)
+        elif isinstance(r.reason, str) and text_problem(r.reason):
+            errors[f"{prefix}.reason"] = text_problem(r.reason)
         if kind != "rating":
             if r.criterion not in (None, NO_CRITERION):
                 errors[f"{prefix}.criterion"] = _("This question has no criterion: leave it out.")
@@ -255,6 +258,8 @@ def _validate_comments(answers: AnswerSet, item_ids: set[int]) -> None:
             errors[f"comments[{item_id}]"] = _("This item is not in this round.")
         elif text is not None and (not isinstance(text, str) or len(text) > MAX_COMMENT):
             errors[f"comments[{item_id}]"] = _("Use at most %(n)d characters.", n=MAX_COMMENT)
+        elif isinstance(text, str) and text_problem(text):
+            errors[f"comments[{item_id}]"] = text_problem(text)
     if errors:
         raise InvalidInput(_("Please correct the marked fields."), fields=errors)
 
@@ -439,6 +444,8 @@ def submit_proposals(round: Round, panellist: Panellist, texts: list[str], *, no
     cleaned = [t for t in cleaned if t]
     errors = {f"texts[{i}]": _("Use at most %(n)d characters.", n=MAX_PROPOSAL)
               for i, t in enumerate(cleaned) if len(t) > MAX_PROPOSAL}
+    errors.update({f"texts[{i}]": text_problem(t) for i, t in enumerate(cleaned)
+                   if f"texts[{i}]" not in errors and text_problem(t)})
     if len(cleaned) > MAX_PROPOSALS:
         errors["texts"] = _("Give at most %(n)d proposals.", n=MAX_PROPOSALS)
     if not cleaned:

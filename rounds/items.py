@@ -23,6 +23,7 @@ from delphi.core.models import (
     StudyStatus,
     TaskForce,
 )
+from delphi.core.text import text_problem
 from rounds.kinds import KIND_NAMES, kind_of
 
 TARGETS = (None, "2030", "2050")
@@ -32,14 +33,21 @@ def _check(text=None, background=None, target=None, translations=None, *, text_r
     errors: dict[str, str] = {}
     out = {}
     if text is not None or text_required:
-        text = (text or "").strip()
+        text = (text or "").strip() if isinstance(text, str) or text is None else str(text)
         if not text:
             errors["text"] = _("This field is required.")
         elif len(text) > 2000:
             errors["text"] = _("Use at most %(n)d characters.", n=2000)
+        elif text_problem(text):
+            errors["text"] = text_problem(text)
         out["text"] = text
     if background is not None:
-        out["background"] = str(background).strip()
+        background = str(background).strip()
+        if len(background) > 10_000:
+            errors["background"] = _("Use at most %(n)d characters.", n=10_000)
+        elif text_problem(background):
+            errors["background"] = text_problem(background)
+        out["background"] = background
     if target is not None:
         target = str(target).strip() or None
         if target not in TARGETS:
@@ -52,6 +60,11 @@ def _check(text=None, background=None, target=None, translations=None, *, text_r
             for k, v in translations.items())
         if not ok:
             errors["translations"] = _('Give translations as {"fr": {"text": ..., "background": ...}}.')
+        elif any(text_problem(x) or len(x) > 10_000 for v in translations.values() for x in v.values()) \
+                or any(text_problem(k) or len(k) > 8 for k in translations):
+            errors["translations"] = next(
+                (text_problem(x) for v in translations.values() for x in v.values() if text_problem(x)),
+                _("Use at most %(n)d characters.", n=10_000))
         else:
             out["translations"] = {k: {f: x.strip() for f, x in v.items()} for k, v in translations.items()}
     if errors:

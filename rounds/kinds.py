@@ -24,7 +24,6 @@ rating.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,6 +45,7 @@ from analysis import (
     target_reach,
 )
 from delphi.core.errors import InvalidInput
+from delphi.core.text import UNSTORABLE
 
 #: The criterion under which the answers of non-rating kinds are kept.
 NO_CRITERION = ""
@@ -75,7 +75,6 @@ CONSENSUS_RANGES = {
     ("ranking", "max_w_change"): (0.0, 1.0),
 }
 
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class AnswerError(ValueError):
@@ -107,7 +106,7 @@ def _text(errors: dict, name: str, value, *, limit: int, required: bool = True) 
     if not isinstance(value, str):
         errors[name] = _("Enter text.")
         return ""
-    if _UNSTORABLE.search(value):
+    if UNSTORABLE.search(value):
         errors[name] = _("Remove the control characters or broken characters from this text.")
         return ""
     value = " ".join(value.split())

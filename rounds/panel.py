@@ -20,6 +20,7 @@ from delphi.core.models import (
     StudyStatus,
     User,
 )
+from delphi.core.text import text_problem
 
 #: Pseudonym alphabet: upper-case letters and digits without look-alikes (0/O, 1/I/L).
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -110,5 +111,7 @@ def withdraw_panellist(panellist: Panellist, *, actor, now=None) -> Panellist:
 
 
 def panellist_by_pseudonym(study: Study, pseudonym: str) -> Panellist | None:
+    if not isinstance(pseudonym, str) or len(pseudonym) > 32 or text_problem(pseudonym):
+        return None  # no pseudonym holds such text
     return db.session.scalar(select(Panellist).where(
         Panellist.study_id == study.id, Panellist.pseudonym == (pseudonym or "").strip().upper()))

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from analysis import QUANTILE_METHODS, ConsensusRule
 from delphi.core.errors import InvalidInput
 from delphi.core.models import CarryForward
+from delphi.core.text import UNSTORABLE
 from rounds.kinds import CONSENSUS_RANGES, consensus_settings
 
 SCALES = (5, 7, 9)
@@ -60,7 +61,6 @@ DEFAULTS = {
 }
 
 _CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 RULE_DEFAULTS = {f.name: f.default for f in fields(ConsensusRule)}
 
@@ -155,7 +155,7 @@ class _Checker:
         if len(value) > limit:
             self.fail(name, _("Use at most %(n)d characters.", n=limit))
             return ""
-        if _UNSTORABLE.search(value):
+        if UNSTORABLE.search(value):
             self.fail(name, _("Remove the control characters or broken characters from this text."))
             return ""
         value = value.strip() if multiline else " ".join(value.split())

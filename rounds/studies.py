@@ -26,6 +26,7 @@ from delphi.core.models import (
     TaskForce,
     User,
 )
+from delphi.core.text import text_problem
 from rounds.protocol import Protocol
 from rounds.protocol_checks import (
     INPUT_FIELDS,
@@ -85,7 +86,9 @@ def uses_rand_ucla(study: Study) -> bool:
 def _task_force(task_force) -> TaskForce:
     if isinstance(task_force, TaskForce):
         return task_force
-    found = db.session.scalar(select(TaskForce).where(TaskForce.code == str(task_force or "").upper()))
+    code = str(task_force or "").upper()
+    found = None if len(code) > 8 or text_problem(code) else db.session.scalar(
+        select(TaskForce).where(TaskForce.code == code))
     if found is None:
         raise InvalidInput(_("Invalid input."), fields={"task_force": _("There is no such task force.")})
     return found

@@ -38,6 +38,7 @@ from delphi.core.models import (
     User,
     utcnow,
 )
+from delphi.core.text import text_problem
 from delphi.mail import base_url, link_lifetime, setting
 from delphi.mail.outbox import queue
 
@@ -208,7 +209,10 @@ def request_new_links(email: str, *, now: datetime | None = None) -> int:
     round, so the form cannot be used to flood somebody's mailbox. Flushes.
     """
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    email = (email or "").strip().lower()
+    if len(email) > 320 or text_problem(email):
+        return 0  # no account has such an address
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
         return 0
     rows = db.session.execute(

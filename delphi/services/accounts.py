@@ -32,6 +32,7 @@ from delphi.core.passwords import (
     hash_password,
 )
 from delphi.core.policy import DEFAULT_POLICY, Policy
+from delphi.core.text import text_problem
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def password_problem(password: str) -> str | None:
 
 
 def find_region(name: str | None) -> Region | None:
-    if not name:
+    if not name or not isinstance(name, str) or len(name) > 200 or text_problem(name):
         return None
     return db.session.scalar(select(Region).where(func.lower(Region.name) == name.strip().lower()))
 
@@ -92,6 +93,10 @@ def find_region(name: str | None) -> Region | None:
 def organisation_named(name: str) -> Organisation:
     """The organisation of that name (case-insensitive), created with status none."""
     name = " ".join((name or "").split())
+    if len(name) > 200 or text_problem(name):
+        raise InvalidInput(_("Please correct the marked fields."),
+                           fields={"organisation": text_problem(name)
+                                   or _("Use at most %(n)d characters.", n=200)})
     organisation = db.session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
     )

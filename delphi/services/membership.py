@@ -20,10 +20,13 @@ from delphi.core.models import (
     User,
     utcnow,
 )
+from delphi.core.text import text_problem
 
 
 def task_force_by_code(code: str) -> TaskForce:
-    task_force = db.session.scalar(select(TaskForce).where(TaskForce.code == (code or "").upper()))
+    code = (code or "").upper()
+    task_force = None if len(code) > 8 or text_problem(code) else db.session.scalar(
+        select(TaskForce).where(TaskForce.code == code))
     if task_force is None:
         raise NotFound(_("There is no task force %(code)s.", code=code))
     return task_force
