@@ -9,7 +9,16 @@ Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, § 5.2):
   suppressed;
 * **complementary**: in a column with exactly one primary cell, the
   smallest other cell is suppressed too, so the column total minus the
-  cells shown no longer gives the suppressed one.
+  cells shown no longer gives the suppressed one;
+* **no zero sum**: where every suppressed cell of a column is 0, the
+  smallest non-zero cell shown is suppressed too, or the total minus the
+  cells shown (0) would tell that each suppressed cell is 0.
+
+A reader who sees the cells shown and the column's total, and knows only
+that counts are whole numbers of at least 0, then finds at least two values
+for every suppressed cell (``tests/test_stats_suppression.py`` tries every
+column of up to four cells by brute force). A reader who also knows this
+rule can narrow some cells further (``docs/security.md``).
 """
 from __future__ import annotations
 
@@ -54,6 +63,12 @@ def suppression_masks(counts, min_cell: int) -> tuple[np.ndarray, np.ndarray]:
         if open_cells.size:
             complementary[open_cells[np.argmin(n[open_cells, j])], j] = True
     suppressed = primary | complementary
+    for j in range(n.shape[1]):
+        hidden = suppressed[:, j]
+        if hidden.any() and n[hidden, j].sum() == 0:
+            candidates = np.flatnonzero(~hidden & (n[:, j] > 0))
+            if candidates.size:
+                suppressed[candidates[np.argmin(n[candidates, j])], j] = True
     if one_column:
         return primary[:, 0], suppressed[:, 0]
     return primary, suppressed

@@ -31,7 +31,7 @@ from delphi.core.models import (
     RoundKind,
     RoundStatus,
 )
-from delphi.core.text import text_problem
+from delphi.core.text import repaired, text_problem
 from rounds import signals
 from rounds.kinds import NO_CRITERION, AnswerError, kind_of
 from rounds.lifecycle import _lock_round
@@ -265,7 +265,9 @@ def _validate_comments(answers: AnswerSet, item_ids: set[int]) -> None:
 
 
 def _merged(stored: dict | None, answers: AnswerSet) -> dict:
-    """The draft with ``answers`` merged in (a new dict; ``stored`` is not changed)."""
+    """The draft with ``answers`` merged in (a new dict; ``stored`` is not changed;
+    a fault saved before texts were checked is repaired: ``delphi.core.text.repaired``)."""
+    stored = repaired(stored or {})
     draft = {"ratings": dict((stored or {}).get("ratings") or {}),
              "comments": dict((stored or {}).get("comments") or {})}
     for r in answers.ratings:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from delphi.core.database import db
 from delphi.core.errors import Forbidden, StateError
+from delphi.core.text import repaired
 from delphi.core.models import (
     Item,
     ItemComment,
@@ -158,7 +159,7 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
         .where(RoundItem.round_id == round.id).order_by(RoundItem.position, RoundItem.id)).all()
     response = db.session.scalar(select(Response).where(
         Response.round_id == round.id, Response.panellist_id == panellist.id))
-    draft = (response.draft or {}) if response is not None else {}
+    draft = repaired(response.draft or {}) if response is not None else {}
     counted_ratings: dict[tuple[int, str], tuple[int | None, str | None]] = {}
     counted_comments: dict[int, str] = {}
     if response is not None and response.status is ResponseStatus.submitted:

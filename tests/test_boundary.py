@@ -62,3 +62,35 @@ def test_tab_and_newlines_are_text(client, make_user, auth):
     response = client.post("/api/v1/auth/token", json={"email": "ada@example.org",
                                                         "password": "not\tthe\r\npassword"})
     assert response.status_code == 401
+
+
+def test_a_draft_poisoned_before_texts_were_checked_is_repaired_not_a_500(app, client, auth):
+    """A lone surrogate saved in a draft comment (as an earlier version allowed)
+    no longer locks the panellist out: the page shows it as U+FFFD and submits."""
+    import rounds
+    from delphi.core.database import db
+    from delphi.core.models import Response
+    from tests.factories import build_study, get_round, open_round_of, panellist_of
+
+    world = build_study(app, n_panellists=3, n_items=1)
+    open_round_of(app, world, 1)
+    item = world.item_ids[0]
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, world.panellists[0])
+        rounds.save_answers(rnd, panellist, rounds.AnswerSet(
+            [rounds.RatingInput(item, "importance", 4)], {item: "fine"}), submit=False)
+        response = db.session.scalar(select(Response).where(Response.panellist_id == panellist.id))
+        response.draft = {**response.draft, "comments": {str(item): "bad\ud800comment"}}
+        db.session.commit()
+    auth.login(world.panellists[0])
+    page = client.get(f"/panel/studies/{world.study_id}/rounds/1")
+    assert page.status_code == 200
+    assert "bad\ufffdcomment" in page.get_data(as_text=True)
+    with app.app_context():
+        rnd = get_round(world, 1)
+        panellist = panellist_of(world, world.panellists[0])
+        saved = rounds.save_answers(rnd, panellist, rounds.AnswerSet([]), submit=True)
+        db.session.commit()
+        assert saved.status.value == "submitted"
+        assert saved.draft["comments"][str(item)] == "bad\ufffdcomment"

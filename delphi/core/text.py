@@ -28,3 +28,18 @@ def text_problem(text: str) -> str | None:
     if _SURROGATE.search(text):
         return _("This text contains an invalid character (a lone surrogate).")
     return _("Remove the control characters or broken characters from this text.")
+
+
+def repaired(value):
+    """``value`` (a draft: dicts, lists, strings, numbers) with every character
+    that cannot be stored replaced by U+FFFD, so a draft saved before this rule
+    existed (with a lone surrogate in a comment, say) can be shown and
+    submitted again instead of failing: the panellist sees the mark and can
+    correct it. Returns a new structure; strings without a fault are kept."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub("\ufffd", value) if UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {repaired(k): repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [repaired(v) for v in value]
+    return value
