@@ -60,6 +60,9 @@ class Defaults:
     LOGIN_LOCK_MAX = timedelta(hours=1)
     LOGIN_LOCK_MEMORY = timedelta(days=1)
 
+    #: Admins must log in with two-factor login (TOTP): one without it sets it up first.
+    ADMIN_TOTP_REQUIRED = False
+
     # API bearer tokens.
     API_TOKEN_LIFETIME = timedelta(days=30)
 

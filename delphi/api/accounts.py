@@ -6,13 +6,14 @@ import secrets
 from flask import current_app, g
 from flask_babel import gettext as _
 
+from delphi import two_factor
 from delphi.api.common import ApiError, token_hash
 from delphi.api.operations import ok, operation, raw, request_body
 from delphi.api.schemas.accounts import Accepted, Credentials, Registration, Token, User
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import ApiToken, utcnow
-from delphi.security import authenticate
+from delphi.security import authenticate, client_address, record_failed_login
 from delphi.services import accounts
 from delphi.unit_of_work import keep_changes, unit_of_work
 
@@ -51,6 +52,14 @@ def create_token():
         if reason == "throttled":
             raise ApiError(429, "throttled", _("Too many failed logins. Please wait a few minutes."))
         raise ApiError(401, "invalid_credentials", _("Wrong email or password."))
+    if two_factor.enabled(user):
+        if not body.otp:
+            raise ApiError(401, "otp_required", _("Two-factor login is on for this account: "
+                                                  "send the code of your app as otp."))
+        if not two_factor.check_code(user, body.otp):
+            record_failed_login(user.email, client_address())
+            keep_changes()
+            raise ApiError(401, "invalid_otp", _("This code is not right, or was used already."))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=now,

@@ -24,6 +24,10 @@ ROUTES = [
     ("POST", "/register", {"anonymous": 422, "member": 422, "admin": 422}),
     ("GET", "/login", ALL_200),
     ("POST", "/login", {"anonymous": 400, "member": 400, "admin": 400}),
+    ("GET", "/login/code", {"anonymous": 303, "member": 303, "admin": 303}),  # no password step
+    ("POST", "/login/code", {"anonymous": 303, "member": 303, "admin": 303}),
+    ("GET", "/account/two-factor", {"anonymous": 302, "member": 403, "admin": 200}),
+    ("POST", "/account/two-factor", {"anonymous": 302, "member": 403, "admin": 422}),
     ("GET", "/account/password", LOGIN_200),
     ("POST", "/account/password", {"anonymous": 302, "member": 422, "admin": 422}),
     # The member's pages (delphi/views/member.py).

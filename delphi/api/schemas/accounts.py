@@ -44,6 +44,8 @@ class Credentials(Body):
 
     email: Text
     password: Text
+    otp: Text | None = Field(None, description="The authenticator app's code, for an "
+                                               "account with two-factor login")
 
 
 class Token(Answer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delphi.core.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -62,6 +62,10 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Bumped by logout and password change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    #: The TOTP secret of two-factor login, encrypted (``delphi.two_factor``); None: off.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    #: The last time step whose code was accepted (a code is never accepted twice).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

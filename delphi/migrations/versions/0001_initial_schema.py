@@ -91,6 +91,8 @@ def upgrade():
     sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=300), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('consent_at', delphi.core.models.base.UTCDateTime(), nullable=True),
     sa.Column('consent_version', sa.String(length=40), nullable=True),
     sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
