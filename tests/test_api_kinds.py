@@ -413,7 +413,8 @@ def test_hostile_answer_values_are_a_422_on_both_databases(client, tokens, world
                               json={"ratings": [{"item": opened[name], "value": value}]},
                               headers=tokens(email))
         assert response.status_code == 422, response.get_json()
-        assert "ratings[0].value" in response.get_json()["error"]["fields"]
+        fields = response.get_json()["error"]["fields"]
+        assert any(name.startswith("ratings[0].value") for name in fields), fields
     assert own_response(client, tokens, study, email) == before
 
 
@@ -501,7 +502,9 @@ def test_bad_parameters_are_a_422_naming_the_field_and_draft_nothing(app, client
                            headers=tokens(world.moderator))
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
-    assert error["code"] == "invalid" and f"items[1].{field}" in error["fields"], error
+    assert error["code"] == "invalid" and any(
+        name == f"items[1].{field}" or name.startswith((f"items[1].{field}.", f"items[1].{field}["))
+        for name in error["fields"]), error
     assert client.get(f"{BASE}/{study}/rounds/1", headers=tokens(world.moderator)).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count(Item.id)).where(Item.study_id == study)) == 0
