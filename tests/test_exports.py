@@ -522,3 +522,36 @@ def test_cli_writes_the_zip(app, runner, world, tmp_path):
 def test_openapi_documents_the_export(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/studies/{study_id}/export" in paths
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_item_texts_that_escape_alike_export_as_two_items(app, runner, tmp_path, fmt):
+    """``=1+1`` is escaped as ``'=1+1`` against spreadsheet formulas: an item
+    written ``'=1+1`` must stay a second item (once a 500), and reproduce.py holds."""
+    import rounds
+    from delphi.core.models import Study
+    from tests.factories import answer_round, build_study, close, user_by_email
+
+    world = build_study(app, n_panellists=6, n_items=0)
+    with app.app_context():
+        from delphi.core.database import db
+        study = db.session.get(Study, world.study_id)
+        admin = user_by_email(world.admin)
+        items = [rounds.add_item(study, text, actor=admin) for text in ("=1+1", "'=1+1")]
+        from tests.factories import get_round
+        rounds.set_round_items(get_round(world, 1), items, actor=admin)
+        db.session.commit()
+        world.item_ids = [i.id for i in items]
+    answer_round(app, world, 1, seed=3)
+    close(app, world, 1)
+    target = tmp_path / f"out.{fmt}.zip"
+    result = runner.invoke(args=["export", str(world.study_id), "--tier", "deidentified", "--format",
+                                 fmt, "-o", str(target), "--no-report"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        assert any(n.startswith("ratings") or n.endswith(".xlsx") for n in names), names
+        archive.extractall(tmp_path / fmt)
+    check = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path / fmt,
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]

@@ -49,7 +49,13 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             cats = col.cat.categories
             if not pd.api.types.is_numeric_dtype(cats.dtype):
                 new = [escape_text(c) for c in cats]
-                if new != list(cats):
+                if len(set(new)) < len(new):
+                    # Two texts escape alike ("=1+1" and "'=1+1"): the cells still
+                    # differ by their other columns (an item's code), the texts merge.
+                    codes = col.cat.codes.to_numpy()
+                    values = np.array(new + [None], dtype=object)[np.where(codes < 0, len(new), codes)]
+                    out[name] = pd.Categorical(values, categories=list(dict.fromkeys(new)))
+                elif new != list(cats):
                     out[name] = col.cat.rename_categories(new)
         elif _is_text(col):  # cell by cell, keeping numbers as they are (no dtype inference)
             out[name] = pd.Series([escape_text(v) for v in col.tolist()], index=col.index,
