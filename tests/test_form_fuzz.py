@@ -213,3 +213,30 @@ def app_factory_forms(app):
     """The app and its forms, built once for all of Hypothesis's examples."""
     world = build_world(app, "round2_open")
     return app, [f for f in _forms_of(app, world) if not LAST.search(urlsplit(f[2]).path)]
+
+
+def test_every_kind_of_question_refuses_hostile_text_cleanly(app):
+    """The questionnaire of a round with every kind of question (and its autosave):
+    each field with each hostile value, as its panellist."""
+    from tests.factories import add_mixed_items, build_study, open_round_of
+
+    world = build_study(app, n_panellists=3, n_items=1)
+    add_mixed_items(app, world)
+    open_round_of(app, world, 1)
+    client = app.test_client()
+    assert client.post("/login", data={"email": world.panellists[0],
+                                        "password": PASSWORD}).status_code == 302
+    url = f"/panel/studies/{world.study_id}/rounds/1"
+    page = client.get(url)
+    assert page.status_code == 200
+    forms = [f for f in Forms(page.get_data(as_text=True), f"http://localhost{url}").forms
+             if urlsplit(f[0]).path == url]
+    assert forms, "no questionnaire form"
+    action, fields = forms[0]
+    names = sorted({n for n, _v in fields if n != "csrf_token"})
+    assert len(names) >= 10, names
+    before = fingerprint(app)
+    for target in (action, action.rstrip("/") + "/autosave"):
+        for name in names:
+            for value in HOSTILE:
+                before = _check(app, client, target, fields, name, value, before)
