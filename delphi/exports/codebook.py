@@ -89,11 +89,11 @@ def _kind_table_columns() -> dict[str, dict[str, tuple[str, str, str]]]:
                 _("Empty when q1 or q3 is \"later\", and for rankings.")),
         "dispersion": ("number", _("Estimate: quartile coefficient of dispersion, "
                                    "(q3 - q1) / (q3 + q1)."),
-                       _("Empty unless every answer is positive (see dispersion_basis).")),
+                       _("Empty when an answer is below 0 or q3 + q1 is 0 (see dispersion_basis).")),
         "dispersion_basis": ("text", _("Estimate: the figure the consensus rule compared with "
                                        "its threshold."),
-                             _("quartile: dispersion; range: relative_iqr (some answer is zero "
-                               "or negative).")),
+                             _("quartile: dispersion; range: relative_iqr (some answer is below 0, "
+                               "or q3 + q1 is 0).")),
         "relative_iqr": ("number", _("Estimate: the IQR divided by the item's range (max - min), "
                                      "used when the dispersion is undefined."),
                          _("Empty when dispersion_basis is quartile.")),
@@ -218,7 +218,7 @@ def kind_consensus(study: Study) -> dict:
     rules = {
         "estimate": _("Estimates: consensus when the quartile coefficient of dispersion is at "
                       "most %(limit)s (the IQR relative to the item's range when some answer is "
-                      "zero or negative).", limit=settings["estimate"]["max_dispersion"]),
+                      "below 0, or q3 + q1 is 0).", limit=settings["estimate"]["max_dispersion"]),
         "probability": _("Probabilities: consensus when the IQR is at most %(limit)s percentage "
                          "points.", limit=settings["probability"]["max_iqr"]),
         "year": _("Years: consensus when the IQR is at most %(limit)s years (never when a "
