@@ -335,7 +335,7 @@ class Estimate(Kind):
         basis = "quartile"
         exact = dispersion_exact(summary)
         if exact is None and summary.exact_q1 is not None:
-            # Not all positive: the IQR relative to the item's range instead.
+            # An answer below 0 (or Q3 + Q1 = 0): the IQR relative to the item's range instead.
             basis = "range"
             exact = (summary.exact_q3 - summary.exact_q1) / (_fraction(params["max"])
                                                              - _fraction(params["min"]))
