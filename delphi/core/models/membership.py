@@ -32,7 +32,7 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id"))
+    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id"), index=True)
     role: Mapped[TaskForceRole] = mapped_column(str_enum(TaskForceRole, "task_force_role"))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     status: Mapped[ApprovalStatus] = mapped_column(

@@ -24,7 +24,7 @@ class Panellist(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     #: Random per-study pseudonym; never derived from the user id.
     pseudonym: Mapped[str] = mapped_column(String(32))
     status: Mapped[PanellistStatus] = mapped_column(

@@ -66,7 +66,7 @@ class Indicator(Base):
     __tablename__ = "indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id", ondelete="CASCADE"))
+    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(60), default="")

@@ -45,7 +45,7 @@ class Response(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
-    panellist_id: Mapped[int] = mapped_column(ForeignKey("panellist.id", ondelete="CASCADE"))
+    panellist_id: Mapped[int] = mapped_column(ForeignKey("panellist.id", ondelete="CASCADE"), index=True)
     status: Mapped[ResponseStatus] = mapped_column(
         str_enum(ResponseStatus, "response_status"), default=ResponseStatus.draft
     )

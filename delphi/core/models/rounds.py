@@ -93,7 +93,7 @@ class RoundItem(Base):
     feedback: Mapped[dict | None] = mapped_column(JSON)
 
     round: Mapped[Round] = relationship(back_populates="round_items")
-    item: Mapped[Item] = relationship()
+    item: Mapped[Item] = relationship(lazy="joined")  # read with it nearly always: no N+1
 
 
 class Proposal(Base):
@@ -102,7 +102,7 @@ class Proposal(Base):
     __tablename__ = "proposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     panellist_id: Mapped[int] = mapped_column(ForeignKey("panellist.id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

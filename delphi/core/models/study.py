@@ -30,7 +30,7 @@ class Study(Base):
     __tablename__ = "study"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id"))
+    task_force_id: Mapped[int] = mapped_column(ForeignKey("task_force.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[StudyStatus] = mapped_column(
@@ -84,7 +84,7 @@ class StudyStaff(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
 
     study: Mapped[Study] = relationship(back_populates="staff")
@@ -97,7 +97,7 @@ class Amendment(Base):
     __tablename__ = "amendment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     field: Mapped[str] = mapped_column(String(64))

@@ -112,6 +112,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
     )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', delphi.core.models.base.UTCDateTime(), nullable=False),
@@ -144,6 +147,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['task_force_id'], ['task_force.id'], name=op.f('fk_indicator_task_force_id_task_force'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator'))
     )
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicator_task_force_id'), ['task_force_id'], unique=False)
+
     op.create_table('membership',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -161,6 +167,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_membership')),
     sa.UniqueConstraint('user_id', 'task_force_id', name=op.f('uq_membership_user_id_task_force_id'))
     )
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_membership_task_force_id'), ['task_force_id'], unique=False)
+
     op.create_table('study',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_force_id', sa.Integer(), nullable=False),
@@ -191,6 +200,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['task_force_id'], ['task_force.id'], name=op.f('fk_study_task_force_id_task_force')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_study'))
     )
+    with op.batch_alter_table('study', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_task_force_id'), ['task_force_id'], unique=False)
+
     op.create_table('amendment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -204,6 +216,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_amendment_study_id_study'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_amendment'))
     )
+    with op.batch_alter_table('amendment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_amendment_study_id'), ['study_id'], unique=False)
+
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -235,6 +250,9 @@ def upgrade():
     sa.UniqueConstraint('study_id', 'pseudonym', name=op.f('uq_panellist_study_id_pseudonym')),
     sa.UniqueConstraint('study_id', 'user_id', name=op.f('uq_panellist_study_id_user_id'))
     )
+    with op.batch_alter_table('panellist', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panellist_user_id'), ['user_id'], unique=False)
+
     op.create_table('round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -259,6 +277,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_study_staff')),
     sa.UniqueConstraint('study_id', 'user_id', 'role', name=op.f('uq_study_staff_study_id_user_id_role'))
     )
+    with op.batch_alter_table('study_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_staff_user_id'), ['user_id'], unique=False)
+
     op.create_table('item_statistics',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -331,6 +352,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_proposal_round_id_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal'))
     )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_round_id'), ['round_id'], unique=False)
+
     op.create_table('response',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -348,6 +372,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_response')),
     sa.UniqueConstraint('round_id', 'panellist_id', name=op.f('uq_response_round_id_panellist_id'))
     )
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_panellist_id'), ['panellist_id'], unique=False)
+
     op.create_table('round_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -416,7 +443,13 @@ def downgrade():
     op.drop_table('item_comment')
     op.drop_table('round_statistics')
     op.drop_table('round_item')
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_panellist_id'))
+
     op.drop_table('response')
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_round_id'))
+
     op.drop_table('proposal')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_status_next')
@@ -424,19 +457,40 @@ def downgrade():
     op.drop_table('outbox_message')
     op.drop_table('magic_link')
     op.drop_table('item_statistics')
+    with op.batch_alter_table('study_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_study_staff_user_id'))
+
     op.drop_table('study_staff')
     op.drop_table('round')
+    with op.batch_alter_table('panellist', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panellist_user_id'))
+
     op.drop_table('panellist')
     op.drop_table('item')
+    with op.batch_alter_table('amendment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_amendment_study_id'))
+
     op.drop_table('amendment')
+    with op.batch_alter_table('study', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_study_task_force_id'))
+
     op.drop_table('study')
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_membership_task_force_id'))
+
     op.drop_table('membership')
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_task_force_id'))
+
     op.drop_table('indicator')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
     op.drop_table('api_token')
     op.drop_table('user_account')
     op.drop_table('task_force')
