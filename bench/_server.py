@@ -151,14 +151,16 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """``gunicorn -w N --threads T delphi:create_app()`` on 127.0.0.1, in its own
+    """``gunicorn -w N --threads T delphi:create_app()`` (or another ``app``) on 127.0.0.1, in its own
     process group so that :meth:`kill9` reaches the master and every worker at
     once. :meth:`stop` (also on leaving the ``with`` block) terminates the group,
     and kills it after ``grace`` seconds."""
 
     def __init__(self, url: str, instance: pathlib.Path, log: pathlib.Path, *, workers: int,
-                 threads: int = 4, port: int | None = None):
+                 threads: int = 4, port: int | None = None, app: str = "delphi:create_app()",
+                 probe: str = "/api/v1/openapi.json"):
         self.url, self.instance, self.log_path = url, instance, log
+        self.app, self.probe = app, probe
         self.workers, self.threads = workers, threads
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
@@ -176,7 +178,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [str(pathlib.Path(sys.executable).parent / "gunicorn"), "-w", str(self.workers),
              "--threads", str(self.threads), "-b", f"127.0.0.1:{self.port}", "--timeout", "120",
-             "delphi:create_app()"],
+             self.app],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
@@ -186,7 +188,7 @@ class Gunicorn:
                                    f"see {self.log_path}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/openapi.json")
+                conn.request("GET", self.probe)
                 if conn.getresponse().status == 200:
                     conn.close()
                     return

@@ -80,3 +80,31 @@ def test_the_crash_script_kills_restarts_and_finds_nothing_lost():
     assert re.search(r"5xx answers: +0$", out, re.MULTILINE), out
     assert re.search(r"integrity: +ok$", out, re.MULTILINE), out
     assert re.search(r"self-check .*: found lost$", out, re.MULTILINE), out
+
+
+def test_the_submit_script_prints_the_api_against_its_floor():
+    try:
+        result = _run("bench_submit.py", "--requests", "6", "--warmup", "2", "--panellists", "4",
+                      "--workers", "1", "--threads", "2", timeout=150)
+    finally:
+        _cleanup_pg(_database())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    line = re.search(r"^  (sqlite|postgresql) +API median +([\d.]+) ms +p95 +([\d.]+) ms \| bare median "
+                     r"+([\d.]+) ms +p95 +([\d.]+) ms \| ratio median ([\d.]+)x", result.stdout, re.MULTILINE)
+    assert line, result.stdout
+    assert float(line.group(6)) == pytest.approx(float(line.group(2)) / float(line.group(4)), abs=0.01)
+    assert re.search(r"target: API median at most 2.5x the floor: (OK|OVER TARGET)$", result.stdout,
+                     re.MULTILINE), result.stdout
+
+
+def test_the_export_script_measures_csv_and_xlsx_with_their_peak_memory():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DELPHI_")}
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "bench_export.py"), "--panellists", "12",
+         "--items", "3", "--rounds", "1", "--repeats", "1", "--formats", "csv,xlsx"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert re.search(r"^  total +[\d.]+ +[\d.]+ s$", out, re.MULTILINE), out
+    assert re.search(r"^  peak_mib +\d+ +\d+ MiB$", out, re.MULTILINE), out
+    assert re.search(r"^xlsx / csv total: [\d.]+x$", out, re.MULTILINE), out

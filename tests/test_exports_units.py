@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -206,3 +207,75 @@ def test_fast_csv_writer_matches_the_csv_module():
                          "true" if row.flag else "false"])
     assert produced == buffer.getvalue()
     assert list(csv.reader(io.StringIO(produced)))[1:] == list(csv.reader(io.StringIO(buffer.getvalue())))[1:]
+
+
+# -- the streaming XLSX writer, read back by openpyxl and pandas ---------------------
+
+HOSTILE = pd.DataFrame({
+    "text": ["a & b < c > d", "  leading and trailing  ", "bell\x07 and\x1f unit", "_x0041_ stays",
+             "naïve café ✓", None, "", "line\nbreak"],
+    "flag": pd.array([True, False, None, True, False, True, None, False], dtype="boolean"),
+    "ratio": [0.1, 1 / 3, float("nan"), -2.5e-7, 12345678.125, 0.0, 2.0, -1.0],
+    "count": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+    "group": pd.Categorical(["ngo", "farmers", "ngo", None, "ngo", "=evil", "farmers", "ngo"]),
+})
+
+
+def _read_back(data: bytes, sheet: str) -> list[tuple]:
+    """The sheet's rows as a spreadsheet shows them. Characters XML cannot hold
+    are stored as ECMA-376's ``_xHHHH_`` escapes (ST_Xstring, Part 1 §22.9.2.19),
+    which Excel decodes; openpyxl decodes only the escaped underscore
+    (``_x005F_``), so the control characters are decoded here."""
+    from openpyxl import load_workbook
+
+    def shown(value):
+        if not isinstance(value, str):
+            return value
+        return re.sub("_x(00[01][0-9A-Fa-f])_", lambda m: chr(int(m.group(1), 16)), value)
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return [tuple(shown(v) for v in row) for row in book[sheet].iter_rows(values_only=True)]
+
+
+def test_xlsx_holds_every_value_as_it_is():
+    rows = _read_back(to_xlsx({"t": HOSTILE}), "t")
+    assert rows[0] == tuple(HOSTILE.columns)
+    expected = []
+    for record in HOSTILE.astype(object).to_dict("records"):
+        cells = []
+        for name, value in record.items():
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                cells.append(None)
+            elif name == "group" and value == "=evil":
+                cells.append("'=evil")
+            else:
+                cells.append(value)
+        expected.append(tuple(cells))
+    assert rows[1:] == expected
+    assert rows[1][2] == 0.1 and rows[2][2] == 1 / 3  # floats to the last digit
+
+
+def test_xlsx_reads_back_in_pandas_as_the_same_table():
+    frame = pd.DataFrame({"panellist": [f"P{i:04d}" for i in range(500)],
+                          "rating": pd.array([i % 5 + 1 if i % 7 else None for i in range(500)],
+                                             dtype="Int64")})
+    back = pd.read_excel(io.BytesIO(to_xlsx({"ratings": frame})), sheet_name="ratings",
+                         dtype={"panellist": str, "rating": "Int64"})
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_xlsx_splits_a_table_past_the_row_limit(monkeypatch):
+    from delphi.exports import formats
+
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 3)
+    frame = pd.DataFrame({"n": list(range(8))})
+    data = to_xlsx({"big": frame, "small": pd.DataFrame({"x": ["only"]})})
+    assert formats.sheet_names("big", 8) == ["big", "big (2)", "big (3)"]
+    assert [r[0] for r in _read_back(data, "big")] == ["n", 0, 1, 2]
+    assert [r[0] for r in _read_back(data, "big (2)")] == ["n", 3, 4, 5]
+    assert [r[0] for r in _read_back(data, "big (3)")] == ["n", 6, 7]
+    assert _read_back(data, "small") == [("x",), ("only",)]
+
+
+def test_xlsx_of_the_same_tables_is_the_same_file():
+    assert to_xlsx({"t": HOSTILE}) == to_xlsx({"t": HOSTILE.copy()})

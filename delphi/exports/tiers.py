@@ -81,7 +81,7 @@ from rounds.panel_attributes import panel_attributes
 TIERS = ("deidentified", "comments", "statistics")
 
 #: Panellist-level columns first, then the answer: the CSV writer merges each
-#: group's few distinct values (see ``formats._coded_csv``).
+#: group's few distinct values (see ``formats._coded_blocks``).
 RATINGS_COLUMNS = ["pseudonym", "role", "region", "stakeholder_group", "round", "item_code",
                    "item_text", "criterion", "rating", "cannot_rate"]
 COMMENTS_COLUMNS = ["pseudonym", "round", "item_code", "kind", "criterion", "text"]
