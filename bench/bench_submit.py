@@ -30,7 +30,14 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from bench._server import Gunicorn, database_url, loadavg, make_app, seed, stop_on_signals
+from bench._server import (
+    Gunicorn,
+    database_url,
+    loadavg,
+    make_app,
+    seed,
+    stop_on_signals,
+)
 
 N_ITEMS = 10  # x 2 criteria = 20 ratings
 

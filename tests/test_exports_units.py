@@ -244,7 +244,7 @@ def test_xlsx_holds_every_value_as_it_is():
     for record in HOSTILE.astype(object).to_dict("records"):
         cells = []
         for name, value in record.items():
-            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
                 cells.append(None)
             elif name == "group" and value == "=evil":
                 cells.append("'=evil")

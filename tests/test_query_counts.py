@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import event
 
 from tests.conftest import PASSWORD
