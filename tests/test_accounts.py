@@ -259,3 +259,28 @@ def test_registration_with_a_common_password_names_the_field(client):
     response = client.post("/api/v1/users", json=api_registration(password="Password1234"))
     assert response.status_code == 422
     assert "most common" in response.get_json()["error"]["fields"]["password"]
+
+
+@pytest.mark.parametrize("old", [{"time_cost": 3, "memory_cost": 16, "parallelism": 2},
+                                 {"time_cost": 1, "memory_cost": 16, "parallelism": 1}])
+def test_a_hash_made_with_other_parameters_is_rehashed_at_login(app, client, make_user, old):
+    """Every existing hash is checked at login and rehashed when its argon2
+    parameters differ from the application's (stronger or weaker alike)."""
+    from argon2 import PasswordHasher
+    from argon2 import extract_parameters
+
+    from delphi.core.database import db
+    from delphi.core.models import User
+    from tests.conftest import FAST_ARGON2, PASSWORD
+
+    user = make_user("old-hash@example.org")
+    with app.app_context():
+        db.session.get(User, user.id).password_hash = PasswordHasher(**old).hash(PASSWORD)
+        db.session.commit()
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        stored = extract_parameters(db.session.get(User, user.id).password_hash)
+    assert (stored.time_cost, stored.memory_cost, stored.parallelism) == (
+        FAST_ARGON2["time_cost"], FAST_ARGON2["memory_cost"], FAST_ARGON2["parallelism"])
+    client.post("/logout")
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
