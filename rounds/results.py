@@ -127,6 +127,11 @@ class ItemRow:
     def settled(self) -> bool:
         return row_settled(self.verdict, self.details)
 
+    @property
+    def too_few(self) -> bool:
+        """Fewer ratings than the study's minimum n: no figure was frozen."""
+        return bool(self.details.get("too_few"))
+
 
 def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = None) -> list[ItemRow]:
     """The frozen item × criterion statistics of a round, in questionnaire
@@ -183,7 +188,9 @@ def kind_figures(row: ItemRow) -> dict:
 # -- round figures ----------------------------------------------------------------
 
 def concordance_rows(rnd: Round, memo: dict | None = None) -> list[dict]:
-    """Kendall's W per criterion as frozen, with Schmidt's interpretation."""
+    """Kendall's W per criterion as frozen, with Schmidt's interpretation: the
+    listwise W (``w``, ``n_raters``, ``too_few``), the Skillings-Mack W for
+    incomplete rankings (``sm_*``) and ``w_default``, the one shown first."""
     stats = round_statistics(rnd, memo)
     if stats is None:
         return []
@@ -196,6 +203,12 @@ def concordance_rows(rnd: Round, memo: dict | None = None) -> list[dict]:
             "pvalue": data.get("pvalue"), "n_raters": data.get("n_raters"),
             "n_items": data.get("n_items"),
             "interpretation": data.get("interpretation") or interpret_w(w),
+            "too_few": bool(data.get("too_few")),
+            "sm_w": data.get("sm_w"), "sm_statistic": data.get("sm_statistic"),
+            "sm_df": data.get("sm_df"), "sm_pvalue": data.get("sm_pvalue"),
+            "sm_n_raters": data.get("sm_n_raters"), "sm_too_few": bool(data.get("sm_too_few")),
+            "sm_interpretation": data.get("sm_interpretation"),
+            "w_default": data.get("w_default") or "listwise",
         })
     return rows
 
