@@ -24,7 +24,6 @@ from rounds.studies import agree_band, consensus_rule
 _RULE_CONDITIONS = ("n_ok", "iqr_ok", "agreement_ok", "disagreement_ok", "median_ok")
 _RAND_FIGURES = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di", "disagreement",
                  "classification")
-_RAND_NUMBERS = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di")
 _ITEM_NUMBERS = ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement")
 
 
@@ -32,9 +31,11 @@ def item_statistics(study: Study, data: RoundData) -> list[dict]:
     """One dict per item × criterion: the ``ItemStatistics`` columns (without ids
     of the round) with the verdict and its ``details``.
 
-    Below the study's minimum n (0 < n < ``min_n``) no figure is frozen: the
-    statistics (and the RAND/UCLA figures) are None, ``details["too_few"]``
-    is True and the verdict is ``insufficient_n``; the counts stay."""
+    Below the study's minimum n (0 < n < ``min_n``) ``details["too_few"]`` is
+    True and the verdict is ``insufficient_n``: the readers of results
+    (:func:`rounds.results.round_results`, the dashboard, the exports) show
+    "too few answers" instead of a figure. The figures are still frozen, for
+    the panellists' feedback, which has its own small-cell rule."""
     points = study.scale_points
     scale = (1, points)
     band = agree_band(study)
@@ -63,15 +64,11 @@ def item_statistics(study: Study, data: RoundData) -> list[dict]:
         for j, item_id in enumerate(data.item_ids):
             too_few = 0 < int(n[j]) < study.min_n
             row_details = {name: jsonable(details[name][j]) for name in extra_names}
-            if too_few:
-                for name in _RAND_NUMBERS:
-                    if name in row_details:
-                        row_details[name] = None
             row_details["too_few"] = too_few
             row = {
                 "item_id": int(item_id), "criterion": criterion, "n": int(n[j]),
                 "n_missing": int(n_missing[j]),
-                **{name: None if too_few else to_float(values[j]) for name, values in numbers.items()},
+                **{name: to_float(values[j]) for name, values in numbers.items()},
                 "counts": [int(c) for c in counts[j]],
                 "verdict": "insufficient_n" if too_few else str(verdict[j]),
                 "details": row_details,

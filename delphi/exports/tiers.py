@@ -448,8 +448,8 @@ def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
     records = []
     for number, r in rows:
         counts = (list(r.counts) + [0] * points)[:points]
-        records.append((number, r.code, r.text, r.criterion, r.n, r.n_missing, r.median, r.q1,
-                        r.q3, r.iqr, r.mean, r.sd, r.agreement, r.disagreement, *counts, r.verdict))
+        records.append((number, r.code, r.text, r.criterion, r.n, r.n_missing,
+                        *(r.figure(name) for name in results.WITHHELD_FIGURES), *counts, r.verdict))
     items = pd.DataFrame(records, columns=[*ITEM_STAT_COLUMNS, *count_cols, "verdict"])
     for col in ("round", "n", "n_missing", *count_cols):
         items[col] = items[col].astype("int64")
