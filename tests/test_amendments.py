@@ -3,9 +3,8 @@ re-submits when it can; when it cannot, the page says so and the old answers
 count. The page, the API and the frozen statistics agree."""
 from __future__ import annotations
 
-import statistics
-
 import re
+import statistics
 
 import pytest
 

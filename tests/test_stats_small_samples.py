@@ -159,7 +159,7 @@ def test_skillings_mack_published_example():
 
 def brute_sm(x):
     """Skillings & Mack's form: drop the last item and invert the (n-1)x(n-1) covariance."""
-    m, n = x.shape
+    n = x.shape[1]
     a = np.zeros(n)
     lam = np.zeros((n, n))
     for row in x:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import html as html_module
-import statistics
 import re
+import statistics
 
 import pytest
 from sqlalchemy import func, select
