@@ -10,7 +10,15 @@ Charts live in :mod:`analysis.charts` (imported on demand: matplotlib is not
 loaded by ``import analysis``).
 """
 
-from .concordance import SCHMIDT_ANCHORS, KendallResult, interpret_w, kendall_w
+from .concordance import (
+    SCHMIDT_ANCHORS,
+    IncompleteKendallResult,
+    KendallResult,
+    choose_concordance,
+    interpret_w,
+    kendall_w,
+    kendall_w_incomplete,
+)
 from .consensus import VERDICTS, ConsensusRule, rand_ucla_verdicts
 from .descriptive import QUANTILE_METHODS, summarize_items
 from .quantities import (
@@ -33,7 +41,12 @@ from .rankings import (
     rank_matrix,
     summarize_ranking,
 )
-from .stability import STABLE_PCT_CHANGE, stability
+from .stability import (
+    STABLE_PCT_CHANGE,
+    signed_rank_exact_pvalue,
+    stability,
+    weighted_kappa,
+)
 from .subgroups import SubgroupResult, subgroups
 from .suppression import suppression_masks
 
@@ -43,6 +56,7 @@ __all__ = [
     "STABLE_PCT_CHANGE",
     "VERDICTS",
     "ConsensusRule",
+    "IncompleteKendallResult",
     "KendallResult",
     "QuantitySummary",
     "RankingSummary",
@@ -51,15 +65,18 @@ __all__ = [
     "YearSummary",
     "at_least",
     "at_most",
+    "choose_concordance",
     "dispersion_exact",
     "interpret_w",
     "iqr_exact",
     "kendall_w",
     "kendall_w_exact",
+    "kendall_w_incomplete",
     "quantile_average",
     "rand_ucla",
     "rand_ucla_verdicts",
     "rank_matrix",
+    "signed_rank_exact_pvalue",
     "stability",
     "subgroups",
     "summarize_items",
@@ -68,4 +85,5 @@ __all__ = [
     "summarize_years",
     "suppression_masks",
     "target_reach",
+    "weighted_kappa",
 ]

@@ -73,8 +73,20 @@ def check_on_scale(arr: np.ndarray, scale: tuple[int, int], name: str = "ratings
         raise ValueError(f"{name} has non-integer values; ratings on a scale must be whole points")
 
 
+def default_band(scale: tuple[int, int]) -> tuple[int, int]:
+    """The default agreement band: the top two points, the top three on a 9-point scale.
+
+    4-5 on 1..5, 6-7 on 1..7, 7-9 on 1..9 (the app's defaults, ``rounds.studies.agree_band``).
+    """
+    low, high = scale
+    return (high - 2, high) if high - low + 1 == 9 else (high - 1, high)
+
+
 def check_band(band, scale: tuple[int, int], name: str = "agree") -> tuple[int, int]:
-    """Return a validated ``(low, high)`` band of scale points inside *scale*."""
+    """Return a validated ``(low, high)`` band of scale points inside *scale*
+    (None: :func:`default_band`)."""
+    if band is None:
+        return default_band(scale)
     try:
         low, high = band
         low_f, high_f = float(low), float(high)

@@ -4,11 +4,57 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ConsensusRule", "VERDICTS", "rand_ucla_verdicts"]
+from .quantities import as_written, at_most
+from .rankings import at_least
+
+__all__ = ["VERDICTS", "ConsensusRule", "exact_quarter", "exact_share", "rand_ucla_verdicts"]
+
+#: Largest distance of a float from its grid point still read as that point.
+_GRID_SLACK = 1e-6
+
+
+def exact_quarter(value) -> Fraction | None:
+    """The exact rational behind a quartile, median or IQR of integer ratings.
+
+    Every q1, median, q3 and IQR that :func:`analysis.summarize_items` gives
+    (type 7, type 6 and hinges alike) is a multiple of 1/4, rounded once to
+    the nearest float, so ``round(4 x) / 4`` recovers it exactly (a float is
+    within 1e-15 of its quarter; the grid points are 0.25 apart). A value not
+    within 1e-6 of a quarter (a summary built by hand) is taken as written
+    (:func:`analysis.quantities.as_written`). NaN gives None.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = float(value)
+    if math.isnan(value):
+        return None
+    k = round(value * 4)
+    if abs(value * 4 - k) <= _GRID_SLACK:
+        return Fraction(k, 4)
+    return as_written(value)
+
+
+def exact_share(value, n) -> Fraction | None:
+    """The exact share ``count / n`` behind a float share of *n* ratings.
+
+    ``round(share * n)`` recovers the count (an integer) from the correctly
+    rounded float; a share off that grid is taken as written. NaN or n = 0
+    gives None.
+    """
+    if value is None or n is None:
+        return None
+    value, n = float(value), int(n)
+    if math.isnan(value) or n <= 0:
+        return None
+    count = round(value * n)
+    if abs(value * n - count) <= _GRID_SLACK:
+        return Fraction(count, n)
+    return as_written(value)
 
 #: The four verdicts, in the order the dashboard lists them.
 VERDICTS = ("consensus_in", "consensus_out", "no_consensus", "insufficient_n")
@@ -54,6 +100,12 @@ class ConsensusRule:
 
     Notes
     -----
+    Thresholds are decided **exactly**: each statistic is the rational it
+    comes from (:func:`exact_quarter` for the IQR and median, :func:`exact_share`
+    for the shares, recovered from the summary's correctly rounded floats),
+    and each threshold is taken as written (``Fraction(str(x))``: 0.7 is
+    7/10), so an agreement of exactly 7 in 10 reaches ``agreement_min=0.7``
+    and an IQR of exactly 1 reaches ``iqr_max=1``, with no float epsilon.
     Thresholds compare the unrounded statistics, with ``<=`` for IQR and
     ``>=`` for the shares and the median range (Diamond et al. 2014: state
     the operator; D01 item 2 at exactly 75 % reaches consensus under
@@ -115,7 +167,7 @@ class ConsensusRule:
         return d
 
     @classmethod
-    def from_dict(cls, data) -> "ConsensusRule":
+    def from_dict(cls, data) -> ConsensusRule:
         """Build a rule from :meth:`to_dict` output; unknown keys raise ValueError."""
         if not isinstance(data, dict):
             raise ValueError(f"data must be a dict, got {type(data).__name__}")
@@ -189,22 +241,29 @@ class ConsensusRule:
         n_ok = n >= (self.min_n if self.min_n is not None else 1)
         n_ok &= n > 0
 
-        def cond(column, test):
+        n_int = summary["n"].to_numpy()
+
+        def cond(column, decide, exact):
             if column is None:
                 return None
             values = summary[column].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                return test(values) & ~np.isnan(values)
+            out = np.zeros(k, dtype=bool)
+            for j in range(k):
+                x = exact(values[j], n_int[j])
+                out[j] = bool(decide(x)) if x is not None else False
+            return out
 
-        iqr_ok = cond("iqr" if self.iqr_max is not None else None, lambda v: v <= self.iqr_max)
-        agr_ok = cond("agreement" if self.agreement_min is not None else None, lambda v: v >= self.agreement_min)
-        dis_ok = cond(
-            "disagreement" if self.disagreement_min is not None else None, lambda v: v >= self.disagreement_min
-        )
-        med_ok = cond(
-            "median" if self.median_range is not None else None,
-            lambda v: (v >= self.median_range[0]) & (v <= self.median_range[1]),
-        )
+        def quarter(v, _n):
+            return exact_quarter(v)
+        iqr_ok = cond("iqr" if self.iqr_max is not None else None,
+                      lambda x: at_most(x, self.iqr_max), quarter)
+        agr_ok = cond("agreement" if self.agreement_min is not None else None,
+                      lambda x: at_least(x, self.agreement_min), exact_share)
+        dis_ok = cond("disagreement" if self.disagreement_min is not None else None,
+                      lambda x: at_least(x, self.disagreement_min), exact_share)
+        med_ok = cond("median" if self.median_range is not None else None,
+                      lambda x: at_least(x, self.median_range[0]) and at_most(x, self.median_range[1]),
+                      quarter)
 
         combiner = np.logical_and.reduce if self.combine == "all" else np.logical_or.reduce
         in_parts = [c for c in (iqr_ok, agr_ok, med_ok) if c is not None]

@@ -11,6 +11,8 @@ offered.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,14 @@ from ._validation import (
     check_scale,
 )
 
-__all__ = ["QUANTILE_METHODS", "summarize_items", "scale_counts", "quantiles_from_counts"]
+__all__ = [
+    "QUANTILE_METHODS",
+    "bands_overlap",
+    "quantile_numerators",
+    "quantiles_from_counts",
+    "scale_counts",
+    "summarize_items",
+]
 
 SUMMARY_COLUMNS = (
     "n", "n_missing", "median", "q1", "q3", "iqr", "mean", "sd", "cv",
@@ -84,10 +93,65 @@ def _order_statistic(cum: np.ndarray, low: int, rank: np.ndarray) -> np.ndarray:
     return low + (cum < rank[np.newaxis, :]).sum(axis=0)
 
 
-def _snap(h: np.ndarray) -> np.ndarray:
-    """Remove floating-point fuzz from plotting positions (e.g. 2.9999999996 -> 3)."""
-    rounded = np.round(h)
-    return np.where(np.abs(h - rounded) < 1e-9, rounded, h)
+def _ratio(p) -> Fraction:
+    """*p* as the exact ratio its author wrote (0.3 is 3/10, not the nearest binary float)."""
+    if isinstance(p, Fraction):
+        return p
+    return Fraction(str(p))
+
+
+def quantile_numerators(counts: np.ndarray, low: int, p, method: str) -> tuple[np.ndarray, int]:
+    """Exact sample p-quantile of each column as scaled integers ``(numerators, denominator)``.
+
+    Quantiles of integer ratings are rationals: with ``p = a/b`` in lowest
+    terms the plotting position is ``h = H/b`` for an integer ``H``, and the
+    interpolated quantile ``x_(floor h) + (h - floor h)(x_(floor h + 1) - x_(floor h))``
+    is ``Q/b`` with the integer ``Q = b x_lo + (H mod b)(x_hi - x_lo)``
+    (scaled-integer method; ``b = 2`` for Tukey's hinges). Columns with no
+    rating get numerator 0 (callers mask them with ``n == 0``).
+
+    Positions ``H`` (Hyndman & Fan 1996; Tukey 1977):
+
+    * ``type7``: ``H = (n - 1)a + b``;
+    * ``type6``: ``H = (n + 1)a``, clamped to ``[b, n b]``;
+    * ``hinges``: median ``H = n + 1``, lower hinge ``H = floor((n + 3)/2)``,
+      upper hinge ``H = 2(n + 1) - floor((n + 3)/2)``, over ``b = 2``.
+
+    Example (issue 14, tested): 13 ratings ``1,1,1,1,6,7,7,7,7,8,9,9,9``,
+    type 7: P30 = 40/10 = 4, P70 = 74/10 = 7.4.
+    """
+    counts = np.asarray(counts)
+    cum = np.cumsum(counts, axis=0).astype(np.int64)
+    n = cum[-1]
+    n_safe = np.where(n == 0, 1, n)
+    frac = _ratio(p)
+    if not 0 <= frac <= 1:
+        raise ValueError(f"p must lie in [0, 1], got {p!r}")
+    a, b = frac.numerator, frac.denominator
+    if method == "type7":
+        big_h = (n_safe - 1) * a + b
+    elif method == "type6":
+        big_h = np.clip((n_safe + 1) * a, b, n_safe * b)
+    elif method == "hinges":
+        b = 2
+        depth2 = (n_safe + 3) // 2
+        if frac == Fraction(1, 2):
+            big_h = n_safe + 1
+        elif frac == Fraction(1, 4):
+            big_h = depth2
+        elif frac == Fraction(3, 4):
+            big_h = 2 * (n_safe + 1) - depth2
+        else:
+            raise ValueError("quantiles='hinges' defines only the quartiles and the median")
+    else:  # pragma: no cover - callers validate first
+        raise ValueError(f"quantiles: unknown method {method!r}")
+    lower = big_h // b
+    rest = big_h - lower * b
+    upper = np.minimum(lower + 1, n_safe)
+    x_lo = _order_statistic(cum, low, lower).astype(np.int64)
+    x_hi = _order_statistic(cum, low, upper).astype(np.int64)
+    numer = b * x_lo + rest * (x_hi - x_lo)
+    return np.where(n == 0, 0, numer).astype(np.int64), int(b)
 
 
 def quantiles_from_counts(counts: np.ndarray, low: int, p: float, method: str) -> np.ndarray:
@@ -99,15 +163,17 @@ def quantiles_from_counts(counts: np.ndarray, low: int, p: float, method: str) -
         As returned by :func:`scale_counts`.
     low : int
         The lowest scale point (the value of row 0 of ``counts``).
-    p : float
-        Probability in [0, 1]. ``method="hinges"`` accepts 0.25, 0.5, 0.75.
+    p : float or Fraction
+        Probability in [0, 1], taken as written (0.3 is 3/10).
+        ``method="hinges"`` accepts 0.25, 0.5, 0.75.
     method : {"type7", "type6", "hinges"}
         Hyndman & Fan (1996) definitions; see Notes.
 
     Returns
     -------
     ndarray of float, shape (k,)
-        NaN where a column has no rating.
+        The exact quantile (:func:`quantile_numerators`) rounded once to the
+        nearest float; NaN where a column has no rating.
 
     Notes
     -----
@@ -128,31 +194,9 @@ def quantiles_from_counts(counts: np.ndarray, low: int, p: float, method: str) -
     Tukey, J. W. (1977). Exploratory Data Analysis. Addison-Wesley.
     """
     counts = np.asarray(counts)
-    cum = np.cumsum(counts, axis=0)
-    n = cum[-1].astype(float)
-    empty = n == 0
-    n_safe = np.where(empty, 1.0, n)
-    if method == "type7":
-        h = _snap((n_safe - 1.0) * p + 1.0)
-    elif method == "type6":
-        h = np.clip(_snap((n_safe + 1.0) * p), 1.0, n_safe)
-    elif method == "hinges":
-        if p == 0.5:
-            h = (n_safe + 1.0) / 2.0
-        elif p in (0.25, 0.75):
-            depth = np.floor((n_safe + 3.0) / 2.0) / 2.0
-            h = depth if p == 0.25 else n_safe + 1.0 - depth
-        else:
-            raise ValueError("quantiles='hinges' defines only the quartiles and the median")
-    else:  # pragma: no cover - callers validate first
-        raise ValueError(f"quantiles: unknown method {method!r}")
-    lower = np.floor(h)
-    frac = h - lower
-    upper = np.minimum(lower + 1.0, n_safe)
-    x_lo = _order_statistic(cum, low, lower)
-    x_hi = _order_statistic(cum, low, upper)
-    q = x_lo + frac * (x_hi - x_lo)
-    return np.where(empty, np.nan, q.astype(float))
+    numer, den = quantile_numerators(counts, low, p, method)
+    empty = counts.sum(axis=0) == 0
+    return np.where(empty, np.nan, numer / den)
 
 
 def _mirror(band: tuple[int, int], scale: tuple[int, int]) -> tuple[int, int]:
@@ -160,7 +204,19 @@ def _mirror(band: tuple[int, int], scale: tuple[int, int]) -> tuple[int, int]:
     return low + high - band[1], low + high - band[0]
 
 
-def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", items=None):
+def bands_overlap(band: tuple[int, int], scale: tuple[int, int]) -> bool:
+    """Whether the agreement *band* and its mirror image share a scale point.
+
+    The mirror of ``(a, b)`` on ``low..high`` is ``(low + high - b, low + high - a)``;
+    the two overlap exactly when ``2a <= low + high`` (the band reaches the
+    midpoint or below it). On a 7-point scale: 6-7 (mirror 1-2) and 5-7
+    (mirror 1-3) do not overlap; 4-7 (mirror 1-4) shares the midpoint 4.
+    """
+    low, high = scale
+    return 2 * band[0] <= low + high
+
+
+def summarize_items(ratings, *, scale=(1, 5), agree=None, quantiles="type7", items=None):
     """Per-item descriptive statistics of a round's ratings, all items at once.
 
     Parameters
@@ -170,10 +226,14 @@ def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", i
         or missing). Non-missing values must be whole points of ``scale``.
     scale : (int, int), default (1, 5)
         Lowest and highest scale point.
-    agree : (int, int), default (4, 5)
-        The agreement band, inclusive, inside ``scale``. The disagreement
+    agree : (int, int), optional
+        The agreement band, inclusive, inside ``scale``; default the top two
+        points (4-5 on 1..5, 6-7 on 1..7), the top three on 9 points (7-9). The disagreement
         band is its mirror image: ``(low + high - agree[1], low + high - agree[0])``,
-        e.g. 1-2 for 4-5 on a 5-point scale, 1-3 for 7-9 on a 9-point scale.
+        e.g. 1-2 for 4-5 on a 5-point scale, 1-2 for 6-7 on a 7-point scale,
+        1-3 for 7-9 on a 9-point scale. The band must start above the scale's
+        midpoint, so that no point is both agreement and disagreement
+        (:func:`bands_overlap`); otherwise ValueError.
     quantiles : {"type7", "type6", "hinges"}, default "type7"
         Quartile definition for q1, q3 and iqr (see :func:`quantiles_from_counts`).
         The median is the usual sample median under all three.
@@ -203,6 +263,12 @@ def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", i
 
     Notes
     -----
+    Every figure is exact before it is rounded: shares are ``count / n``,
+    and the median, q1, q3 and IQR are multiples of 1/4 computed as scaled
+    integers (:func:`quantile_numerators`), each rounded once to the nearest
+    float. :meth:`analysis.ConsensusRule.evaluate` recovers those rationals
+    from the floats and decides its thresholds on them.
+
     Shares use the non-missing ratings as denominator. The statistics are
     computed from per-item counts ``c_v`` of each scale point v:
     ``mean = sum(v c_v)/n``, ``sd = sqrt(sum(c_v (v - mean)^2)/(n - 1))``;
@@ -231,6 +297,12 @@ def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", i
     quantiles = check_quantiles(quantiles)
     labels = check_items(items, arr.shape[1])
     check_on_scale(arr, scale)
+    if bands_overlap(agree, scale):
+        raise ValueError(
+            f"agree {agree!r} reaches the midpoint of the scale {scale[0]}..{scale[1]}, so it "
+            f"overlaps its mirror (the disagreement band "
+            f"{_mirror(agree, scale)!r}): start the agreement band above the midpoint"
+        )
 
     low, high = scale
     counts = scale_counts(arr, scale)
@@ -247,9 +319,17 @@ def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", i
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(mean != 0, sd / mean, np.nan)
 
-    median = quantiles_from_counts(counts, low, 0.5, quantiles)
-    q1 = quantiles_from_counts(counts, low, 0.25, quantiles)
-    q3 = quantiles_from_counts(counts, low, 0.75, quantiles)
+    # Exact quartiles in quarters (every method's q1, median and q3 of integer
+    # ratings are multiples of 1/4), each rounded once to a float; the IQR is
+    # the exact difference, rounded once (no 3.4000000000000004).
+    med_n, med_d = quantile_numerators(counts, low, Fraction(1, 2), quantiles)
+    q1_n, q1_d = quantile_numerators(counts, low, Fraction(1, 4), quantiles)
+    q3_n, q3_d = quantile_numerators(counts, low, Fraction(3, 4), quantiles)
+    q1_4, q3_4 = q1_n * (4 // q1_d), q3_n * (4 // q3_d)
+    median = np.where(has, med_n / med_d, np.nan)
+    q1 = np.where(has, q1_4 / 4, np.nan)
+    q3 = np.where(has, q3_4 / 4, np.nan)
+    iqr = np.where(has, (q3_4 - q1_4) / 4, np.nan)
 
     dis = _mirror(agree, scale)
     in_agree = counts[agree[0] - low: agree[1] - low + 1].sum(axis=0)
@@ -263,7 +343,7 @@ def summarize_items(ratings, *, scale=(1, 5), agree=(4, 5), quantiles="type7", i
         "median": median,
         "q1": q1,
         "q3": q3,
-        "iqr": q3 - q1,
+        "iqr": iqr,
         "mean": mean,
         "sd": sd,
         "cv": cv,

@@ -2,21 +2,159 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ._validation import as_matrix, check_band, check_items, check_on_scale, check_scale
 
-__all__ = ["stability", "STABLE_PCT_CHANGE"]
+__all__ = [
+    "STABLE_PCT_CHANGE",
+    "TOO_FEW",
+    "WILCOXON_EXACT_MAX_N",
+    "signed_rank_exact_pvalue",
+    "stability",
+    "weighted_kappa",
+]
 
 #: Scheibe, Skutsch & Schofer (1975): less than 15 % net change = stable.
 STABLE_PCT_CHANGE = 0.15
 
+#: Largest number of non-zero differences with an exact Wilcoxon p (issue 14: n <= 50;
+#: R's ``wilcox.test`` uses the exact p for n < 50).
+WILCOXON_EXACT_MAX_N = 50
+
+#: The reason given where a statistic is withheld below the study's minimum n.
+TOO_FEW = "too few answers"
+
+
+def signed_rank_exact_pvalue(twice_ranks, v2: int) -> float:
+    """Exact two-sided p of the signed-rank statistic given the ranks of |d|.
+
+    Parameters
+    ----------
+    twice_ranks : sequence of int
+        Twice the (mid)ranks of the non-zero |d| (integers, also with ties).
+    v2 : int
+        Twice the observed V (the rank sum of the positive differences).
+
+    Returns
+    -------
+    float
+        Under H0 every sign pattern of the n ranks is equally likely (2^n
+        patterns); the null distribution of ``2V`` is counted exactly by
+        dynamic programming over the ranks (Wilcoxon 1945; with ties, the
+        permutation distribution conditional on the midranks, Lehmann 1975
+        section 3.2, as ``coin::wilcoxsign_test(distribution = "exact")``).
+        The p-value is R's ``wilcox.test`` rule: ``2 P(V >= v)`` when v is
+        above the mean n(n + 1)/4, else ``2 P(V <= v)``, at most 1. Without
+        ties it is R's ``psignrank`` p and scipy's ``method="exact"``.
+
+    Examples
+    --------
+    Five pairs, all +1 (issue 14): the ranks tie at 3, V = 15 is the largest
+    of 32 equally likely sign patterns, p = 2/32:
+
+    >>> signed_rank_exact_pvalue([6, 6, 6, 6, 6], 30)
+    0.0625
+    """
+    ranks = [int(r) for r in twice_ranks]
+    total = sum(ranks)
+    dist = np.zeros(total + 1, dtype=np.int64)
+    dist[0] = 1
+    for r in ranks:
+        dist[r:] = dist[r:] + dist[: total + 1 - r].copy()
+    n = len(ranks)
+    patterns = float(2 ** n)
+    if 2 * v2 > total:  # above the mean total/2
+        tail = dist[v2:].sum()
+    else:
+        tail = dist[: v2 + 1].sum()
+    return min(1.0, 2.0 * float(tail) / patterns)
+
+
+def _weights(levels: int, weights) -> np.ndarray:
+    idx = np.arange(levels)
+    if isinstance(weights, str):
+        if weights == "linear":
+            return np.abs(idx[:, None] - idx[None, :]).astype(np.int64)
+        if weights == "quadratic":
+            return ((idx[:, None] - idx[None, :]) ** 2).astype(np.int64)
+        raise ValueError(f"weights must be 'linear', 'quadratic' or a square matrix, got {weights!r}")
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (levels, levels):
+        raise ValueError(f"weights must be a {levels} x {levels} matrix, got shape {w.shape}")
+    return w
+
+
+def weighted_kappa(table, weights="linear") -> float | None:
+    """Cohen's (1968) weighted kappa of a square contingency table.
+
+    Parameters
+    ----------
+    table : array_like, shape (c, c)
+        ``table[i, j]`` = count (or proportion) of subjects put in category i
+        by the first rating and j by the second; categories in scale order.
+    weights : {"linear", "quadratic"} or array_like, default "linear"
+        **Disagreement** weights ``v_ij``: ``|i - j|`` (linear), ``(i - j)^2``
+        (quadratic, Fleiss & Cohen 1973), or a matrix with a zero diagonal.
+
+    Returns
+    -------
+    float or None
+        ``kappa_w = 1 - sum v_ij p_ij / sum v_ij p_i. p_.j``; None where the
+        chance-expected disagreement is 0 (both ratings constant at the same
+        category). Integer tables are computed exactly (Fractions), then
+        rounded once. Rescaling the weights (e.g. ``1 - |i - j|/(c - 1)`` as
+        agreement weights) gives the same kappa.
+
+    References
+    ----------
+    Cohen, J. (1968). Weighted kappa: nominal scale agreement with provision
+    for scaled disagreement or partial credit. Psychological Bulletin 70,
+    213-220. Fleiss, J. L. & Cohen, J. (1973). Educational and Psychological
+    Measurement 33, 613-619.
+
+    Examples
+    --------
+    Cohen's (1968) example (proportions of 200 subjects; weights 1, 3, 6):
+    unweighted kappa .492, weighted .348:
+
+    >>> t = [[44, 7, 9], [5, 20, 5], [1, 3, 6]]
+    >>> round(weighted_kappa(t, [[0, 1, 3], [1, 0, 6], [3, 6, 0]]), 3)
+    0.348
+    """
+    arr = np.asarray(table)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
+        raise ValueError(f"table must be a square 2-D array, got shape {arr.shape}")
+    if not np.isfinite(arr.astype(float)).all() or (arr < 0).any():
+        raise ValueError("table must hold finite, non-negative counts")
+    w = _weights(arr.shape[0], weights)
+    if np.issubdtype(arr.dtype, np.integer) and np.issubdtype(w.dtype, np.integer):
+        t = [[int(x) for x in row] for row in arr.tolist()]
+        wi = [[int(x) for x in row] for row in w.tolist()]
+        c = len(t)
+        n = sum(map(sum, t))
+        rows = [sum(r) for r in t]
+        cols = [sum(t[i][j] for i in range(c)) for j in range(c)]
+        observed = sum(wi[i][j] * t[i][j] for i in range(c) for j in range(c))
+        expected = sum(wi[i][j] * rows[i] * cols[j] for i in range(c) for j in range(c))
+        if expected == 0 or n == 0:
+            return None
+        return float(1 - Fraction(observed * n, expected))
+    p = arr.astype(float) / arr.sum()
+    expected = float((w * np.outer(p.sum(axis=1), p.sum(axis=0))).sum())
+    if expected <= 0:
+        return None
+    return 1.0 - float((w * p).sum()) / expected
+
 _WILCOXON_METHOD = (
-    "Wilcoxon signed-rank, zero differences dropped (Wilcoxon), average ranks for tied |d|, "
-    "normal approximation with tie-corrected variance; wilcoxon_pvalue without and "
-    "wilcoxon_pvalue_cc with a 0.5 continuity correction (R wilcox.test default)"
+    "Wilcoxon signed-rank, zero differences dropped (Wilcoxon), average ranks for tied |d|; "
+    "wilcoxon_p: exact p when no difference is zero and n <= 50 (conditional on the midranks "
+    "when |d| ties), otherwise the normal approximation with tie-corrected variance and a 0.5 "
+    "continuity correction (R wilcox.test default); wilcoxon_p_method says which"
 )
 _MCNEMAR_METHOD = "exact McNemar: two-sided binomial test of b on b + c with p = 1/2"
 
@@ -28,7 +166,7 @@ def _to_object(values: np.ndarray, defined: np.ndarray) -> np.ndarray:
     return out
 
 
-def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.DataFrame:
+def stability(before, after, *, agree=(4, 5), scale=None, items=None, min_n=None) -> pd.DataFrame:
     """Per-item stability of ratings between two rounds.
 
     Parameters
@@ -44,6 +182,9 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
         span of the observed ratings (which must then be whole numbers).
     items : sequence, optional
         Labels for the result's index; default ``0..k-1``.
+    min_n : int, optional
+        The study's minimum n: an item with fewer pairs has every statistic
+        withheld (None), ``too_few`` True and the reason ``"too few answers"``.
 
     Returns
     -------
@@ -54,13 +195,24 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
         * ``wilcoxon_statistic``: V, the sum of the ranks of positive
           differences d = after - before (as R's ``wilcox.test``);
         * ``wilcoxon_z``: (V - nr(nr + 1)/4) / sigma, positive when ratings rose;
-        * ``wilcoxon_pvalue``, ``wilcoxon_pvalue_cc``: two-sided, without and
-          with continuity correction;
+        * ``wilcoxon_pvalue``, ``wilcoxon_pvalue_cc``: two-sided normal
+          approximation, without and with continuity correction;
+        * ``wilcoxon_pvalue_exact``: the exact p (see Notes), None where it
+          does not apply;
+        * ``wilcoxon_p`` and ``wilcoxon_p_method``: the p to report and how it
+          was obtained: ``"exact"`` (no ties, no zeros, n <= 50: R's
+          ``wilcox.test`` exact p), ``"exact_conditional"`` (ties among |d|,
+          no zeros, n <= 50: the exact permutation p given the midranks), or
+          ``"normal_cc"`` (otherwise: normal approximation with the
+          continuity correction, R's default);
         * ``pct_change``: Scheibe's net share of panellists who changed
           (0..1) and ``stable`` = pct_change < 0.15;
         * ``mcnemar_b`` (agree -> not), ``mcnemar_c`` (not -> agree),
           ``mcnemar_pvalue``: exact;
         * ``kappa``: Cohen's kappa between the two rounds' ratings;
+          ``kappa_linear``, ``kappa_quadratic``: Cohen's (1968) weighted
+          kappa with linear and quadratic disagreement weights;
+        * ``too_few``: True where n_pairs is below ``min_n``;
         * ``reason``: why any test above is None ("no change" is a result).
 
         Test columns hold None where undefined; the method strings are in
@@ -81,6 +233,16 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
         z = (V - nr(nr + 1)/4 - c) / sigma,   c = 0 or 0.5 sign(V - nr(nr + 1)/4)
 
     p = 2 (1 - Phi(|z|)). Undefined when nr = 0 (no panellist changed).
+    Exact p (:func:`signed_rank_exact_pvalue`) when no difference is zero
+    and 1 <= nr <= 50: the 2^nr equally likely sign patterns of the ranks,
+    counted exactly; with tied |d| this is the permutation distribution
+    given the midranks. With zeros the normal approximation is used, as R.
+    Example (issue 14): five pairs all +1 give exact p = 0.0625 (the normal
+    approximation without correction says 0.025).
+
+    Weighted kappa: ``1 - n sum_pairs w(d) / sum_{v,u} w(v - u) f_before(v) f_after(u)``
+    with ``w(d) = |d|`` or ``d^2``, computed in integers and rounded once;
+    undefined when both rounds are constant at the same rating.
 
     Percentage change: ``sum_v |f_before(v) - f_after(v)| / 2 / n_pairs``
     over scale points v.
@@ -101,6 +263,9 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
     methodology. In Linstone & Turoff (eds.), The Delphi Method, 262-287.
     McNemar, Q. (1947). Psychometrika 12, 153-157.
     Cohen, J. (1960). Educational and Psychological Measurement 20, 37-46.
+    Cohen, J. (1968). Weighted kappa. Psychological Bulletin 70, 213-220.
+    Lehmann, E. L. (1975). Nonparametrics: Statistical Methods Based on
+    Ranks, section 3.2. Holden-Day.
     Dajani, J. S., Sincoff, M. Z. & Talley, W. K. (1979). Stability and
     agreement criteria for the termination of Delphi studies. Technological
     Forecasting and Social Change 13, 83-90.
@@ -147,7 +312,7 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
     absd = np.abs(d)
     max_abs = levels - 1
     cnt_abs = np.stack([(absd == v).sum(axis=0) for v in range(1, max_abs + 1)]).astype(float)
-    cnt_pos = np.stack([((d == v)).sum(axis=0) for v in range(1, max_abs + 1)]).astype(float)
+    cnt_pos = np.stack([(d == v).sum(axis=0) for v in range(1, max_abs + 1)]).astype(float)
     nr = cnt_abs.sum(axis=0)
     below = np.cumsum(cnt_abs, axis=0) - cnt_abs
     avg_rank = below + (cnt_abs + 1.0) / 2.0
@@ -186,10 +351,51 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
     k_defined = has_pairs & (p_e < 1.0)
     kappa = (p_o - p_e) / np.where(k_defined, 1.0 - p_e, 1.0)
 
+    # --- weighted kappa (Cohen 1968), in integers ---------------------------
+    idx = np.arange(levels)
+    w_lin = np.abs(idx[:, None] - idx[None, :]).astype(np.int64)
+    w_quad = w_lin ** 2
+    fb = f_before.astype(np.int64)
+    fa = f_after.astype(np.int64)
+    obs_lin = np.where(paired, absd, 0).sum(axis=0).astype(np.int64)
+    obs_quad = np.where(paired, absd * absd, 0).sum(axis=0).astype(np.int64)
+    exp_lin = np.einsum("vk,vu,uk->k", fb, w_lin, fa)
+    exp_quad = np.einsum("vk,vu,uk->k", fb, w_quad, fa)
+    kw_defined = has_pairs & (exp_lin > 0)
+    safe_lin = np.where(kw_defined, exp_lin, 1)
+    safe_quad = np.where(kw_defined, exp_quad, 1)
+    kappa_lin = (safe_lin - n_pairs * obs_lin) / safe_lin
+    kappa_quad = (safe_quad - n_pairs * obs_quad) / safe_quad
+
+    # --- exact Wilcoxon where it applies ------------------------------------
+    p_exact = np.full(k, np.nan)
+    method = np.full(k, None, dtype=object)
+    method[w_defined] = "normal_cc"
+    eligible = w_defined & (nr == n_pairs) & (nr <= WILCOXON_EXACT_MAX_N)
+    cnt_abs_i = cnt_abs.astype(np.int64)
+    cnt_pos_i = cnt_pos.astype(np.int64)
+    below_i = np.cumsum(cnt_abs_i, axis=0) - cnt_abs_i
+    twice_rank = 2 * below_i + cnt_abs_i + 1  # twice the midrank of each |d| value
+    for j in np.flatnonzero(eligible):
+        ranks = np.repeat(twice_rank[:, j], cnt_abs_i[:, j])
+        v2 = int((twice_rank[:, j] * cnt_pos_i[:, j]).sum())
+        p_exact[j] = signed_rank_exact_pvalue(ranks, v2)
+        method[j] = "exact_conditional" if (cnt_abs_i[:, j] > 1).any() else "exact"
+    p_head = np.where(eligible, p_exact, p_cc)
+
+    too_few = np.zeros(k, dtype=bool)
+    if min_n is not None:
+        if isinstance(min_n, bool) or not float(min_n).is_integer() or min_n < 1:
+            raise ValueError(f"min_n must be a positive integer or None, got {min_n!r}")
+        too_few = has_pairs & (n_pairs < int(min_n))
+    shown = ~too_few
+
     reasons = []
     for j in range(k):  # builds strings only; the statistics above are vectorised
         why = []
-        if not has_pairs[j]:
+        if too_few[j]:
+            why.append(TOO_FEW)
+        elif not has_pairs[j]:
             why.append("no panellist rated this item in both rounds")
         else:
             if not w_defined[j]:
@@ -203,16 +409,23 @@ def stability(before, after, *, agree=(4, 5), scale=None, items=None) -> pd.Data
     frame = pd.DataFrame(
         {
             "n_pairs": n_pairs.astype(np.int64),
-            "wilcoxon_statistic": _to_object(v_stat, w_defined),
-            "wilcoxon_z": _to_object(z, w_defined),
-            "wilcoxon_pvalue": _to_object(p, w_defined),
-            "wilcoxon_pvalue_cc": _to_object(p_cc, w_defined),
-            "pct_change": _to_object(pct, has_pairs),
-            "stable": pd.array(np.where(has_pairs, stable, None), dtype="boolean"),
+            "wilcoxon_statistic": _to_object(v_stat, w_defined & shown),
+            "wilcoxon_z": _to_object(z, w_defined & shown),
+            "wilcoxon_pvalue": _to_object(p, w_defined & shown),
+            "wilcoxon_pvalue_cc": _to_object(p_cc, w_defined & shown),
+            "wilcoxon_pvalue_exact": _to_object(p_exact, eligible & shown),
+            "wilcoxon_p": _to_object(p_head, w_defined & shown),
+            "wilcoxon_p_method": pd.Series(np.where(shown, method, None), dtype=object,
+                                           index=pd.Index(labels, name="item")),
+            "pct_change": _to_object(pct, has_pairs & shown),
+            "stable": pd.array(np.where(has_pairs & shown, stable, None), dtype="boolean"),
             "mcnemar_b": mc_b.astype(np.int64),
             "mcnemar_c": mc_c.astype(np.int64),
-            "mcnemar_pvalue": _to_object(mc_p, mc_defined),
-            "kappa": _to_object(kappa, k_defined),
+            "mcnemar_pvalue": _to_object(mc_p, mc_defined & shown),
+            "kappa": _to_object(kappa, k_defined & shown),
+            "kappa_linear": _to_object(kappa_lin, kw_defined & shown),
+            "kappa_quadratic": _to_object(kappa_quad, kw_defined & shown),
+            "too_few": too_few,
             "reason": pd.Series(reasons, dtype=object, index=pd.Index(labels, name="item")),
         },
         index=pd.Index(labels, name="item"),

@@ -57,7 +57,7 @@ def subgroups(
     *,
     min_cell=5,
     scale=(1, 5),
-    agree=(4, 5),
+    agree=None,
     quantiles="type7",
     rule: ConsensusRule | None = None,
     alpha=0.05,
@@ -102,7 +102,9 @@ def subgroups(
 
     **Kruskal-Wallis** (tie-corrected H, chi-square approximation, as
     :func:`scipy.stats.kruskal`; computed for all items at once from each
-    group's rank sum over the value counts, since ratings are whole points) per item across the groups whose cell is not
+    group's rank sum over the value counts, since ratings are whole points,
+    in a form without cancellation: an H of exactly 0 gives p = 1; see
+    :func:`_kruskal_from_counts`) per item across the groups whose cell is not
     suppressed (so n >= ``min_cell``); None with a reason when fewer than
     two such groups remain or all their ratings are identical.
     ``diverges`` = ``kw_pvalue < alpha`` and, when ``rule`` is given, the
@@ -235,27 +237,38 @@ def _value_counts(arr: np.ndarray, codes: np.ndarray, g: int, scale) -> np.ndarr
 def _kruskal_from_counts(counts: np.ndarray, usable: np.ndarray):
     """Kruskal-Wallis H and p per item over the usable groups, from value counts.
 
-    Ratings are whole scale points, so the pooled midrank of value v is
-    ``(answers below v) + (answers at v + 1) / 2``; each group's rank sum is
-    its counts times those ranks. H is tie-corrected and referred to the
-    chi-square distribution with (groups - 1) degrees of freedom, exactly as
-    :func:`scipy.stats.kruskal` does from the raw ratings. Returns
+    Computed without cancellation, in integers of **twice the midranks**:
+    the pooled midrank of value v is ``(answers below v) + (answers at v + 1)/2``,
+    so ``2 r_v = 2 below_v + c_v + 1`` is an integer, and so is each group's
+    ``S_i = sum 2 r``. With ``d_i = S_i - n_i (N + 1)`` (twice the group's
+    rank sum minus its expectation) Kruskal & Wallis' (1952)
+    ``H = 12/(N(N + 1)) sum n_i (Rbar_i - Rbar)^2`` divided by the tie
+    correction ``1 - T/(N^3 - N)``, ``T = sum (t^3 - t)``, becomes::
+
+        H = 3 (N - 1) sum_i (d_i^2 / n_i) / (N^3 - N - T)
+
+    a sum of non-negative terms over an integer: an H of exactly 0 (every
+    group's mean rank equal to the pooled one) is 0.0, and p = 1 (R:
+    ``kruskal.test`` gives 0 and 1; the textbook form ``12/(N(N+1)) sum
+    R_i^2/n_i - 3(N + 1)`` leaves 1e-14). Referred to chi-square on
+    (groups - 1) df, as :func:`scipy.stats.kruskal`. Returns
     ``(H, p, identical)`` per item; H and p are NaN where the test is not
     defined (fewer than two usable groups, or a single distinct value).
     """
-    used = counts * usable[:, :, None]  # (g, k, points)
-    pooled = used.sum(axis=0).astype(float)  # (k, points)
+    used = (counts * usable[:, :, None]).astype(np.int64)  # (g, k, points)
+    pooled = used.sum(axis=0)  # (k, points)
     total = pooled.sum(axis=1)  # N per item
-    ranks = np.cumsum(pooled, axis=1) - pooled + (pooled + 1) / 2  # midranks (k, points)
-    rank_sums = (used * ranks[None, :, :]).sum(axis=2)  # (g, k)
+    twice_ranks = 2 * (np.cumsum(pooled, axis=1) - pooled) + pooled + 1  # (k, points), integers
+    twice_sums = (used * twice_ranks[None, :, :]).sum(axis=2)  # (g, k)
     sizes = used.sum(axis=2)  # (g, k)
+    dev = twice_sums - sizes * (total + 1)[None, :]  # (g, k), integers
     identical = np.count_nonzero(pooled, axis=1) <= 1
+    ties = (pooled ** 3 - pooled).sum(axis=1)
+    denom = total ** 3 - total - ties  # integer; 0 when all ratings identical
     with np.errstate(divide="ignore", invalid="ignore"):
-        ssbn = np.where(usable & (sizes > 0), rank_sums ** 2 / np.where(sizes > 0, sizes, 1),
-                        0.0).sum(axis=0)
-        h = 12.0 / (total * (total + 1)) * ssbn - 3 * (total + 1)
-        ties = 1 - (pooled ** 3 - pooled).sum(axis=1) / (total ** 3 - total)
-        h = h / ties
+        between = np.where(usable & (sizes > 0), dev.astype(float) ** 2 / np.where(sizes > 0, sizes, 1),
+                           0.0).sum(axis=0)
+        h = 3.0 * (total - 1) * between / np.where(denom > 0, denom, 1).astype(float)
         df = usable.sum(axis=0) - 1
         pvalue = special.chdtrc(np.maximum(df, 1), h)
     undefined = (df < 1) | identical

@@ -6,8 +6,10 @@ from dataclasses import asdict
 import numpy as np
 
 from analysis import (
+    choose_concordance,
     interpret_w,
     kendall_w,
+    kendall_w_incomplete,
     rand_ucla,
     rand_ucla_verdicts,
     stability,
@@ -22,11 +24,18 @@ from rounds.studies import agree_band, consensus_rule
 _RULE_CONDITIONS = ("n_ok", "iqr_ok", "agreement_ok", "disagreement_ok", "median_ok")
 _RAND_FIGURES = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di", "disagreement",
                  "classification")
+_ITEM_NUMBERS = ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement")
 
 
 def item_statistics(study: Study, data: RoundData) -> list[dict]:
     """One dict per item × criterion: the ``ItemStatistics`` columns (without ids
-    of the round) with the verdict and its ``details``."""
+    of the round) with the verdict and its ``details``.
+
+    Below the study's minimum n (0 < n < ``min_n``) ``details["too_few"]`` is
+    True and the verdict is ``insufficient_n``: the readers of results
+    (:func:`rounds.results.round_results`, the dashboard, the exports) show
+    "too few answers" instead of a figure. The figures are still frozen, for
+    the panellists' feedback, which has its own small-cell rule."""
     points = study.scale_points
     scale = (1, points)
     band = agree_band(study)
@@ -49,31 +58,45 @@ def item_statistics(study: Study, data: RoundData) -> list[dict]:
         verdict = verdicts["verdict"].to_numpy(dtype=object)
         count_columns = [f"count_{v}" for v in range(1, points + 1)]
         counts = summary[count_columns].to_numpy(dtype=np.int64)
-        numbers = {name: summary[name].to_numpy(dtype=float)
-                   for name in ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement")}
+        numbers = {name: summary[name].to_numpy(dtype=float) for name in _ITEM_NUMBERS}
         n = summary["n"].to_numpy(dtype=np.int64)
         n_missing = summary["n_missing"].to_numpy(dtype=np.int64)
         for j, item_id in enumerate(data.item_ids):
+            too_few = 0 < int(n[j]) < study.min_n
+            row_details = {name: jsonable(details[name][j]) for name in extra_names}
+            row_details["too_few"] = too_few
             row = {
                 "item_id": int(item_id), "criterion": criterion, "n": int(n[j]),
                 "n_missing": int(n_missing[j]),
                 **{name: to_float(values[j]) for name, values in numbers.items()},
                 "counts": [int(c) for c in counts[j]],
-                "verdict": str(verdict[j]),
-                "details": {name: jsonable(details[name][j]) for name in extra_names},
+                "verdict": "insufficient_n" if too_few else str(verdict[j]),
+                "details": row_details,
             }
             rows.append(row)
     return rows
 
 
-def concordance(data: RoundData) -> dict:
-    """Kendall's W per criterion: every :class:`analysis.KendallResult` field and
-    its Schmidt interpretation."""
+def concordance(data: RoundData, min_n: int | None = None) -> dict:
+    """Kendall's W per criterion: every :class:`analysis.KendallResult` field
+    (listwise; withheld with ``too_few`` below ``min_n``) and its Schmidt
+    interpretation, the Skillings-Mack W for incomplete rankings beside it
+    (``sm_w``, ``sm_statistic``, ``sm_df``, ``sm_pvalue``, ``sm_n_raters``,
+    ``sm_n_dropped``, ``sm_reason``, ``sm_too_few``, ``sm_interpretation``)
+    and ``w_default``, the one shown first (:func:`analysis.choose_concordance`)."""
     out = {}
     for criterion in data.criteria:
-        result = kendall_w(data.matrices[criterion])
+        matrix = data.matrices[criterion]
+        result = kendall_w(matrix, min_n=min_n)
+        incomplete = kendall_w_incomplete(matrix, min_n=min_n)
         entry = jsonable(asdict(result))
         entry["interpretation"] = interpret_w(result.w)
+        for name, value in asdict(incomplete).items():
+            if name in ("w", "statistic", "df", "pvalue", "n_raters", "n_dropped", "reason", "too_few"):
+                entry[f"sm_{name}"] = jsonable(value)
+        entry["sm_interpretation"] = interpret_w(incomplete.w)
+        answering = int((~np.isnan(matrix)).any(axis=1).sum()) if matrix.size else 0
+        entry["w_default"] = choose_concordance(result, incomplete, answering, min_n)
         out[criterion] = entry
     return out
 
@@ -95,7 +118,8 @@ def round_stability(study: Study, before: RoundData, after: RoundData) -> dict:
             continue
         b = before.matrices[criterion][np.ix_(b_rows, b_cols)]
         a = after.matrices[criterion][np.ix_(a_rows, a_cols)]
-        frame = stability(b, a, agree=agree_band(study), scale=(1, study.scale_points), items=items)
+        frame = stability(b, a, agree=agree_band(study), scale=(1, study.scale_points), items=items,
+                          min_n=study.min_n)
         records = frame.to_dict(orient="index")
         for item_id, record in records.items():
             out[f"{int(item_id)}:{criterion}"] = jsonable(record)

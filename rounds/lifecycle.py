@@ -250,7 +250,7 @@ def close_round(round: Round, *, actor=None, policy: Policy = DEFAULT_POLICY, no
     current = data[round.id]
     rows = item_statistics(study, current) if current.item_ids else []
     rows += kind_statistics(study, kinds, answers, previous_details)
-    concordance_map = concordance(current) if current.item_ids else {}
+    concordance_map = concordance(current, study.min_n) if current.item_ids else {}
     stability_map = round_stability(study, data[previous.id], current) if previous is not None else {}
     carry = carried_items(study, item_ids, rows)
     stopping = stopping_verdict(study, round, rows, concordance_map, stability_map, carry)

@@ -34,6 +34,11 @@ from delphi.core.models import (
 )
 from rounds.stopping import row_settled, stopping_reason_text
 
+#: The figures of a rating row withheld below the study's minimum n ("too few answers").
+WITHHELD_FIGURES = ("median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement")
+#: RAND/UCLA figures in ``details`` withheld likewise.
+WITHHELD_DETAILS = ("p30", "p70", "ipr", "iprcp", "asymmetry", "ipras", "di")
+
 #: Verdicts in the order tables sort them.
 VERDICT_ORDER = {"consensus_in": 0, "consensus_out": 1, "no_consensus": 2, "insufficient_n": 3}
 
@@ -127,6 +132,22 @@ class ItemRow:
     def settled(self) -> bool:
         return row_settled(self.verdict, self.details)
 
+    @property
+    def too_few(self) -> bool:
+        """Fewer ratings than the study's minimum n: its figures are shown as
+        "too few answers", not as numbers (:meth:`figure`)."""
+        return bool(self.details.get("too_few"))
+
+    def figure(self, name: str):
+        """The statistic ``name`` as results show it: None when :attr:`too_few`."""
+        return None if self.too_few else getattr(self, name)
+
+    def shown_details(self) -> dict:
+        """``details`` as results show them (RAND/UCLA figures None when too few)."""
+        if not self.too_few:
+            return dict(self.details)
+        return {k: (None if k in WITHHELD_DETAILS else v) for k, v in self.details.items()}
+
 
 def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = None) -> list[ItemRow]:
     """The frozen item × criterion statistics of a round, in questionnaire
@@ -183,7 +204,9 @@ def kind_figures(row: ItemRow) -> dict:
 # -- round figures ----------------------------------------------------------------
 
 def concordance_rows(rnd: Round, memo: dict | None = None) -> list[dict]:
-    """Kendall's W per criterion as frozen, with Schmidt's interpretation."""
+    """Kendall's W per criterion as frozen, with Schmidt's interpretation: the
+    listwise W (``w``, ``n_raters``, ``too_few``), the Skillings-Mack W for
+    incomplete rankings (``sm_*``) and ``w_default``, the one shown first."""
     stats = round_statistics(rnd, memo)
     if stats is None:
         return []
@@ -196,6 +219,12 @@ def concordance_rows(rnd: Round, memo: dict | None = None) -> list[dict]:
             "pvalue": data.get("pvalue"), "n_raters": data.get("n_raters"),
             "n_items": data.get("n_items"),
             "interpretation": data.get("interpretation") or interpret_w(w),
+            "too_few": bool(data.get("too_few")),
+            "sm_w": data.get("sm_w"), "sm_statistic": data.get("sm_statistic"),
+            "sm_df": data.get("sm_df"), "sm_pvalue": data.get("sm_pvalue"),
+            "sm_n_raters": data.get("sm_n_raters"), "sm_too_few": bool(data.get("sm_too_few")),
+            "sm_interpretation": data.get("sm_interpretation"),
+            "w_default": data.get("w_default") or "listwise",
         })
     return rows
 
@@ -232,7 +261,8 @@ def round_results(round: Round) -> dict:
     ``{round, response_rate, invited, started, submitted, items: [{item, code,
     text, criterion, n, n_missing, median, q1, q3, iqr, mean, sd, agreement,
     disagreement, counts, consensus, verdict, details}], concordance, stability,
-    stopping}``. Items in round order, then criteria in the study's order;
+    stopping}``. Below the study's minimum n (``details.too_few``) the figures
+    are None ("too few answers"). Items in round order, then criteria in the study's order;
     stopping reasons carry their ``message`` in the reader's language."""
     if round.status is not RoundStatus.closed:
         raise StateError(_("Round %(n)d is not closed: it has no results yet.", n=round.number))
@@ -240,10 +270,9 @@ def round_results(round: Round) -> dict:
     items = [{
         "item": r.item_id, "code": r.code, "text": r.text, "kind": r.kind,
         "criterion": r.criterion, "n": r.n,
-        "n_missing": r.n_missing, "median": r.median, "q1": r.q1, "q3": r.q3, "iqr": r.iqr,
-        "mean": r.mean, "sd": r.sd, "agreement": r.agreement, "disagreement": r.disagreement,
+        "n_missing": r.n_missing, **{name: r.figure(name) for name in WITHHELD_FIGURES},
         "counts": list(r.counts), "consensus": r.consensus, "verdict": r.verdict,
-        "details": dict(r.details), **kind_figures(r),
+        "details": r.shown_details(), **kind_figures(r),
     } for r in item_rows(round)]
     return {
         "round": round.number,

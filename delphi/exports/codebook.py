@@ -295,6 +295,30 @@ def _columns(study: Study, points: int) -> dict[str, tuple[str, str, str]]:
         "n_raters": ("integer", _("Panellists used for W (complete rows)."), ""),
         "n_items": ("integer", _("Items ranked for W."), ""),
         "n_dropped": ("integer", _("Panellists left out of W for a missing rating."), ""),
+        "too_few": ("boolean", _("Fewer answers than the study's minimum n: the figures are "
+                                 "withheld (empty)."), _("true / false")),
+        "sm_w": ("number", _("Kendall's W for incomplete rankings: the Skillings-Mack statistic "
+                             "divided by m df."),
+                 _("0..1; equals the uncorrected W when nobody missed an item.")),
+        "sm_statistic": ("number", _("Skillings-Mack statistic (Skillings & Mack 1981)."), ""),
+        "sm_df": ("integer", _("Degrees of freedom of the Skillings-Mack statistic."), ""),
+        "sm_pvalue": ("number", _("Upper-tail chi-square p of the Skillings-Mack statistic."), ""),
+        "sm_n_raters": ("integer", _("Panellists used for the Skillings-Mack W (two ratings or "
+                                     "more)."), ""),
+        "w_default": ("text", _("The W shown first: listwise while it keeps the minimum n and "
+                                "four fifths of the raters, else incomplete."), "listwise, incomplete"),
+        "wilcoxon_p": ("number", _("Wilcoxon signed-rank p, two-sided, by the method in "
+                                   "wilcoxon_p_method."), "0..1"),
+        "wilcoxon_p_method": ("text", _("How the Wilcoxon p was obtained."),
+                              _("exact (no ties, no zero difference, n <= 50), exact_conditional "
+                                "(ties), normal_cc (normal approximation with continuity "
+                                "correction)")),
+        "wilcoxon_pvalue_exact": ("number", _("Exact Wilcoxon p; empty where it does not "
+                                              "apply."), "0..1"),
+        "kappa_linear": ("number", _("Cohen's weighted kappa between the two rounds, linear "
+                                     "weights."), _("Cohen 1968; empty when undefined.")),
+        "kappa_quadratic": ("number", _("Cohen's weighted kappa between the two rounds, "
+                                        "quadratic weights."), _("Cohen 1968; empty when undefined.")),
     }
     for v in range(1, points + 1):
         label = _label(study, v)

@@ -178,10 +178,10 @@ def item_summary(values: np.ndarray, method: str, agree: tuple, disagree: tuple)
     return out
 
 
-def kendall(matrix: np.ndarray) -> dict:
+def kendall(matrix: np.ndarray, min_n: int = 1) -> dict:
     complete = matrix[~np.isnan(matrix).any(axis=1)]
     m, n = complete.shape
-    if m < 2 or n < 2:
+    if m < 2 or n < 2 or m < min_n:  # below the minimum n: "too few answers", no W
         return {"w": math.nan, "n_raters": m}
     ranks = np.apply_along_axis(stats.rankdata, 1, complete)
     rank_sums = ranks.sum(axis=0)
@@ -505,6 +505,7 @@ def main(argv: list[str]) -> int:
     method = protocol["quantile_method"]
     agree = tuple(protocol["agreement_band"])
     disagree = tuple(protocol["disagreement_band"])
+    min_n = int(protocol.get("min_n") or 1)
 
     ratings = load(folder, codebook, "ratings")
     item_stats = load(folder, codebook, "item_statistics")
@@ -530,6 +531,8 @@ def main(argv: list[str]) -> int:
         key = (int(float(row["round"])), str(row["item_code"]), str(row["criterion"]))
         values = groups.get(key, np.zeros(0))
         mine = item_summary(values, method, agree, disagree)
+        if 0 < mine["n"] < min_n:  # below the minimum n no figure is exported
+            mine = {"n": mine["n"], **{k: math.nan for k in mine if k != "n"}}
         bad = []
         for stat in ("n", "median", "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement"):
             exported = row[stat]
@@ -553,7 +556,7 @@ def main(argv: list[str]) -> int:
             here = ratings[(ratings["round"] == number_) & (ratings["criterion"] == criterion)]
             matrix = here.set_index(["pseudonym", "item_code"])["value"].unstack()
             matrix = matrix.reindex(columns=codes).to_numpy(dtype=float)
-            mine = kendall(matrix)
+            mine = kendall(matrix, min_n)
             bad = []
             for stat in ("w", "chi2", "df", "pvalue", "n_raters"):
                 if stat not in row.index:

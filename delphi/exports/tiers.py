@@ -89,7 +89,8 @@ ITEM_STAT_COLUMNS = ["round", "item_code", "item_text", "criterion", "n", "n_mis
                      "q1", "q3", "iqr", "mean", "sd", "agreement", "disagreement"]
 ROUND_STAT_COLUMNS = ["round", "criterion", "invited", "started", "submitted", "response_rate",
                       "w", "w_uncorrected", "chi2", "df", "pvalue", "n_raters", "n_items",
-                      "n_dropped"]
+                      "n_dropped", "too_few", "sm_w", "sm_statistic", "sm_df", "sm_pvalue",
+                      "sm_n_raters", "w_default"]
 STABILITY_COLUMNS = ["round", "item_code", "criterion"]
 #: The answers table of each kind other than rating.
 ANSWER_TABLES = {"estimate": "estimates", "probability": "probabilities", "year": "years",
@@ -447,8 +448,8 @@ def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
     records = []
     for number, r in rows:
         counts = (list(r.counts) + [0] * points)[:points]
-        records.append((number, r.code, r.text, r.criterion, r.n, r.n_missing, r.median, r.q1,
-                        r.q3, r.iqr, r.mean, r.sd, r.agreement, r.disagreement, *counts, r.verdict))
+        records.append((number, r.code, r.text, r.criterion, r.n, r.n_missing,
+                        *(r.figure(name) for name in results.WITHHELD_FIGURES), *counts, r.verdict))
     items = pd.DataFrame(records, columns=[*ITEM_STAT_COLUMNS, *count_cols, "verdict"])
     for col in ("round", "n", "n_missing", *count_cols):
         items[col] = items[col].astype("int64")
@@ -476,11 +477,13 @@ def statistics_tables(study: Study) -> dict[str, pd.DataFrame]:
             flat = {k: v for k, v in (values or {}).items() if not isinstance(v, (dict, list))}
             stability.append({"round": number, "item_code": code, "criterion": criterion, **flat})
     rounds = pd.DataFrame(per_round, columns=ROUND_STAT_COLUMNS)
-    for col in ("w", "w_uncorrected", "chi2", "pvalue", "response_rate"):
+    for col in ("w", "w_uncorrected", "chi2", "pvalue", "response_rate", "sm_w", "sm_statistic",
+                "sm_pvalue"):
         rounds[col] = pd.to_numeric(rounds[col], errors="coerce").astype(float)
+    rounds["too_few"] = rounds["too_few"].fillna(False).astype(bool)
     for col in ("round", "invited", "started", "submitted"):
         rounds[col] = rounds[col].astype("int64")
-    for col in ("df", "n_raters", "n_items", "n_dropped"):
+    for col in ("df", "n_raters", "n_items", "n_dropped", "sm_df", "sm_n_raters"):
         rounds[col] = pd.array(pd.to_numeric(rounds[col], errors="coerce"), dtype="Int64")
     stab = pd.DataFrame(stability)
     if stab.empty:
