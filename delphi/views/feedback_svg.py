@@ -122,20 +122,20 @@ def rating_chart(fb: dict, own, points: int) -> dict | None:
 
 def strata_chart(groups: list[dict], points: int) -> list[dict]:
     """One small band per group of split feedback (``rounds.feedback.strata_feedback``):
-    ``[{..group, "iqr": {x, width} | None, "median": x | None}]`` on the same
+    ``[{..group, "band": {x, width} | None, "median_x": x | None}]`` on the same
     axis as :func:`rating_chart`, each drawn in a box ``STRATA_HEIGHT`` high.
     A suppressed group gets no marks."""
     out = []
     width = (RIGHT - LEFT) / points
     for group in groups:
-        row = dict(group, iqr=None, median=None, height=STRATA_HEIGHT, band=STRATA_BAND,
-                   band_y=(STRATA_HEIGHT - STRATA_BAND) / 2)
+        row = dict(group, band=None, median_x=None, height=STRATA_HEIGHT,
+                   band_height=STRATA_BAND, band_y=(STRATA_HEIGHT - STRATA_BAND) / 2)
         if not group.get("suppressed") and group.get("median") is not None:
-            row["median"] = point_x(group["median"], points)
+            row["median_x"] = point_x(group["median"], points)
             if group.get("q1") is not None and group.get("q3") is not None:
                 left = point_x(group["q1"], points) - width / 2
-                row["iqr"] = {"x": _r(left),
-                              "width": _r(point_x(group["q3"], points) + width / 2 - left)}
+                row["band"] = {"x": _r(left),
+                               "width": _r(point_x(group["q3"], points) + width / 2 - left)}
         out.append(row)
     return out
 
