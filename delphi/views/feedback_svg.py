@@ -35,7 +35,7 @@ LATER_X, YEAR_RIGHT = 388.0, 350.0
 #: point labels.
 RATING_HEIGHT = 124.0
 OWN_TOP, OWN_TIP = 2.0, 16.0
-BAR_TOP, AXIS_Y, LABEL_Y = 36.0, 96.0, 116.0
+BAR_TOP, AXIS_Y, LABEL_Y = 38.0, 94.0, 118.0
 #: A strata row (one group): its height and the band's height.
 STRATA_HEIGHT, STRATA_BAND = 24.0, 14.0
 
