@@ -208,8 +208,8 @@ def test_moving_between_pages_keeps_every_answer_without_javascript(app, client,
     summary = error_summary(response.get_data(as_text=True))
     assert [text.split(" “")[0] for _h, text in summary] == [f"Item {n}" for n in (2, 3, 4, 5, 6)]
     assert summary[0] == (f"{url_of(world)}?page=1#r-{ids[1]}-importance",
-                          'Item 2 “Strategy 2: measure soil organic carbon,…”: '
-                          'rate it or answer "cannot rate".')
+                          ('Item 2 “Strategy 2: measure soil organic carbon,…”: '
+                           'rate it or answer "cannot rate".'))
     assert summary[-1][0] == f"#r-{ids[5]}-importance"  # on this page: a plain anchor
     assert set(draft_of(app, world, me)) == {f"{ids[0]}:importance", f"{ids[6]}:importance"}
 

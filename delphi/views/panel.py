@@ -56,7 +56,7 @@ from delphi.core.models import (
     Study,
 )
 from delphi.extensions import csrf, login_manager
-from delphi.forms import EmptyForm
+from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS, EmptyForm
 from delphi.forms_studies import (
     CANNOT_RATE,
     QUANTILE_PARTS,
@@ -71,7 +71,6 @@ from delphi.forms_studies import (
     reason_name,
     value_name,
 )
-from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
 from delphi.i18n import current_language, region_name
 from delphi.mail.links import granted_in_study, granted_panellist
 from delphi.unit_of_work import keep_changes, unit_of_work
