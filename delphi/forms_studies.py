@@ -45,6 +45,9 @@ def choices(*pairs) -> list:
 
 SCALE_CHOICES = choices(("5", _l("5 points")), ("7", _l("7 points")), ("9", _l("9 points")))
 CARRY_CHOICES = choices(("no_consensus", _l("Items without consensus")), ("all", _l("All items")))
+STRATA_CHOICES = choices(("none", _l("Nothing more: the whole panel only")),
+                         ("stakeholder_group", _l("Stakeholder group")), ("role", _l("Role")),
+                         ("region", _l("Region")))
 CONSENSUS_CHOICES = choices(("rule", _l("A rule on the IQR, the agreement and the median")),
                             ("rand_ucla", _l("The RAND/UCLA appropriateness method (9 points)")))
 COMBINE_CHOICES = choices(("all", _l("All of them (and)")), ("any", _l("Any of them (or)")))
@@ -145,6 +148,12 @@ class ProtocolForm(FlaskForm):
         _l("Ask for a reason when a panellist moves outside the previous IQR"))
     carry_forward = SelectField(_l("Carry forward"), choices=CARRY_CHOICES, default="no_consensus",
                                 validate_choice=False)
+    feedback_strata = SelectField(
+        _l("Also show the feedback by"), choices=STRATA_CHOICES, default="none",
+        validate_choice=False,
+        description=_l("Each group's median and IQR beside the panel's; a group with fewer "
+                       "answers than the smallest cell allowed is hidden, and so is any group "
+                       "that would let a reader work it out."))
     # The other question kinds' consensus thresholds (``Protocol.kind_consensus``).
     estimate_max_dispersion = FloatField(
         _l("Estimates: largest quartile dispersion (0–1)"), default=0.25, validators=[Optional()],
@@ -195,6 +204,7 @@ class ProtocolForm(FlaskForm):
         self.show_comments.data = protocol.show_comments
         self.require_reason_outside_iqr.data = protocol.require_reason_outside_iqr
         self.carry_forward.data = protocol.carry_forward
+        self.feedback_strata.data = protocol.feedback_strata
         for kind, values in protocol.kind_consensus.items():
             for key, value in values.items():
                 getattr(self, f"{kind}_{key}").data = value
@@ -221,6 +231,7 @@ class ProtocolForm(FlaskForm):
             "show_median_iqr": self.show_median_iqr.data, "show_comments": self.show_comments.data,
             "require_reason_outside_iqr": self.require_reason_outside_iqr.data,
             "carry_forward": self.carry_forward.data,
+            "feedback_strata": self.feedback_strata.data,
             "kind_consensus": {kind: {key: getattr(self, f"{kind}_{key}").data
                                       for key in values
                                       if getattr(self, f"{kind}_{key}").data is not None}

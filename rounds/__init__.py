@@ -34,7 +34,13 @@ from rounds.panel import (
 )
 from rounds.panel_attributes import composition, non_responders, panel_attributes
 from rounds.protocol import Protocol
-from rounds.questionnaires import Questionnaire, QuestionnaireItem, questionnaire
+from rounds.questionnaires import (
+    Progress,
+    Questionnaire,
+    QuestionnaireItem,
+    answer_progress,
+    questionnaire,
+)
 from rounds.results import (
     ItemRow,
     get_round,
@@ -64,6 +70,7 @@ __all__ = [
     "CloseReport",
     "IncompleteSubmission",
     "ItemRow",
+    "Progress",
     "Protocol",
     "Questionnaire",
     "QuestionnaireItem",
@@ -72,6 +79,7 @@ __all__ = [
     "add_item",
     "add_panellist",
     "agree_band",
+    "answer_progress",
     "answer_state",
     "assign_staff",
     "close_due_rounds",

@@ -78,6 +78,9 @@ class Protocol:
     #: ``{"estimate": {"max_dispersion"}, "probability": {"max_iqr"}, "year":
     #: {"max_iqr"}, "ranking": {"min_w", "max_w_change"}}`` (``rounds.kinds``).
     kind_consensus: dict
+    #: The panellist attribute the feedback is also split by (``"none"``,
+    #: ``"stakeholder_group"``, ``"role"`` or ``"region"``; ``rounds.feedback``).
+    feedback_strata: str = "none"
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -128,6 +131,7 @@ class Protocol:
             require_reason_outside_iqr=bool(study.require_reason_outside_iqr),
             carry_forward=getattr(study.carry_forward, "value", study.carry_forward),
             kind_consensus=consensus_settings(study.kind_consensus),
+            feedback_strata=study.feedback_strata or "none",
         )
 
     # -- reading ------------------------------------------------------------

@@ -37,6 +37,9 @@ MAX_ROUNDS_MAX = 20
 CONSENSUS_KINDS = ("rule", "rand_ucla")
 COMBINE = ("all", "any")
 CARRY_FORWARD = tuple(c.value for c in CarryForward)
+#: How the feedback of a rating item may also be split (a panellist attribute
+#: of ``delphi.core.attributes``), or ``"none"``; see ``rounds.feedback``.
+FEEDBACK_STRATA = ("none", "stakeholder_group", "role", "region")
 
 #: What ``create_study`` and ``update_protocol`` accept (``consensus`` is the
 #: ``Study.consensus_rule`` column).
@@ -44,7 +47,7 @@ INPUT_FIELDS = (
     "title", "description", "scale_points", "scale_labels", "criteria", "consensus",
     "quantile_method", "min_n", "max_rounds", "stop_when_settled", "stop_w_threshold",
     "panel_cutoff", "time_zone", "show_distribution", "show_median_iqr", "show_comments",
-    "require_reason_outside_iqr", "carry_forward", "kind_consensus",
+    "require_reason_outside_iqr", "carry_forward", "kind_consensus", "feedback_strata",
 )
 #: The keys of the ``consensus`` dict (``min_n`` is also accepted and ignored:
 #: the study's ``min_n`` applies).
@@ -57,7 +60,7 @@ DEFAULTS = {
     "stop_when_settled": True, "stop_w_threshold": None, "panel_cutoff": None,
     "time_zone": "UTC", "show_distribution": True, "show_median_iqr": True,
     "show_comments": True, "require_reason_outside_iqr": False, "carry_forward": "no_consensus",
-    "kind_consensus": None,
+    "kind_consensus": None, "feedback_strata": "none",
 }
 
 _CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -232,6 +235,9 @@ class _Checker:
             time_zone=zone or "UTC",
             carry_forward=self.choice("carry_forward", v.get("carry_forward"), CARRY_FORWARD,
                                       _("Choose no_consensus or all.")),
+            feedback_strata=self.choice(
+                "feedback_strata", v.get("feedback_strata"), FEEDBACK_STRATA,
+                _("Choose none, stakeholder_group, role or region.")),
         )
         if protocol["stop_w_threshold"] == 0:
             self.fail("stop_w_threshold", _("Enter a number above 0 and at most 1, or nothing."))

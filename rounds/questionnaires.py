@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from delphi.core.database import db
 from delphi.core.errors import Forbidden, StateError
-from delphi.core.text import repaired
 from delphi.core.models import (
     Item,
     ItemComment,
@@ -27,6 +26,7 @@ from delphi.core.models import (
     RoundItem,
     RoundStatus,
 )
+from delphi.core.text import repaired
 from rounds.answering import _outside_iqr, draft_key, item_criteria, state_of
 from rounds.kinds import NO_CRITERION, option_text
 from rounds.studies import scale_labels_in
@@ -67,6 +67,40 @@ class QuestionnaireItem:
     kind: str = "rating"
     params: dict | None = None
     options: list[dict] | None = None
+    #: The item's number in the round (1 to the number of items) and whether
+    #: the draft answers it on every criterion (:func:`is_answered`).
+    number: int = 0
+    answered: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a panellist is through a round: ``answered`` of ``total`` items,
+    and the ids of the ``unanswered`` ones in the round's order."""
+
+    answered: int
+    total: int
+    unanswered: tuple[int, ...]
+
+
+def is_answered(draft_ratings: dict, item_id: int, kind: str | None, criteria) -> bool:
+    """Whether a draft answers an item: a value (or "cannot rate" / "cannot
+    answer") on every criterion of a rating item, the one answer of another kind.
+    A missing outside-IQR reason does not make it unanswered (the error says so)."""
+    return all(draft_key(item_id, c) in draft_ratings for c in item_criteria(kind, criteria))
+
+
+def answer_progress(round: Round, panellist: Panellist) -> Progress:
+    """The :class:`Progress` of ``panellist``'s draft in ``round`` (the autosave's figure)."""
+    rows = db.session.execute(
+        select(RoundItem.item_id, Item.kind).join(Item, Item.id == RoundItem.item_id)
+        .where(RoundItem.round_id == round.id).order_by(RoundItem.position, RoundItem.id)).all()
+    draft = db.session.scalar(select(Response.draft).where(
+        Response.round_id == round.id, Response.panellist_id == panellist.id)) or {}
+    ratings = (repaired(draft) or {}).get("ratings") or {}
+    criteria = list(round.study.criteria or [])
+    open_ids = tuple(i for i, kind in rows if not is_answered(ratings, i, kind, criteria))
+    return Progress(answered=len(rows) - len(open_ids), total=len(rows), unanswered=open_ids)
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,13 @@ class Questionnaire:
     missing: dict[str, str]
     status_message: str | None
 
+    @property
+    def progress(self) -> Progress:
+        """How many items the answers shown answer (:func:`is_answered`)."""
+        unanswered = tuple(i.item_id for i in self.items if not i.answered)
+        return Progress(answered=len(self.items) - len(unanswered), total=len(self.items),
+                        unanswered=unanswered)
+
 
 def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None]) -> dict | None:
     if not feedback:
@@ -127,6 +168,8 @@ def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None])
                 entry[name] = None
         if not study.show_distribution:
             entry["counts"] = None
+        if not study.show_median_iqr:
+            entry.pop("strata", None)  # the groups' figures are medians and IQRs
         entry["own_previous"] = own.get(criterion)
         criteria[criterion] = entry
     return {"round": feedback.get("round"), "criteria": criteria,
@@ -183,7 +226,7 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
         draft_comments = {str(i): t for i, t in counted_comments.items()}
     items = []
     option_items = _option_items(rows)
-    for item_id, position, feedback, item in rows:
+    for number, (item_id, position, feedback, item) in enumerate(rows, start=1):
         keys = item_criteria(item.kind, criteria)
         answers = {c: dict(draft_ratings[draft_key(item_id, c)]) for c in keys
                    if draft_key(item_id, c) in draft_ratings}
@@ -203,6 +246,7 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
             options=([{"id": o["id"], "text": option_text(o, language, option_items)}
                       for o in item.params.get("options") or []]
                      if item.kind == "ranking" else None),
+            number=number, answered=is_answered(draft_ratings, item_id, item.kind, criteria),
         ))
     proposals = list(db.session.scalars(select(Proposal.text).where(
         Proposal.round_id == round.id, Proposal.panellist_id == panellist.id).order_by(Proposal.id)))

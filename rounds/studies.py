@@ -101,7 +101,8 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                  max_rounds=3, stop_when_settled=True, stop_w_threshold=None, panel_cutoff=None,
                  show_distribution=True, show_median_iqr=True, show_comments=True,
                  require_reason_outside_iqr=False, carry_forward="no_consensus",
-                 time_zone="UTC", kind_consensus=None, now=None) -> Study:
+                 time_zone="UTC", kind_consensus=None, feedback_strata="none",
+                 now=None) -> Study:
     """Create a study of a task force (a :class:`TaskForce` or its code). Audited.
 
     The protocol is checked by :meth:`Protocol.validate`; a wrong task force
@@ -122,7 +123,8 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
             "panel_cutoff": panel_cutoff, "time_zone": time_zone,
             "show_distribution": show_distribution, "show_median_iqr": show_median_iqr,
             "show_comments": show_comments, "require_reason_outside_iqr": require_reason_outside_iqr,
-            "carry_forward": carry_forward, "kind_consensus": kind_consensus})
+            "carry_forward": carry_forward, "kind_consensus": kind_consensus,
+            "feedback_strata": feedback_strata})
     except InvalidInput as error:
         errors.update(error.fields or {})
     if errors:

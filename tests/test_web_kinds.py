@@ -64,6 +64,12 @@ def error_list(html: str) -> list[str]:
     return [html_module.unescape(t) for t in re.findall(r'<li><a href="#[^"]+">([^<]*)</a></li>', html)]
 
 
+def item_prefix(html: str, item: int) -> str:
+    """How the list of errors names ``item``: "Item 3 “" (its number on the page, then its text)."""
+    number = re.findall(r'<p class="item-number">Item (\d+) of', html[:html.index(f'id="item-{item}-title"')])[-1]
+    return f"Item {number} “"
+
+
 def item_count(app, study_id) -> int:
     from delphi.core.database import db
     from delphi.core.models import Item
@@ -332,8 +338,8 @@ def test_a_bad_answer_is_refused_naming_the_item_and_changes_nothing(app, client
     assert response.status_code == 422
     marked = f"v-{item}" + (f"-{part}" if part else "")
     assert errors_on(html)[marked] == message
-    code = re.search(rf'id="item-{item}-title">([A-Z0-9]+)\.', html).group(1)
-    assert f"{code}: {message}" in error_list(html)
+    entries = [e for e in error_list(html) if e.startswith(item_prefix(html, item))]
+    assert len(entries) == 1 and entries[0].endswith(f"”: {message}")  # one entry, naming the item
     assert re.search(rf'id="{marked}"[^>]*aria-describedby="[^"]*{marked}-error"', html)
     # What was typed is kept on the page (a long one cut to 100 characters) ...
     for key, value in fields.items():
@@ -476,8 +482,8 @@ def test_an_answer_outside_the_panels_quartiles_asks_for_a_reason(app, client, a
     reason = f"reason-{probability}-"
     message = "Your answer lies outside the group's interquartile range: please give a reason."
     assert errors_on(html)[reason] == message
-    code = re.search(rf'id="item-{probability}-title">([A-Z0-9]+)\.', html).group(1)
-    assert f"{code}: {message}" in error_list(html)
+    entries = [e for e in error_list(html) if e.startswith(item_prefix(html, probability))]
+    assert len(entries) == 1 and entries[0].endswith(f"”: {message}")  # one entry, naming the item
     assert f'name="v-{probability}" value="90"' in html
     response = post_form(client, url_of(world, 2), {**data, reason: "New evidence from the NDC synthesis."})
     assert response.status_code == 303

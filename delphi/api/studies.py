@@ -67,6 +67,7 @@ def study_json(study: StudyRow) -> dict:
         "show_comments": study.show_comments,
         "require_reason_outside_iqr": study.require_reason_outside_iqr,
         "carry_forward": study.carry_forward.value,
+        "feedback_strata": study.feedback_strata or "none",
         "time_zone": study.time_zone,
         "locked_at": iso(study.locked_at),
         "rounds": [{"number": r.number, "status": r.status.value} for r in study.rounds],

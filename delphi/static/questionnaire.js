@@ -13,6 +13,8 @@
  * keyboard's way); the list fills the rank selects, which stay the form's
  * inputs. An answer the server refuses while autosaving is marked beside its
  * field with the server's message.
+ * The progress line (#progress) follows each save: the count the server sends,
+ * and the list of unanswered items without those now answered.
  * On the moderator's item form, only the chosen kind's parameters are shown. */
 (function () {
   "use strict";
@@ -81,7 +83,28 @@
       answerStatus.classList.toggle("uncounted", !!data.has_unsubmitted_changes);
     }
     markFields(data.has_unsubmitted_changes ? data.fields : {});
+    showProgress(data.progress);
     say((data.saved_text || "") + " (" + new Date().toLocaleTimeString() + ")");
+  }
+
+  /* Orientation: the server's count ("5 of 12 items answered") and, in the list of
+   * unanswered items, only those it still names. */
+  function showProgress(progress) {
+    if (!progress) { return; }
+    var text = document.getElementById("progress-text");
+    if (text && progress.text) { text.textContent = progress.text; }
+    var bar = document.getElementById("progress-bar");
+    if (bar) { bar.max = progress.total; bar.value = progress.answered; }
+    var open = {};
+    (progress.unanswered || []).forEach(function (id) { open[String(id)] = true; });
+    var list = document.getElementById("unanswered");
+    if (!list) { return; }
+    var left = 0;
+    Array.prototype.forEach.call(list.querySelectorAll("li[data-item]"), function (li) {
+      li.hidden = !open[li.dataset.item];
+      if (!li.hidden) { left += 1; }
+    });
+    list.hidden = left === 0;
   }
 
   function refused(body) {  // an answer the server refuses: nothing was saved

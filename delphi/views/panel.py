@@ -23,7 +23,6 @@ organisation: the feedback is aggregates and anonymised comments.
 """
 from __future__ import annotations
 
-import math
 import re
 import uuid
 
@@ -38,6 +37,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -55,7 +56,7 @@ from delphi.core.models import (
     Study,
 )
 from delphi.extensions import csrf, login_manager
-from delphi.forms import EmptyForm
+from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS, EmptyForm
 from delphi.forms_studies import (
     CANNOT_RATE,
     QUANTILE_PARTS,
@@ -70,10 +71,18 @@ from delphi.forms_studies import (
     reason_name,
     value_name,
 )
-from delphi.i18n import current_language
+from delphi.i18n import current_language, region_name
 from delphi.mail.links import granted_in_study, granted_panellist
 from delphi.unit_of_work import keep_changes, unit_of_work
-from rounds.kinds import KINDS, LATER, kind_label
+from delphi.views.deadlines import local_time
+from delphi.views.feedback_svg import (
+    fmt,
+    kind_strip,
+    rating_chart,
+    rating_summary,
+    strata_chart,
+)
+from rounds.kinds import LATER, kind_label
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
 
@@ -160,15 +169,6 @@ def _plain(value) -> str:
     return str(value)
 
 
-def fmt(value) -> str:
-    """A figure for the reader: at most two decimals, "–" for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
-
-
 def _kind_values(item_id: int, kind: str, params: dict, entry) -> dict[str, str]:
     """A non-rating item's stored answer as the values of its inputs."""
     names = answer_parts(item_id, kind, params)
@@ -193,9 +193,12 @@ def _kind_values(item_id: int, kind: str, params: dict, entry) -> dict[str, str]
 def page_items(q, criteria: list[str]) -> list[dict]:
     """The questionnaire's items as plain dicts for the template:
     ``{id, code, text, background, target, kind, params, options, feedback,
-    own_previous: {c: v}, values: {field name: raw}, comment}``; a non-rating
-    item also has ``shown`` (its feedback ready to draw, :func:`kind_feedback`)."""
+    own_previous: {c: v}, values: {field name: raw}, comment, number,
+    answered}``; a non-rating item also has ``shown`` (its feedback ready to
+    draw, :func:`kind_feedback`), a rating item ``charts`` (per criterion,
+    :func:`rating_charts`)."""
     out = []
+    points = _get(q, "scale_points") or 5
     for view in _get(q, "items") or []:
         item_id = _get(view, "item_id", _get(view, "id"))
         kind = _get(view, "kind") or "rating"
@@ -225,17 +228,34 @@ def page_items(q, criteria: list[str]) -> list[dict]:
             "reason_required": _get(view, "reason_required") or {},
             "values": values,
             "shown": kind_feedback(kind, params, options, feedback) if kind != "rating" else None,
+            "charts": rating_charts(feedback, own, criteria, points) if kind == "rating" else {},
+            "number": _get(view, "number") or len(out) + 1,
+            "answered": bool(_get(view, "answered")),
         })
     return out
 
 
+def rating_charts(feedback: dict | None, own: dict, criteria: list[str], points: int) -> dict:
+    """A rating item's feedback charts, per criterion shown: ``{c: {"chart"
+    (:func:`feedback_svg.rating_chart`), "summary" (its sentence), "strata":
+    {"dimension", "groups": [...]} | None}}``."""
+    out = {}
+    for criterion in criteria:
+        fb = ((feedback or {}).get("criteria") or {}).get(criterion)
+        if not fb or fb.get("suppressed"):
+            continue
+        strata = fb.get("strata")
+        out[criterion] = {
+            "chart": rating_chart(fb, own.get(criterion), points),
+            "summary": rating_summary(criterion, fb, own.get(criterion)),
+            "strata": ({"dimension": strata.get("dimension"),
+                        "groups": strata_chart(strata.get("groups") or [], points)}
+                       if strata else None),
+        }
+    return out
+
+
 # -- Feedback of the kinds other than rating ----------------------------------------
-
-#: The strip's drawing box (SVG user units): the axis runs from LEFT to RIGHT;
-#: a year item's "later" sits at LATER_X, right of its last year.
-LEFT, RIGHT, LATER_X = 12.0, 388.0, 388.0
-YEAR_RIGHT = 350.0
-
 
 def _answer_text(kind: str, params: dict, options: list[dict], answer) -> str:
     """A panellist's answer in words (their own previous one, in the feedback)."""
@@ -253,31 +273,6 @@ def _answer_text(kind: str, params: dict, options: list[dict], answer) -> str:
         names = {o["id"]: o["text"] for o in options}
         return "; ".join(f"{n}. {names.get(o, o)}" for n, o in enumerate(answer, start=1))
     return fmt(answer) + unit
-
-
-def _scaler(low: float, high: float, right: float = RIGHT):
-    span = (high - low) or 1.0
-
-    def x(value: float) -> float:
-        return round(LEFT + (right - LEFT) * (float(value) - low) / span, 2)
-    return x
-
-
-def _nice_bounds(low: float, high: float, floor=None, ceiling=None) -> tuple[float, float]:
-    """The strip's axis: ``low``..``high`` widened to round numbers (a step of 1, 2
-    or 5 × 10ⁿ, about a tenth of the span), kept within the item's bounds."""
-    span = (high - low) or max(abs(high), 1.0)
-    raw = span / 10
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
-    if low == high:
-        low, high = low - step, high + step
-    if floor is not None:
-        low = max(low, floor)
-    if ceiling is not None:
-        high = min(high, ceiling)
-    return float(low), float(high)
 
 
 def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict | None) -> dict | None:
@@ -352,65 +347,81 @@ def kind_feedback(kind: str, params: dict, options: list[dict], feedback: dict |
     if values:
         shown["values_text"] = ", ".join(year_text(v, v == LATER) if kind == "year" else fmt(v)
                                          for v in values)
-    shown["strip"] = _strip(kind, params, feedback, own)
+    shown["strip"] = kind_strip(kind, params, feedback, own)
     return shown
 
 
-def _strip(kind: str, params: dict, feedback: dict, own) -> dict | None:
-    """The positions (SVG x) of what the strip shows, or None when there is nothing to draw."""
-    values = list(feedback.get("values") or [])
-    median, q1, q3 = feedback.get("median"), feedback.get("q1"), feedback.get("q3")
-    baseline = (feedback.get("baseline") or {}).get("value")
-    target = (feedback.get("target") or {}).get("value")
-    own_number = KINDS[kind].number_of(params, own) if own is not None else None
-    if kind == "year":
-        low, high = float(params["min"]), float(params["max"])
-        scale = _scaler(low, high, YEAR_RIGHT)
+#: The dimensions feedback may be split by, as the table's caption names them.
+STRATA_LABELS = {"stakeholder_group": _l("stakeholder group"), "role": _l("role"),
+                 "region": _l("region")}
 
-        def x(value, later=False):
-            if later or value == LATER:
-                return LATER_X
-            return None if value is None else scale(value)
-        strip = {"low": str(params["min"]), "high": f"{params['max']} | " + _("later"),
-                 "divider": round((YEAR_RIGHT + LATER_X) / 2, 2)}
-        median_x = x(median, feedback.get("median_later"))
-        q1_x, q3_x = x(q1, feedback.get("q1_later")), x(q3, feedback.get("q3_later"))
-        own_x = x(own) if own is not None else None
-    else:
-        if kind == "probability":
-            low, high = 0.0, 100.0
-        else:
-            seen = [v for v in [*values, median, q1, q3, baseline, target, own_number]
-                    if v is not None]
-            aggregate = feedback.get("aggregate") or {}
-            seen += [aggregate[p] for p in ("p10", "p90") if aggregate.get(p) is not None]
-            if not seen:
-                return None
-            low, high = _nice_bounds(min(seen), max(seen), params.get("min"), params.get("max"))
-        x = _scaler(low, high)
-        unit = "\u00a0%" if kind == "probability" else (f"\u00a0{params.get('unit')}" if params.get("unit") else "")
-        strip = {"low": fmt(low) + unit, "high": fmt(high) + unit}
-        median_x = None if median is None else x(median)
-        q1_x, q3_x = (None, None) if q1 is None or q3 is None else (x(q1), x(q3))
-        own_x = None if own_number is None else x(own_number)
-    ticks, stacked = [], {}
-    for value in values:
-        position = x(value)
-        if position is None:
+
+def group_label(dimension: str, value) -> str:
+    """A group of split feedback in words (its code's label, a region's name)."""
+    if value in (None, "", "unknown"):
+        return _("unknown")
+    if dimension == "stakeholder_group":
+        return str(STAKEHOLDER_LABELS.get(value, value))
+    if dimension == "role":
+        return str(ROLE_LABELS.get(value, value))
+    return region_name(value)
+
+
+#: A round of more than ONE_PAGE items is shown in pages of PAGE_SIZE items.
+ONE_PAGE, PAGE_SIZE = 6, 5
+
+
+def _page_of(items: list[dict]) -> dict[int, int]:
+    """Each item's page (1, 2, ...): all on page 1 up to :data:`ONE_PAGE` items, else
+    pages of :data:`PAGE_SIZE` items in the round's order."""
+    size = PAGE_SIZE if len(items) > ONE_PAGE else max(len(items), 1)
+    return {item["id"]: index // size + 1 for index, item in enumerate(items)}
+
+
+def _current_page(count: int) -> int | None:
+    """The page asked for (``?page=N``, kept within 1..count), or None for all items."""
+    raw = request.args.get("page", "")
+    if count <= 1 or raw == "all":
+        return None
+    return min(max(int(raw), 1), count) if raw.isdigit() else 1
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def _error_summary(items: list[dict], errors: dict[str, str], href) -> list[dict]:
+    """One entry per item with errors, naming it ("Item 3 of 12 “Cover crops…”: …"),
+    linking to its first wrong field (``href(item, field)``); errors of no item
+    come last, one each."""
+    missing_rating = _("Rate this item, or answer \"cannot rate\".")  # rounds.answering's words
+    missing_answer = _("Answer this question, or answer \"cannot answer\".")
+    owner = _error_items(items, errors)
+    by_item = {item["id"]: item for item in items}
+    out, seen = [], {}
+    for name, message in errors.items():
+        item_id = owner.get(name)
+        if item_id is None:
+            out.append({"href": "#" + name, "text": message})
             continue
-        level = stacked[position] = stacked.get(position, -1) + 1
-        ticks.append({"x": round(position - 1, 2), "y": 42 - 7 * min(level, 4)})
-    aggregate = feedback.get("aggregate") or {}
-    strip.update({
-        "ticks": ticks, "median": median_x,
-        "iqr": None if q1_x is None or q3_x is None else {"x": q1_x, "width": max(q3_x - q1_x, 1.0)},
-        "baseline": None if kind == "year" or baseline is None else x(baseline),
-        "target": None if kind == "year" or target is None else x(target),
-        "own": own_x,
-        "aggregate": ({"x": x(aggregate["p10"]), "width": max(x(aggregate["p90"]) - x(aggregate["p10"]), 1.0)}
-                      if kind == "estimate" and aggregate.get("p10") is not None else None),
-    })
-    return strip
+        if item_id not in seen:
+            seen[item_id] = {"href": href(by_item[item_id], name), "messages": []}
+            out.append(seen[item_id])
+        if message not in seen[item_id]["messages"]:
+            seen[item_id]["messages"].append(message)
+    for item_id, entry in seen.items():
+        item = by_item[item_id]
+        messages = entry.pop("messages")
+        if messages == [missing_rating]:
+            text = _("rate it or answer \"cannot rate\".")
+        elif messages == [missing_answer]:
+            text = _("answer it or choose \"cannot answer\".")
+        else:
+            text = " ".join(messages)
+        entry["text"] = _("Item %(n)d “%(title)s”: %(message)s", n=item["number"],
+                          title=_short(item["text"]), message=text)
+    return out
 
 
 def _render(study, panellist, round_, *, posted=None, errors=None, message=None, status=200):
@@ -425,17 +436,48 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
     if errors is None and q.has_unsubmitted_changes and q.missing:
         errors = _form_names(q.missing)  # mark what keeps the changes from counting
     errors = errors or {}
+    pages = _page_of(items)
+    count = max(pages.values(), default=1)
+    page = _current_page(count)
+    here = url_for("panel.questionnaire", study_id=study.id, number=round_.number)
+
+    def href(item, anchor=None):
+        """A link to ``item`` (or one of its fields) on its page."""
+        target = "#" + (anchor or f"item-{item['id']}")
+        if page is None or pages[item["id"]] == page:
+            return target
+        return f"{here}?page={pages[item['id']]}{target}"
+    progress = q.progress
+    unanswered = [{"id": i["id"], "number": i["number"], "text": _short(i["text"], 60), "href": href(i)}
+                  for i in items if not i["answered"]]
+    shown = [i for i in items if page is None or pages[i["id"]] == page]
     return render_template(
         "panel/questionnaire.html", study=study, round=round_, panellist=panellist, q=q,
-        items=items, criteria=criteria, labels=rounds.scale_labels_in(study, current_language()),
+        items=shown, all_items=items, total=len(items), page=page, page_count=count,
+        progress=progress, unanswered=unanswered,
+        deadline=local_time(round_.closes_at, remaining=round_.status is RoundStatus.open),
+        criteria=criteria, labels=rounds.scale_labels_in(study, current_language()),
         points=list(range(1, study.scale_points + 1)), form=QuestionnaireForm(),
         proposals_form=ProposalsForm(), submit_key=uuid.uuid4().hex,
         response_status=q.response_status,
-        field_errors=errors, error_items=_error_items(items, errors), message=message,
+        field_errors=errors, error_summary=_error_summary(items, errors, href), message=message,
         CANNOT_RATE=CANNOT_RATE, LATER=LATER, rating_name=rating_name, reason_name=reason_name,
         comment_name=comment_name, value_name=value_name, cannot_name=cannot_name,
         ranking_positions=ranking_positions, kind_label=kind_label, fmt=fmt, plain=_plain,
+        strata_label=lambda d: STRATA_LABELS.get(d, d), group_label=group_label,
     ), status
+
+
+def progress_text(progress) -> str:
+    """"5 of 12 answered" (:class:`rounds.Progress`)."""
+    return ngettext("%(answered)d of %(num)d item answered", "%(answered)d of %(num)d items answered",
+                    progress.total, answered=progress.answered)
+
+
+def _progress_json(progress) -> dict:
+    """The autosave's ``progress``: the figures, the page's words, the ids still unanswered."""
+    return {"answered": progress.answered, "total": progress.total,
+            "text": progress_text(progress), "unanswered": list(progress.unanswered)}
 
 
 def _status_html(state) -> str:
@@ -504,17 +546,36 @@ def _field_errors(error: DomainError, ratings) -> dict[str, str]:
     return out
 
 
-def _error_items(items: list[dict], errors: dict[str, str]) -> dict[str, str]:
-    """Each error's field → the code of the item it belongs to (the page's list of
+def _error_items(items: list[dict], errors: dict[str, str]) -> dict[str, int]:
+    """Each error's field → the id of the item it belongs to (the page's list of
     errors names the item)."""
     owner = {}
     for item in items:
         names = {*item["values"], value_name(item["id"])}
-        owner.update({name: item["code"] for name in errors if name in names})
+        owner.update({name: item["id"] for name in errors if name in names})
     return owner
 
 
 # -- Pages -----------------------------------------------------------------------
+
+@bp.app_context_processor
+def _time_helpers():
+    """``local_time`` for every template that shows a panellist a deadline."""
+    return {"local_time": local_time}
+
+
+@bp.get("/help")
+def help_page():
+    """What a Delphi round is and how to read the feedback (public)."""
+    return render_template("help/delphi.html", back=_safe_back(request.args.get("back")))
+
+
+def _safe_back(target: str | None) -> str | None:
+    """A same-site path to return to from the help page (anything else: None)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
 
 def home_section(user) -> list[tuple[str, dict]]:
     """The member home page's "My Delphi studies" section (when on a panel)."""
@@ -575,6 +636,7 @@ def questionnaire(study_id: int, number: int):
         return _render(study_, panellist, round_, posted=posted, status=400, message=_(
             "Your session had expired; your answers are still here, please press Save again."))
     submit = request.form.get("action") == "submit"
+    goto = request.form.get("goto", "")  # a page button: save the draft, then show that page
     before = rounds.answer_state(round_, panellist)
     try:
         rounds.save_answers(round_, panellist, answers, submit=submit,
@@ -589,6 +651,10 @@ def questionnaire(study_id: int, number: int):
         return _render(study_, panellist, round_, posted=posted, status=error.status,
                        errors=_field_errors(error, answers.ratings), message=error.message)
     state = rounds.answer_state(round_, panellist)
+    if goto and not submit:
+        return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number,
+                                page=goto if goto.isdigit() or goto == "all" else None), 303)
+    page = request.args.get("page")
     if submit and before.status != "submitted":
         flash(_("Thank you: your answers are submitted. You may amend them until the round closes."),
               "success")
@@ -598,7 +664,8 @@ def questionnaire(study_id: int, number: int):
         flash(_("Your changes are saved, but they are not counted yet."), "error")
     else:
         flash(_saved_text(state, state.submitted_at != before.submitted_at), "success")
-    return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number), 303)
+    return redirect(url_for("panel.questionnaire", study_id=study_.id, number=number,
+                            page=page if page and (page.isdigit() or page == "all") else None), 303)
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/autosave")
@@ -606,7 +673,8 @@ def questionnaire(study_id: int, number: int):
 def autosave(study_id: int, number: int):
     """Save the answers (``questionnaire.js``). JSON: ``status`` ("draft" or
     "submitted"), ``saved_at``, ``submitted_at``, ``has_unsubmitted_changes``
-    (submitted, but the answers shown do not count yet), ``fields`` (form
+    (submitted, but the answers shown do not count yet), ``progress``
+    (``{answered, total, text, unanswered: [item ids]}``), ``fields`` (form
     field name → what keeps them from counting), ``saved_text`` (what was
     done, in the reader's language) and ``status_html`` (the page's status
     line). After a submission a save re-submits when it can (see
@@ -630,7 +698,8 @@ def autosave(study_id: int, number: int):
             "has_unsubmitted_changes": state.has_unsubmitted_changes,
             "fields": _form_names(state.missing) if state.has_unsubmitted_changes else {},
             "saved_text": _saved_text(state, state.submitted_at != before.submitted_at),
-            "status_html": _status_html(state)}
+            "status_html": _status_html(state),
+            "progress": _progress_json(rounds.answer_progress(round_, panellist))}
 
 
 @bp.post("/studies/<int:study_id>/rounds/<int:number>/proposals")

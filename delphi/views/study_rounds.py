@@ -5,7 +5,7 @@ name, moderators only), close it.
 """
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -110,7 +110,7 @@ def open_round(study_id: int, number: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("studies.round_page", study_id=study.id, number=number), 303)
-    closes_at = form.closes_at.data.replace(tzinfo=timezone.utc) if form.closes_at.data else None
+    closes_at = form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None
     try:
         rounds.open_round(round_, actor=current_user, closes_at=closes_at)
     except DomainError as error:

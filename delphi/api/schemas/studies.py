@@ -75,6 +75,9 @@ class StudyCreate(Body):
     show_comments: bool | None = None
     require_reason_outside_iqr: bool | None = None
     carry_forward: Text | None = Field(None, description="no_consensus (default) or all")
+    feedback_strata: Text | None = Field(
+        None, description="none (default), stakeholder_group, role or region: the feedback is "
+                          "also split by it, small cells suppressed")
 
     def protocol(self) -> dict:
         """The settings given, as :func:`rounds.create_study`'s keyword arguments."""
@@ -112,6 +115,7 @@ class Study(Answer):
     show_comments: bool
     require_reason_outside_iqr: bool
     carry_forward: choice(*(c.value for c in CarryForward))
+    feedback_strata: str
     time_zone: str
     locked_at: str | None
     rounds: list[RoundRef]

@@ -62,6 +62,10 @@ class Study(Base):
     carry_forward: Mapped[CarryForward] = mapped_column(
         str_enum(CarryForward, "carry_forward"), default=CarryForward.no_consensus
     )
+    #: The panellist attribute the feedback is also split by, or "none"
+    #: (``rounds.protocol_checks.FEEDBACK_STRATA``).
+    feedback_strata: Mapped[str] = mapped_column(String(32), default="none",
+                                                 server_default="none")
     # Bookkeeping ---------------------------------------------------------
     #: Per-study secret for export pseudonyms (HMAC key); never shown.
     pseudonym_secret: Mapped[str] = mapped_column(String(64))

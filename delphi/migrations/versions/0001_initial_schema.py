@@ -193,6 +193,7 @@ def upgrade():
     sa.Column('show_comments', sa.Boolean(), nullable=False),
     sa.Column('require_reason_outside_iqr', sa.Boolean(), nullable=False),
     sa.Column('carry_forward', sa.Enum('no_consensus', 'all', name='carry_forward', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('feedback_strata', sa.String(length=32), server_default='none', nullable=False),
     sa.Column('pseudonym_secret', sa.String(length=64), nullable=False),
     sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('locked_at', delphi.core.models.base.UTCDateTime(), nullable=True),
