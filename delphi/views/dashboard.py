@@ -81,7 +81,9 @@ def dash_num(value, places: int = 2) -> str:
     """A number as the dashboard prints it: at most ``places`` decimals, no trailing zeros."""
     if value is None:
         return "—"
-    text = f"{float(value):.{places}f}".rstrip("0").rstrip(".")
+    text = f"{float(value):.{places}f}"
+    if "." in text:  # places = 0 has no decimals to trim (100 stays 100)
+        text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
