@@ -107,12 +107,16 @@ class Dashboard:
     #: The rating rows (the item table's, before filtering) and the other kinds.
     rating_rows: list
     kinds: list
+    #: The inference section (``delphi.dashboard_inference``) of a frozen round, or None.
+    inference: object = None
 
 
 def dashboard(study: Study, rnd: Round, *, with_names: bool, subgroups_of: Callable[[Round], dict],
-              query: TableQuery | None = None, language: str | None = None) -> Dashboard:
+              query: TableQuery | None = None, language: str | None = None,
+              inference_of: Callable[[Round, dict], object] | None = None) -> Dashboard:
     """Everything the dashboard page shows for one round; ``subgroups_of(round)``
-    gives the (cached) subgroup tables of a frozen round."""
+    gives the (cached) subgroup tables of a frozen round, ``inference_of(round,
+    subgroups)`` its inference section (:mod:`delphi.dashboard_inference`)."""
     query = query or TableQuery()
     memo: dict = {}
     frozen = results.is_frozen(rnd, memo)
@@ -147,4 +151,5 @@ def dashboard(study: Study, rnd: Round, *, with_names: bool, subgroups_of: Calla
         if frozen else [],
         subgroups=subgroups, diverging=diverging, charts=charts, rating_rows=rating_rows,
         kinds=specs.kind_sections(rnd, rows, language=language, memo=memo) if frozen else [],
+        inference=inference_of(rnd, subgroups) if frozen and inference_of and rating_rows else None,
     )

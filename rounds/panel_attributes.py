@@ -28,7 +28,7 @@ from delphi.core.models import (
 )
 
 #: The dimensions of the composition tables.
-COMPOSITION_DIMENSIONS = ("role", "region", "stakeholder_group", "organisation_status")
+COMPOSITION_DIMENSIONS = ("role", "region", "stakeholder_group", "organisation_status", "language")
 
 
 def panel_attributes(study: Study) -> dict[int, dict[str, str]]:

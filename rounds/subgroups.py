@@ -1,5 +1,5 @@
-"""Subgroup tables of a closed round: do stakeholder groups, regions or roles
-rate an item differently?
+"""Subgroup tables of a closed round: do stakeholder groups, regions, roles or
+language groups rate an item differently?
 
 The counted ratings come from the adapter, the panellists' attributes from
 :func:`rounds.panel_attributes.panel_attributes`, and the statistics from
@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 import analysis
+from analysis.strata import translation_flag
 from delphi.core.database import db
 from delphi.core.errors import StateError
 from delphi.core.models import Item, Round, RoundStatus
@@ -25,7 +26,9 @@ from rounds.panel_attributes import panel_attributes
 from rounds.studies import agree_band, consensus_rule
 
 #: Dimensions of the subgroup tables (panellist attributes).
-SUBGROUP_DIMENSIONS = ("stakeholder_group", "region", "role")
+SUBGROUP_DIMENSIONS = ("stakeholder_group", "region", "role", "language")
+#: The strata a language difference is weighed against (:func:`translation_flags`).
+TRANSLATION_CONTROLS = ("role", "region")
 
 
 @dataclass(frozen=True)
@@ -87,4 +90,33 @@ def diverging_pairs(tables: dict[str, list[SubgroupTable]]) -> dict[tuple[int, s
             for row in table.rows:
                 if row["test"].get("diverges"):
                     out.setdefault((row["item_id"], table.criterion), []).append(dimension)
+    return out
+
+
+def _tested(row: dict) -> dict:
+    """A row's Kruskal-Wallis figures: ``{"h", "pvalue", "n"}`` (n = ratings in the
+    cells tested, i.e. not suppressed)."""
+    test = row.get("test") or {}
+    n = sum(int(c["n"]) for c in (row.get("cells") or {}).values()
+            if not c.get("suppressed") and c.get("n") is not None)
+    return {"h": test.get("kw_statistic"), "pvalue": test.get("kw_pvalue"), "n": n}
+
+
+def translation_flags(tables: dict[str, list[SubgroupTable]], *,
+                      alpha: float = 0.05) -> dict[tuple[int, str], dict]:
+    """``{(item_id, criterion): flag}`` from the subgroup tables: whether the
+    language groups diverge more than the role and region groups
+    (:func:`analysis.strata.translation_flag`, on cells that are not suppressed)."""
+    if "language" not in tables:
+        return {}
+    others = {dim: {(row["item_id"], t.criterion): _tested(row)
+                    for t in tables.get(dim, []) for row in t.rows}
+              for dim in TRANSLATION_CONTROLS}
+    out = {}
+    for table in tables["language"]:
+        for row in table.rows:
+            key = (row["item_id"], table.criterion)
+            out[key] = translation_flag(
+                _tested(row), {dim: others[dim].get(key, {}) for dim in TRANSLATION_CONTROLS},
+                alpha=alpha)
     return out

@@ -22,6 +22,7 @@ from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import InvalidInput, NotFound, StateError
 from delphi.core.models import Item, RoundItem, RoundStatus, Study, StudyStaff
+from delphi.dashboard_inference import inference_section
 from delphi.i18n import current_language
 from delphi.mail.reminders import remind as remind_panellists
 from delphi.unit_of_work import unit_of_work
@@ -43,7 +44,7 @@ W_LABELS = {
 }
 DIMENSION_LABELS = {
     "role": _l("Role"), "region": _l("Region"), "stakeholder_group": _l("Stakeholder group"),
-    "organisation_status": _l("Organisation status"),
+    "organisation_status": _l("Organisation status"), "language": _l("Language"),
 }
 SORT_LABELS = {
     "position": _l("Questionnaire order"), "code": _l("Item"), "criterion": _l("Criterion"),
@@ -80,7 +81,9 @@ def dash_num(value, places: int = 2) -> str:
     """A number as the dashboard prints it: at most ``places`` decimals, no trailing zeros."""
     if value is None:
         return "—"
-    text = f"{float(value):.{places}f}".rstrip("0").rstrip(".")
+    text = f"{float(value):.{places}f}"
+    if "." in text:  # places = 0 has no decimals to trim (100 stays 100)
+        text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
@@ -144,7 +147,9 @@ def round_view(study_id: int, number: int):
     data = page.dashboard(
         study, rnd, with_names=is_moderator,
         query=page.parse_table_query(request.args, study), language=language,
-        subgroups_of=lambda r: chart_cache.subgroups(r, language=language))
+        subgroups_of=lambda r: chart_cache.subgroups(r, language=language),
+        inference_of=lambda r, tables: inference_section(r, policy=current_policy(),
+                                                         language=language, subgroups=tables))
     by = request.args.get("by")
     if by not in SUBGROUP_DIMENSIONS:
         by = SUBGROUP_DIMENSIONS[0]
