@@ -204,6 +204,19 @@ def upgrade():
     sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_amendment_study_id_study'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_amendment'))
     )
+    op.create_table('checklist_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('checklist', sa.String(length=16), nullable=False),
+    sa.Column('item', sa.String(length=8), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('updated_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_checklist_answer_study_id_study'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_checklist_answer_updated_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_answer')),
+    sa.UniqueConstraint('study_id', 'checklist', 'item', name=op.f('uq_checklist_answer_study_id_checklist_item'))
+    )
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -428,6 +441,7 @@ def downgrade():
     op.drop_table('round')
     op.drop_table('panellist')
     op.drop_table('item')
+    op.drop_table('checklist_answer')
     op.drop_table('amendment')
     op.drop_table('study')
     op.drop_table('membership')
