@@ -98,7 +98,7 @@ def build_datapackage(codebook: dict, files: dict[str, bytes], digests: dict[str
         if fmt == "xlsx":
             # The first sheet of the table (a table past Excel's row limit goes on in
             # "<name> (2)", ...: see the codebook).
-            resource["dialect"] = {"excel": {"sheet": table["sheets"][0][:31]}}
+            resource["dialect"] = {"headerRows": [1], "excel": {"sheet": table["sheets"][0][:31]}}
         elif fmt == "csv":  # (a JSON file is read whole: frictionless counts no bytes)
             resource["bytes"] = len(files[path])
             resource["hash"] = f"sha256:{digests[path]}"

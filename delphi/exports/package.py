@@ -231,6 +231,7 @@ def _describe(study: Study, tier: str, fmt: str, files: dict[str, bytes], codebo
         "report.html": _("The study report (HTML)."), "report.pdf": _("The study report (PDF)."),
         "report.docx": _("The study report (Word)."),
         "feedback/": _("The feedback each round showed its panellists."),
+        "manifest.json": _("Every file of the package with its SHA-256."),
     })
     files["ro-crate-metadata.json"] = _json(build_rocrate(
         files, _sha(files), descriptions, title=title, description=description,

@@ -368,7 +368,8 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
         "rounds": _("%(n)s closed rounds, online, with the items frozen when each round opened.",
                     n=len(numbers)) if numbers else None,
         "consensus": consensus_text(study),
-        "attainment": ", ".join(f"{k}: {v}" for k, v in sorted(verdict_counts.items())) or None,
+        "attainment": ", ".join(f"{VERDICT_LABELS.get(k, k)}: {v}"
+                                for k, v in sorted(verdict_counts.items())) or None,
         "feedback": (_("From round 2 each panellist saw, per item: %(what)s and their own "
                        "previous answer.", what=", ".join(flags)) if flags else
                      _("Panellists saw their own previous answer only.")),

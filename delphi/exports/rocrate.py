@@ -38,10 +38,11 @@ def build_rocrate(files: dict[str, bytes], digests: dict[str, str], descriptions
                   *, title: str, description: str, created: str, language: str,
                   license: dict, organisation: dict, software: dict,
                   keywords: list[str], citations: list[dict]) -> dict:
-    """The crate's JSON-LD. ``files``: every file of the ZIP but the crate itself;
+    """The crate's JSON-LD. ``files``: every file of the ZIP but the crate itself and
+    ``manifest.json`` (listed without its size and hash: it is written last);
     ``organisation``: ``{"name", "url"?, "parent"?}``; ``software``: ``{"name",
     "version", "url"}``."""
-    names = sorted(files)
+    names = sorted([*files, "manifest.json"]) if "manifest.json" not in files else sorted(files)
     folders = sorted({name.rsplit("/", 1)[0] + "/" for name in names if "/" in name})
     top = [n for n in names if "/" not in n] + folders
     license_id = license["path"]
@@ -82,8 +83,9 @@ def build_rocrate(files: dict[str, bytes], digests: dict[str, str], descriptions
                       "hasPart": [{"@id": n} for n in names if n.startswith(folder)]})
     for name in names:
         entity = {"@id": name, "@type": "File", "name": name.rsplit("/", 1)[-1],
-                  "encodingFormat": _media_type(name), "contentSize": str(len(files[name])),
-                  "sha256": digests[name]}
+                  "encodingFormat": _media_type(name)}
+        if name in files:  # (the manifest is written after the crate, which it lists)
+            entity.update(contentSize=str(len(files[name])), sha256=digests[name])
         if descriptions.get(name):
             entity["description"] = descriptions[name]
         if name.endswith(".py"):
