@@ -38,6 +38,7 @@ import pandas as pd
 from flask import render_template
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -159,7 +160,8 @@ def _lineage(study: Study, final: list[dict], language: str) -> list[dict]:
         elif r["origin"] == "merged":
             parts = []
             if r["from_proposals"]:
-                parts.append(_("%(n)s proposals", n=r["from_proposals"]))
+                parts.append(ngettext("%(num)d proposal", "%(num)d proposals",
+                                      r["from_proposals"]))
             if source:
                 parts.append(source)
             how = _("merged from %(sources)s", sources=", ".join(parts))

@@ -27,6 +27,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -189,6 +190,7 @@ def save_checklists(study_id: int):
         changed = save_answers(study, values, actor=current_user)
     except InvalidInput as error:
         return _checklist_page(study, form, values, dict(error.fields or {}), 422)
-    flash(_("%(n)s checklist answers saved.", n=len(changed)) if changed
+    flash(ngettext("%(num)d checklist answer saved.", "%(num)d checklist answers saved.",
+                   len(changed)) if changed
           else _("Nothing changed."))
     return redirect(url_for("exports.checklists", study_id=study.id), 303)
