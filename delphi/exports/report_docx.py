@@ -43,8 +43,11 @@ def _picture(doc, figure: dict | None, width) -> None:
     if data is None:
         return
     doc.add_picture(io.BytesIO(data), width=width)
-    if figure.get("alt"):
-        doc.add_paragraph(figure["alt"], style="Caption")
+    alt = figure.get("alt") or ""
+    if alt:
+        # The picture carries the whole text alternative; the caption is its title.
+        doc.inline_shapes[-1]._inline.docPr.set("descr", alt)
+        doc.add_paragraph(alt.split(": ", 1)[0], style="Caption")
 
 
 def render_docx(study: Study, *, context: dict | None = None) -> bytes:
