@@ -18,7 +18,7 @@ from delphi.core.errors import InvalidInput
 from delphi.core.models import Study, User
 from delphi.exports.formats import FORMATS
 from delphi.exports.package import Package, build_package
-from delphi.exports.report import render_report
+from delphi.exports.report import render_report, report_context
 from delphi.exports.tiers import TIERS
 
 __all__ = ["FORMATS", "TIERS", "Package", "build_and_record", "check_choice"]
@@ -38,6 +38,17 @@ def check_choice(tier: str | None, fmt: str | None) -> tuple[str, str]:
     return tier, fmt
 
 
+def report_files(study: Study) -> dict[str, bytes]:
+    """The report as HTML, PDF and DOCX (one context, so the three say the same)."""
+    from delphi.exports.report_docx import render_docx
+    from delphi.exports.report_pdf import render_pdf
+
+    context = report_context(study)
+    return {"report.html": render_report(study, standalone=True, context=context).encode("utf-8"),
+            "report.pdf": render_pdf(study, context=context),
+            "report.docx": render_docx(study, context=context)}
+
+
 def build_and_record(study: Study, tier: str, fmt: str, *, actor: User | None, channel: str,
                      with_report: bool = True) -> Package:
     """For the web page, the API and the CLI: build the ZIP and record the audit
@@ -55,8 +66,7 @@ def build_and_record(study: Study, tier: str, fmt: str, *, actor: User | None, c
     try:
         study = db.session.get(Study, study_id)
         package = build_package(study, tier, fmt, k=k,
-                                report_html=(lambda s: render_report(s, standalone=True))
-                                if with_report else None)
+                                report_files=report_files if with_report else None)
         db.session.commit()
     finally:
         database.sqlite_begin_mode.reset(token)

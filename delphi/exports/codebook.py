@@ -50,6 +50,10 @@ def table_texts() -> dict[str, str]:
                 "only), in random order, with the same pseudonyms and quasi-identifiers as the "
                 "ratings table; then the kind's own columns.")
     return {
+        "amendments": _("Every change to the protocol after it was locked (when round 1 "
+                        "opened): date, field, value before and after, and the reason given."),
+        "lineage": _("Every item's lineage: new, reworded from one item or merged from "
+                     "proposals or items, and the rounds that held it."),
         "estimates": _("Answers to the estimate items.") + " " + answers,
         "probabilities": _("Answers to the probability items.") + " " + answers,
         "years": _("Answers to the year items.") + " " + answers,
@@ -61,6 +65,36 @@ def table_texts() -> dict[str, str]:
                              "the kind's is empty."),
         "ranking_option_statistics": _("Per round, ranking item and option: the option's mean "
                                        "rank, rank sum and top-three share, frozen at close."),
+    }
+
+
+def _provenance_columns() -> dict[str, dict[str, tuple[str, str, str]]]:
+    """The columns of the ``amendments`` and ``lineage`` tables."""
+    codes = _("Item codes separated by spaces; empty when none.")
+    return {
+        "amendments": {
+            "date": ("text", _("The day of the amendment (UTC)."), "YYYY-MM-DD"),
+            "field": ("text", _("The protocol field changed."), _("A protocol field name.")),
+            "old_value": ("text", _("The value before."), _("JSON, or the text as it was.")),
+            "new_value": ("text", _("The value after."), _("JSON, or the text as it is.")),
+            "reason": ("text", _("The reason given for the amendment."), ""),
+        },
+        "lineage": {
+            "item_code": ("text", _("The item's code."), "I01, I02, ..."),
+            "kind": ("text", _("The item's question kind."),
+                     "rating, estimate, probability, year, ranking"),
+            "origin": ("text", _("Where the item came from."),
+                       _("new; reworded (from one item); merged (from proposals of an "
+                         "open round, or from several items).")),
+            "from_items": ("text", _("The items it was reworded or merged from."), codes),
+            "from_proposals": ("integer", _("Number of panellists' proposals merged into it."),
+                               ""),
+            "rounds": ("text", _("The rounds that held the item."),
+                       _("Round numbers separated by spaces.")),
+            "first_round": ("integer", _("The first round that held it."), _("Empty: none.")),
+            "last_round": ("integer", _("The last round that held it."), _("Empty: none.")),
+            "replaced_by": ("text", _("The items that reworded or merged it."), codes),
+        },
     }
 
 
@@ -371,7 +405,7 @@ def build_codebook(study: Study, tables: Tables, fmt: str, files: dict[str, dict
     ``{"file": ..., "sheets": [...]}``."""
     points = int(study.scale_points)
     known = _columns(study, points)
-    per_table = {**_kind_table_columns(), **_answer_columns(study)}
+    per_table = {**_kind_table_columns(), **_answer_columns(study), **_provenance_columns()}
     texts = {**{name: str(text) for name, text in TABLE_TEXT.items()}, **table_texts()}
     out_tables = {}
     for name, frame in tables.frames.items():

@@ -1,5 +1,17 @@
-"""The printable study report (HTML): protocol, panel, participation, results
-with charts, final item list and the reporting checklists.
+"""The study report: protocol and amendments, panel, the participation flow
+and the round dates, results with charts, final item list, the lineage of
+every item, the reporting checklists (CREDES, DELPHISTAR, ACCORD; filled from
+the study or by its authors), the software and the citations.
+
+:func:`report_context` gathers everything once; :func:`render_report` writes
+it as HTML, :mod:`delphi.exports.report_pdf` as PDF (WeasyPrint, from the same
+HTML) and :mod:`delphi.exports.report_docx` as DOCX (python-docx, from the same
+context). Numbers are formatted in the reader's locale (Flask-Babel).
+
+Further analyses (bootstrap intervals, attrition, opinion change, stopping
+advice...) join the report by registering a provider in
+:data:`ANALYSIS_SECTIONS`: a callable ``(study) -> ReportSection | None``; each
+section is printed, in every format, under "Further analyses".
 
 Everything shown is read from the database as frozen at each round's close;
 nothing here computes a statistic. The charts of participation, concordance
@@ -17,11 +29,16 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 from flask import render_template
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -30,16 +47,18 @@ from delphi.charts import cache as chart_cache
 from delphi.charts import specs
 from delphi.config import current_policy
 from delphi.core.database import db
-from delphi.core.models import Amendment, Item, Study
-from delphi.exports.checklists import CHECKLISTS
+from delphi.core.models import Item, Round, RoundStatus, Study
+from delphi.exports.checklists import CHECKLISTS, author_answers
 from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
+from delphi.exports.lineage import amendments as study_amendments
+from delphi.exports.lineage import lineage_records
 from delphi.exports.tiers import statistics_tables
 from delphi.i18n import current_language
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
-from rounds.results import closed_rounds, item_rows
-from rounds.vocabulary import VERDICT_LABELS
+from rounds.results import closed_rounds, item_rows, participation
+from rounds.vocabulary import VERDICT_LABELS, status_label
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -54,10 +73,124 @@ def _figure(chart) -> dict:
     return {"src": _data_uri(chart), "alt": chart.alt}
 
 
+#: The distribution name of the engine (its version comes from the package metadata).
+SOFTWARE = "delphi-engine"
+SOFTWARE_URL = "https://github.com/4p1000/delphi-engine"
+
+
+@dataclass
+class ReportTable:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class ReportSection:
+    """A section another part of the engine adds to the report (see
+    :data:`ANALYSIS_SECTIONS`): plain texts only (escaped in HTML), so the same
+    section prints in HTML, PDF and DOCX."""
+
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[ReportTable] = field(default_factory=list)
+
+
+#: Providers of further sections: ``(study) -> ReportSection | None``, called in
+#: order, in the reader's language. Register with ``ANALYSIS_SECTIONS.append(f)``.
+ANALYSIS_SECTIONS: list[Callable[[Study], ReportSection | None]] = []
+
+
+def software_version() -> str:
+    """The installed version of the engine (package metadata), or "unknown"."""
+    try:
+        return metadata.version(SOFTWARE)
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree not installed
+        return "unknown"
+
+
 def _fmt(value, digits=2):
-    if value is None or value != value:
+    """A number in the reader's locale (``1,5`` in French), "–" when missing."""
+    if value is None or pd.isna(value):
         return "–"
-    return f"{value:.{digits}f}"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def _date(value) -> str:
+    return format_date(value, format="medium") if value is not None else "–"
+
+
+def _rounds_flow(study: Study) -> list[dict]:
+    """Per opened round: its dates and the participation flow (invited, answered,
+    did not answer, dropped since the last round, newcomers), from
+    :func:`rounds.results.participation` (frozen at close)."""
+    rounds = {r.number: r for r in db.session.scalars(
+        select(Round).where(Round.study_id == study.id, Round.status != RoundStatus.draft))}
+    out = []
+    for p in participation(study):
+        r = rounds[p["number"]]
+        invited, submitted = int(p["invited"] or 0), int(p["submitted"] or 0)
+        out.append({
+            "round": p["number"], "status": p["status"], "status_label": status_label(p["status"]),
+            "kind": r.kind.value, "open": p["status"] != RoundStatus.closed.value,
+            "opened": _date(r.opened_at), "closed": _date(r.closed_at),
+            "deadline": _date(r.closes_at),
+            "days": (r.closed_at - r.opened_at).days if r.closed_at and r.opened_at else None,
+            "invited": invited, "answered": submitted, "not_answered": max(invited - submitted, 0),
+            "dropouts": p["dropouts"], "newcomers": p["newcomers"],
+            "response_rate": _fmt(p["response_rate"] * 100 if p["response_rate"] is not None
+                                  else None, 0),
+        })
+    return out
+
+
+def _lineage(study: Study, final: list[dict], language: str) -> list[dict]:
+    """Every item's lineage with its text (in the reader's language) and last verdict."""
+    items = {i.code: i for i in db.session.scalars(select(Item).where(Item.study_id == study.id))}
+    verdicts = {f["code"]: f["verdicts"] for f in final}
+    words = {"new": _("new"), "reworded": _("reworded"), "merged": _("merged")}
+    out = []
+    for r in lineage_records(study):
+        item = items[r["item_code"]]
+        source = ", ".join(r["from_items"])
+        if r["origin"] == "reworded":
+            how = _("reworded from %(items)s", items=source)
+        elif r["origin"] == "merged":
+            parts = []
+            if r["from_proposals"]:
+                parts.append(ngettext("%(num)d proposal", "%(num)d proposals",
+                                      r["from_proposals"]))
+            if source:
+                parts.append(source)
+            how = _("merged from %(sources)s", sources=", ".join(parts))
+        else:
+            how = words["new"]
+        out.append({**r, "text": item.text_in(language), "how": how,
+                    "rounds_text": ", ".join(str(n) for n in r["rounds"]) or "–",
+                    "replaced_text": ", ".join(r["replaced_by"]),
+                    "verdicts": verdicts.get(r["item_code"], {})})
+    return out
+
+
+def citations() -> list[dict]:
+    """The works the report and its methods cite, with their DOIs."""
+    works = [(c.name, c.citation, c.doi) for c in CHECKLISTS]
+    works += [
+        ("RAND/UCLA", ("Fitch K, Bernstein SJ, Aguilar MD, Burnand B, LaCalle JR, Lázaro P, et al. "
+                       "The RAND/UCLA Appropriateness Method User's Manual. Santa Monica, CA: "
+                       "RAND; 2001."), None),
+        ("Hyndman-Fan", ("Hyndman RJ, Fan Y. Sample quantiles in statistical packages. Am Stat. "
+                         "1996;50(4):361-365."), "10.1080/00031305.1996.10473566"),
+        ("Kendall W", ("Kendall MG, Babington Smith B. The problem of m rankings. Ann Math Stat. "
+                       "1939;10(3):275-287."), "10.1214/aoms/1177732186"),
+        ("Scheibe", ("Scheibe M, Skutsch M, Schofer J. Experiments in Delphi methodology. In: "
+                     "Linstone HA, Turoff M, eds. The Delphi Method: Techniques and Applications. "
+                     "Reading, MA: Addison-Wesley; 1975:262-287."), None),
+        (SOFTWARE, f"{SOFTWARE} {software_version()}. {SOFTWARE_URL}", None),
+    ]
+    return [{"key": key, "text": text, "doi": doi} for key, text, doi in works]
 
 
 def _composition(study: Study, min_cell: int) -> dict[str, list[tuple[str, str]]]:
@@ -182,15 +315,31 @@ def report_context(study: Study) -> dict:
                       "round": int(rows["round"].max()),
                       "verdicts": {r.criterion: r.verdict for r in rows.itertuples(index=False)}})
 
-    amendments = db.session.scalars(select(Amendment).where(Amendment.study_id == study.id)
-                                    .order_by(Amendment.at)).all()
+    amendments = study_amendments(study)
     composition = _composition(study, min_cell)
     verdict_counts = Counter(v for f in final for v in f["verdicts"].values())
+    flow = _rounds_flow(study)
+    lineage = _lineage(study, final, current_language())
+    version = software_version()
     facts = _facts(study, numbers, participation, composition, amendments, final, verdict_counts)
-    checklists = [(name, [{"section": str(section), "text": str(text),
-                           "answer": facts.get(key) if key else None}
-                          for section, text, key in items]) for name, items in CHECKLISTS]
+    facts.update(_more_facts(study, flow, lineage, version))
+    authors = author_answers(study)
+    checklists = []
+    for checklist in CHECKLISTS:
+        rows = [{"key": item.key, "number": item.number, "section": str(item.section),
+                 "text": str(item.text), "answer": facts.get(item.fact) if item.fact else None,
+                 "author": authors.get(item.key)} for item in checklist.items]
+        checklists.append({"name": checklist.name, "title": checklist.title,
+                           "citation": checklist.citation, "doi": checklist.doi, "items": rows,
+                           "filled": sum(1 for r in rows if r["answer"] or r["author"]),
+                           "total": len(rows)})
+    analyses = [section for section in (provider(study) for provider in ANALYSIS_SECTIONS)
+                if section is not None]
     return {
+        "flow": flow, "lineage": lineage, "software": {"name": SOFTWARE, "version": version,
+                                                       "url": SOFTWARE_URL},
+        "citations": citations(), "analyses": analyses, "language": current_language(),
+        "verdict_words": {code: str(label) for code, label in VERDICT_LABELS.items()},
         "study": study, "task_force": study.task_force,
         "scale_labels": list(enumerate(study.scale_labels or [], start=1)),
         "consensus": consensus_text(study), "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
@@ -221,7 +370,8 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
         "rounds": _("%(n)s closed rounds, online, with the items frozen when each round opened.",
                     n=len(numbers)) if numbers else None,
         "consensus": consensus_text(study),
-        "attainment": ", ".join(f"{k}: {v}" for k, v in sorted(verdict_counts.items())) or None,
+        "attainment": ", ".join(f"{VERDICT_LABELS.get(k, k)}: {v}"
+                                for k, v in sorted(verdict_counts.items())) or None,
         "feedback": (_("From round 2 each panellist saw, per item: %(what)s and their own "
                        "previous answer.", what=", ".join(flags)) if flags else
                      _("Panellists saw their own previous answer only.")),
@@ -252,9 +402,42 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
     }
 
 
-def render_report(study: Study, *, standalone: bool = False) -> str:
-    """The report as HTML. ``standalone`` inlines the stylesheet (for the ZIP);
-    served by the app it links to it (the CSP forbids inline styles)."""
-    context = report_context(study)
+def _more_facts(study: Study, flow: list[dict], lineage: list[dict], version: str) -> dict:
+    """The facts of the checklists' further items: dates, software, lineage, variant."""
+    dates = "; ".join(_("round %(n)s: %(a)s to %(b)s", n=r["round"], a=r["opened"],
+                        b=r["closed"] if not r["open"] else _("open")) for r in flow)
+    moved = [r for r in lineage if r["origin"] != "new" or len(r["rounds"]) > 1]
+    invited = "; ".join(_("round %(n)s: %(i)s", n=r["round"], i=r["invited"]) for r in flow)
+    rated_kinds = sorted({r["kind"] for r in lineage})
+    return {
+        "round_dates": dates or None,
+        "invited": invited or None,
+        "software": _("Online questionnaires in %(name)s %(version)s (a web application); "
+                      "answers saved as drafts and counted once submitted.",
+                      name=SOFTWARE, version=version),
+        "lineage": (_("%(n)s items; %(m)s reworded, merged or carried across rounds: see "
+                      "\"Item lineage\".", n=len(lineage), m=len(moved)) if lineage else None),
+        "variant": _("A classical (ranked, online, anonymous) Delphi with controlled feedback "
+                     "between rounds; question kinds: %(kinds)s.",
+                     kinds=", ".join(str(kind_label(k)) for k in rated_kinds)) if rated_kinds
+        else None,
+        "protocol": _("The protocol is printed in this report (\"Protocol\") and exported as "
+                      "protocol.json with its amendments."),
+        "questionnaire": _("Every item's text, kind and parameters are in the export's items "
+                           "table; the item list is in this report.") if lineage else None,
+        "comments": (_("Panellists could comment on every item; the anonymised comments were "
+                       "shown in the next round.") if study.show_comments else
+                     _("Panellists could comment on every item; comments were not shown to the "
+                       "panel.")),
+    }
+
+
+def render_report(study: Study, *, standalone: bool = False, context: dict | None = None,
+                  printable: bool = False) -> str:
+    """The report as HTML. ``standalone`` inlines the stylesheet (for the ZIP and
+    the PDF); served by the app it links to it (the CSP forbids inline styles).
+    ``printable``: without the links to the app (for the PDF)."""
+    context = context or report_context(study)
     css = Markup(STYLESHEET.read_text(encoding="utf-8")) if standalone else None
-    return render_template("exports/report.html", standalone=standalone, inline_css=css, **context)
+    return render_template("exports/report.html", standalone=standalone, inline_css=css,
+                           printable=printable, **context)

@@ -14,6 +14,7 @@ from delphi.core.models.mail import MagicLink, MessageStatus, OutboxMessage
 from delphi.core.models.membership import ApprovalStatus, Membership, TaskForceRole
 from delphi.core.models.panel import Panellist, PanellistStatus
 from delphi.core.models.plan import Facility, Goal, Indicator, Region, TaskForce
+from delphi.core.models.reporting import ChecklistAnswer
 from delphi.core.models.responses import ItemComment, Rating, Response, ResponseStatus
 from delphi.core.models.rounds import (
     Item,
