@@ -220,6 +220,19 @@ def upgrade():
     with op.batch_alter_table('amendment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_amendment_study_id'), ['study_id'], unique=False)
 
+    op.create_table('checklist_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('checklist', sa.String(length=16), nullable=False),
+    sa.Column('item', sa.String(length=8), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('updated_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_checklist_answer_study_id_study'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_checklist_answer_updated_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_answer')),
+    sa.UniqueConstraint('study_id', 'checklist', 'item', name=op.f('uq_checklist_answer_study_id_checklist_item'))
+    )
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -468,6 +481,7 @@ def downgrade():
 
     op.drop_table('panellist')
     op.drop_table('item')
+    op.drop_table('checklist_answer')
     with op.batch_alter_table('amendment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_amendment_study_id'))
 
