@@ -301,7 +301,13 @@ def test_the_report_shows_each_kinds_table_and_chart(app, client, auth, mixed, l
     # The final item list gives each item's kind and its verdict.
     final = {cells[0]: cells for _a, cells in found["final-items"][1:]}
     kind = {"en": "Ranking", "fr": "Classement", "es": "Clasificación"}[language]
-    assert final["I08"][2:5] == [kind, "1", stats[rank].verdict]
+    from flask_babel import force_locale
+
+    from rounds.vocabulary import VERDICT_LABELS
+
+    with app.test_request_context(), force_locale(language):  # the verdict in the reader's words
+        verdict = str(VERDICT_LABELS[stats[rank].verdict])
+    assert final["I08"][2:5] == [kind, "1", verdict]
     assert final["I01"][2] == {"en": "Rating", "fr": "Évaluation", "es": "Valoración"}[language]
 
 
