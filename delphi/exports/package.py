@@ -229,8 +229,15 @@ def _json(value) -> bytes:
     return json.dumps(value, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _sha(files: dict[str, bytes]) -> dict[str, str]:
-    return {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}
+def _listing(files: dict[str, bytes], streamed: dict[str, tuple[int, str]]
+             ) -> tuple[dict, dict[str, str]]:
+    """Every file of the package so far as the descriptors read it (name to
+    something with a length: the bytes, or the size of a file already streamed
+    into the ZIP), and each one's SHA-256."""
+    listed = {**{name: _Streamed(size) for name, (size, _) in streamed.items()}, **files}
+    digests = {**{name: sha for name, (_, sha) in streamed.items()},
+               **{name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}
+    return listed, digests
 
 
 class _Streamed:
@@ -247,12 +254,7 @@ def _describe(study: Study, tier: str, fmt: str, files: dict[str, bytes], codebo
               license: dict, now: datetime, streamed: dict[str, tuple[int, str]]) -> None:
     """Add ``datapackage.json``, ``.zenodo.json`` and ``ro-crate-metadata.json``
     (``streamed``: the data files already in the ZIP, with their size and SHA-256)."""
-    listed = {**{name: _Streamed(size) for name, (size, _) in streamed.items()}, **files}
-
-    def _sha(_files) -> dict[str, str]:
-        return {**{name: sha for name, (_, sha) in streamed.items()},
-                **{name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}
-
+    listed, digests = _listing(files, streamed)
     created = now.date().isoformat()
     tf = study.task_force
     title = _("%(title)s: Delphi study data (%(tier)s)", title=study.title, tier=tier)
@@ -267,7 +269,7 @@ def _describe(study: Study, tier: str, fmt: str, files: dict[str, bytes], codebo
     software = {"name": SOFTWARE, "version": software_version(), "url": SOFTWARE_URL}
     works = citations()
     package = build_datapackage(
-        codebook, listed, _sha(files), name=f"delphi-study-{study.id}-{tier}", title=title,
+        codebook, listed, digests, name=f"delphi-study-{study.id}-{tier}", title=title,
         description=description, created=now.replace(microsecond=0).isoformat().replace(
             "+00:00", "Z"), version=created, license=license,
         contributors=[{"title": organisation["name"], "role": "author"}], keywords=keywords)
@@ -291,8 +293,8 @@ def _describe(study: Study, tier: str, fmt: str, files: dict[str, bytes], codebo
         "feedback/": _("The feedback each round showed its panellists."),
         "manifest.json": _("Every file of the package with its SHA-256."),
     })
-    listed = {**{name: _Streamed(size) for name, (size, _) in streamed.items()}, **files}
+    listed, digests = _listing(files, streamed)  # now with the descriptors above
     files["ro-crate-metadata.json"] = _json(build_rocrate(
-        listed, _sha(files), descriptions, title=title, description=description,
+        listed, digests, descriptions, title=title, description=description,
         created=created, language=current_language(), license=license,
         organisation=organisation, software=software, keywords=keywords, citations=works))
