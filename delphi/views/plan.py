@@ -36,6 +36,12 @@ def index():
     return render_template("plan/index.html", goals=goals, lang=_language(), editable=_editable())
 
 
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement: what is tested, and how (public)."""
+    return render_template("help/accessibility.html")
+
+
 @bp.get("/task-forces/<code>")
 def task_force(code: str):
     tf = task_force_by_code(code)
