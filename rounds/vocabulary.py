@@ -19,6 +19,14 @@ STATUS_LABELS = {
 }
 
 
+#: The kinds of round: one that rates items, or an open first round that collects proposals.
+ROUND_KIND_LABELS = {"rating": _l("Rating round"), "open_ended": _l("Open-ended round")}
+
+
+def round_kind_label(value: str | None) -> str:
+    return str(ROUND_KIND_LABELS.get(value, value or ""))
+
+
 def verdict_label(value: str | None) -> str:
     return str(VERDICT_LABELS.get(value, value or ""))
 

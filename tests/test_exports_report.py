@@ -179,6 +179,13 @@ def test_the_report_in_french_and_spanish(app, runner, client, auth):
     assert re.search(r'<td class="num">4,0</td>', french)
     assert re.search(r'<td class="num">4,0</td>', spanish)
     assert "Flux de participation" in french and "Flujo de participación" in spanish
+    # The panel's roles and groups, and the rounds' kinds, in the reader's words, never codes.
+    for page in (english, french, spanish):
+        cells = re.findall(r"<td>([^<]*)</td>", page)
+        for code in ("team_member", "global_leader", "ngo", "private_sector", "rating"):
+            assert code not in cells, code
+    assert "Team Member" in english and "NGO and civil society" in english
+    assert "Rating round" in english
     assert "à compléter par les auteurs" in french and "a completar por los autores" in spanish
     assert client.get(f"/studies/{study_id}/report?lang=de").status_code == 422
     docx = client.get(f"/studies/{study_id}/report.docx?lang=fr")

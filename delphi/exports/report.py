@@ -36,9 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 from flask import render_template
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -53,12 +52,13 @@ from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_te
 from delphi.exports.lineage import amendments as study_amendments
 from delphi.exports.lineage import lineage_records
 from delphi.exports.tiers import statistics_tables
-from delphi.i18n import current_language
+from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
+from delphi.i18n import current_language, region_name
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
 from rounds.results import closed_rounds, item_rows, participation
-from rounds.vocabulary import VERDICT_LABELS, status_label
+from rounds.vocabulary import VERDICT_LABELS, round_kind_label, status_label
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -134,7 +134,8 @@ def _rounds_flow(study: Study) -> list[dict]:
         invited, submitted = int(p["invited"] or 0), int(p["submitted"] or 0)
         out.append({
             "round": p["number"], "status": p["status"], "status_label": status_label(p["status"]),
-            "kind": r.kind.value, "open": p["status"] != RoundStatus.closed.value,
+            "kind": r.kind.value, "kind_label": round_kind_label(r.kind.value),
+            "open": p["status"] != RoundStatus.closed.value,
             "opened": _date(r.opened_at), "closed": _date(r.closed_at),
             "deadline": _date(r.closes_at),
             "days": (r.closed_at - r.opened_at).days if r.closed_at and r.opened_at else None,
@@ -193,6 +194,15 @@ def citations() -> list[dict]:
     return [{"key": key, "text": text, "doi": doi} for key, text, doi in works]
 
 
+def _attribute_label(attribute: str, value: str) -> str:
+    """A panel attribute's value in the reader's words: the page's labels, never a code."""
+    if attribute == "role":
+        return str(ROLE_LABELS.get(value, value))
+    if attribute == "stakeholder_group":
+        return str(STAKEHOLDER_LABELS.get(value, value))
+    return region_name(value)
+
+
 def _composition(study: Study, min_cell: int) -> dict[str, list[tuple[str, str]]]:
     """The panel's composition as the report publishes it: cells under
     ``min_cell`` as "< min_cell", with complementary suppression (the total
@@ -204,7 +214,7 @@ def _composition(study: Study, min_cell: int) -> dict[str, list[tuple[str, str]]
                         key=lambda kv: (-kv[1], kv[0]))
         _primary, hidden = suppression_masks([n for _v, n in counts], min_cell) \
             if counts else ([], [])
-        out[attribute] = [(value, f"< {min_cell}" if hide else str(n))
+        out[attribute] = [(_attribute_label(attribute, value), f"< {min_cell}" if hide else str(n))
                           for (value, n), hide in zip(counts, hidden)]
     out["_total"] = len(attributes)
     return out

@@ -30,12 +30,44 @@ def _table(doc, header: list[str], rows: list[list], *, caption: str | None = No
     table.style = "Light Grid Accent 1"
     for cell, text in zip(table.rows[0].cells, header):
         cell.text = str(text)
-    for row in rows:
+    texts = [["" if value is None else str(value) for value in row] for row in rows]
+    for row in texts:
         cells = table.add_row().cells
-        for cell, value in zip(cells, row):
-            cell.text = "" if value is None else str(value)
+        for cell, text in zip(cells, row):
+            cell.text = text
+    _column_widths(table, [list(map(str, header))] + texts)
     doc.add_paragraph()
     return table
+
+
+def _column_widths(table, texts: list[list[str]], *, total_cm: float = 16.0) -> None:
+    """Columns as wide as their text asks, within the page: no column narrower than
+    its longest word, and the room left shared by the columns of running text (a
+    statement), so a count or a code is never split and a statement never wraps a
+    word per line (Word and LibreOffice otherwise make every column equal)."""
+    from docx.shared import Cm
+
+    def cm(chars: int, bold: bool = False) -> float:  # 10 pt text, with the cell's padding
+        return 0.5 + (0.23 if bold else 0.2) * chars
+
+    columns = list(zip(*texts))
+    least = [max(cm(max((len(w) for w in column[0].split()), default=0), bold=True),
+                 cm(max(len(word) for t in column[1:] for word in (t.split() or [""])) if column[1:] else 0))
+             for column in columns]
+    want = [max(low, cm(min(60, max(len(t) for t in column)))) for low, column in zip(least, columns)]
+    if sum(want) <= total_cm:
+        widths = [w * total_cm / sum(want) for w in want]
+    elif sum(least) < total_cm:
+        room, flexible = total_cm - sum(least), sum(w - low for w, low in zip(want, least))
+        widths = [low + (w - low) * room / flexible for w, low in zip(want, least)]
+    else:
+        widths = [low * total_cm / sum(least) for low in least]
+    table.autofit = False
+    for index, width_cm in enumerate(widths):
+        width = Cm(width_cm)
+        table.columns[index].width = width
+        for cell in table.columns[index].cells:
+            cell.width = width
 
 
 def _picture(doc, figure: dict | None, width) -> None:
