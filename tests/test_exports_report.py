@@ -13,6 +13,7 @@ import zipfile
 from html import unescape
 from importlib import metadata
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from delphi.core.database import db
@@ -65,33 +66,33 @@ def test_the_demo_report_fills_the_checklists_and_shows_flow_dates_software_line
         flow = participation(study)
         codes = db.session.scalars(select(Item.code).where(Item.study_id == study_id)).all()
     # The flow: one column per opened round, invited -> answered -> did not answer.
-    boxes = re.findall(r'<li class="flow-round">(.*?)</li>', html, re.S)
+    boxes = re.findall(r'<li class="flow-round">(.*?)</li>', html, re.DOTALL)
     assert len(boxes) == len(flow) == 4
     for box, p in zip(boxes, flow):
         numbers = [int(n) for n in re.findall(r'<span class="flow-n">(\d+)</span>', box)]
         assert numbers == [p["invited"], p["submitted"], p["invited"] - p["submitted"]]
     # Round dates, the software's version, every item's lineage, the citations.
-    dates = re.search(r'<table id="round-dates"[^>]*>(.*?)</table>', html, re.S).group(1)
+    dates = re.search(r'<table id="round-dates"[^>]*>(.*?)</table>', html, re.DOTALL).group(1)
     assert dates.count("<tr>") == 1 + 4
     version = metadata.version("delphi-engine")
     assert f"delphi-engine {version}" in text
-    lineage = re.search(r'<table id="lineage-table"[^>]*>(.*?)</table>', html, re.S).group(1)
+    lineage = re.search(r'<table id="lineage-table"[^>]*>(.*?)</table>', html, re.DOTALL).group(1)
     assert sorted(re.findall(r"<tr><td>(I\d+)</td>", lineage)) == sorted(codes)
     assert "PLoS One. 2024;19(8):e0304651" in text and "BMC Medical" not in text
     # Every checklist item is listed, answered or "authors to complete".
     for name, total in (("CREDES", 16), ("DELPHISTAR", 38), ("ACCORD", 35)):
         table = re.search(rf'<table class="checklist" id="checklist-{name}"[^>]*>(.*?)</table>',
-                          html, re.S).group(1)
-        rows = re.findall(r'<tr id="item-[A-Z]+-(\d+)">(.*?)</tr>', table, re.S)
+                          html, re.DOTALL).group(1)
+        rows = re.findall(r'<tr id="item-[A-Z]+-(\d+)">(.*?)</tr>', table, re.DOTALL)
         assert [int(n) for n, _row in rows] == list(range(1, total + 1))
         todo = sum("authors to complete" in row for _n, row in rows)
         assert 0 < todo < total
         assert f"{name}: {total - todo} of {total} items filled" in text
     # DELPHISTAR 23 (round dates) and 22 (software) come from the study.
-    row23 = re.search(r'<tr id="item-DELPHISTAR-23">(.*?)</tr>', html, re.S).group(1)
+    row23 = re.search(r'<tr id="item-DELPHISTAR-23">(.*?)</tr>', html, re.DOTALL).group(1)
     assert "authors to complete" not in row23 and "round 1:" in _text(row23)
     assert version in _text(re.search(r'<tr id="item-DELPHISTAR-22">(.*?)</tr>', html,
-                                      re.S).group(1))
+                                      re.DOTALL).group(1))
 
 
 def test_authors_complete_an_item_in_the_app_and_the_report_prints_it(app, runner, client, auth):
@@ -124,7 +125,7 @@ def test_authors_complete_an_item_in_the_app_and_the_report_prints_it(app, runne
     auth.logout()
     auth.login(who["researcher"], password)
     html = client.get(f"/studies/{study_id}/report").get_data(as_text=True)
-    row = re.search(r'<tr id="item-DELPHISTAR-10">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(r'<tr id="item-DELPHISTAR-10">(.*?)</tr>', html, re.DOTALL).group(1)
     assert answer in unescape(row) and "authors to complete" not in row
 
 
@@ -186,6 +187,14 @@ def test_the_report_in_french_and_spanish(app, runner, client, auth):
             assert code not in cells, code
     assert "Team Member" in english and "NGO and civil society" in english
     assert "Rating round" in english
+    # Statements in the reader's language wherever the study has them translated.
+    with app.app_context():
+        item = db.session.scalars(select(Item).where(Item.study_id == study_id,
+                                                     Item.code == "I01")).one()
+        english_text, french_text = item.text, item.text_in("fr")
+    assert french_text != english_text
+    assert french.count(f"<td>{escape(french_text)}</td>") >= 2  # a round's table and the final list
+    assert f"<td>{escape(english_text)}</td>" not in french
     assert "à compléter par les auteurs" in french and "a completar por los autores" in spanish
     assert client.get(f"/studies/{study_id}/report?lang=de").status_code == 422
     docx = client.get(f"/studies/{study_id}/report.docx?lang=fr")

@@ -269,6 +269,12 @@ def report_context(study: Study) -> dict:
         figures["participation"] = _round_chart(study, rounds[-1], "participation")
         figures["concordance"] = _round_chart(study, rounds[-1], "concordance")
 
+    # Statements in the reader's language (the frozen tables hold the study's own).
+    language = current_language()
+    study_items = db.session.scalars(select(Item).where(Item.study_id == study.id)).all()
+    texts = {item.code: item.text_in(language) for item in study_items}
+    kinds = {item.code: item.kind for item in study_items}
+
     per_round = []
     for number in numbers:
         here = items_t[items_t["round"] == number]
@@ -286,7 +292,7 @@ def report_context(study: Study) -> dict:
             blocks.append({
                 "criterion": criterion, "w": _fmt(w),
                 "chart": _round_chart(study, by_number[number], chart, criterion=criterion),
-                "rows": [{"code": r.item_code, "text": r.item_text, "n": int(r.n),
+                "rows": [{"code": r.item_code, "text": texts.get(r.item_code, r.item_text), "n": int(r.n),
                           "median": _fmt(r.median, 1), "iqr": _fmt(r.iqr, 1),
                           "agreement": _fmt(r.agreement * 100 if r.agreement == r.agreement
                                             else None, 0),
@@ -315,8 +321,6 @@ def report_context(study: Study) -> dict:
         decided = pd.concat([decided, kind_t[["round", "item_code", "verdict"]].assign(criterion="")],
                             ignore_index=True)
     last = decided.sort_values("round").groupby(["item_code", "criterion"], sort=True).tail(1)
-    texts = dict(db.session.execute(select(Item.code, Item.text).where(Item.study_id == study.id)).all())
-    kinds = dict(db.session.execute(select(Item.code, Item.kind).where(Item.study_id == study.id)).all())
     for code in sorted(last["item_code"].unique().tolist()):
         rows = last[last["item_code"] == code]
         kind = kinds.get(code) or "rating"
