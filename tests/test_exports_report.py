@@ -187,6 +187,8 @@ def test_the_report_in_french_and_spanish(app, runner, client, auth):
             assert code not in cells, code
     assert "Team Member" in english and "NGO and civil society" in english
     assert "Rating round" in english
+    # The consensus rule in the reader's words.
+    assert "Consensus in:" not in french and "Consensus in:" not in spanish
     # Statements in the reader's language wherever the study has them translated.
     with app.app_context():
         item = db.session.scalars(select(Item).where(Item.study_id == study_id,
