@@ -283,7 +283,8 @@ def remind(study_id: int, number: int):
         return back
     if not chosen and not confirmed():  # nothing ticked: never remind everybody silently
         return confirm_page(
-            title=_("Remind everybody?"), question=check.warnings[0], safeguard=check,
+            title=_("Remind everybody?"),
+            question=_("Remind the panellists who have not answered?"), safeguard=check,
             button=ngettext("Remind the %(num)d panellist", "Remind all %(num)d panellists",
                             check.figures["targets"]),
             cancel=url_for("dashboard.round_view", study_id=study.id, number=rnd.number),

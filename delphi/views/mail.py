@@ -176,7 +176,8 @@ def send_reminders(study_id: int, number: int):
         return redirect(url_for("mail.round_reminders", study_id=study_id, number=number), 303)
     if not confirmed():  # this page reminds everybody waiting: say how many first
         return confirm_page(
-            title=_("Remind everybody?"), question=check.warnings[0], safeguard=check,
+            title=_("Remind everybody?"),
+            question=_("Remind the panellists who have not answered?"), safeguard=check,
             button=ngettext("Remind the %(num)d panellist", "Remind all %(num)d panellists",
                             check.figures["targets"]),
             cancel=url_for("mail.round_reminders", study_id=study_id, number=number), danger=False)
