@@ -1,7 +1,9 @@
 """The strategic plan: goals, objectives and their task forces (public)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -32,8 +34,8 @@ def plan_number(value) -> str:
 @bp.get("/favicon.ico")
 def favicon():
     """The site's icon (an SVG; browsers ask for /favicon.ico whatever the page says)."""
-    return send_from_directory(current_app.static_folder, "favicon.svg",
-                               mimetype="image/svg+xml", max_age=86400)
+    icon = Path(current_app.static_folder, "favicon.svg").read_bytes()
+    return Response(icon, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/")

@@ -18,7 +18,8 @@ ROUTES = [
     # The strategic plan (delphi/views/plan.py): public.
     ("GET", "/", ALL_200),
     ("GET", "/task-forces/{code}", ALL_200),
-    ("GET", "/panel/help", ALL_200),  # what a Delphi round is (delphi/views/panel.py): public
+    ("GET", "/panel/help", ALL_200),
+    ("GET", "/favicon.ico", ALL_200),  # what a Delphi round is (delphi/views/panel.py): public
     ("GET", "/task-forces/Z9", {"anonymous": 404, "member": 404, "admin": 404}),
     # Accounts (delphi/views/auth.py).
     ("GET", "/register", ALL_200),
