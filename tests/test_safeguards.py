@@ -224,8 +224,21 @@ def test_drafting_beyond_the_maximum_warns_and_asks(app, client, auth):
     assert audits(app, "round.drafted")[1:] == []  # round 1's only (the factory's)
     response = client.post(f"/studies/{world.study_id}/rounds", data={"kind": "rating", **YES})
     assert response.status_code == 303 and len(audits(app, "round.drafted")) == 2
-    # The draft's page and its opening repeat the warning.
+    # The draft's page and its opening repeat the warning; opening needs confirmation too.
     assert warning in text(client.get(f"/studies/{world.study_id}/rounds/2"))
+    with app.app_context():
+        import rounds
+        from delphi.core.database import db
+        round_2 = get_round(world, 2)
+        rounds.set_round_items(round_2, world.item_ids, actor=None)
+        db.session.commit()
+    opening = {"closes_at": "2099-05-01T12:00"}
+    response = client.post(f"/studies/{world.study_id}/rounds/2/open", data=opening)
+    assert response.status_code == 200 and warning in text(response)
+    assert 'name="closes_at" value="2099-05-01T12:00"' in text(response)
+    assert round_status(app, world, 2) == "draft"
+    response = client.post(f"/studies/{world.study_id}/rounds/2/open", data={**opening, **YES})
+    assert response.status_code == 303 and round_status(app, world, 2) == "open"
 
 
 def test_drafting_after_the_stopping_rule_said_stop_warns(app, client, auth):
