@@ -8,6 +8,8 @@ from __future__ import annotations
 import html as html_lib
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sqlalchemy import func, select
 
 from tests.factories import (
@@ -403,9 +405,13 @@ def test_the_dropout_rule():
 
 # -- the reason box and the favicon ------------------------------------------------------
 
-def test_no_reason_box_without_a_range_to_show(app, client, auth):
-    world = build_study(app, n_panellists=6, n_items=1, require_reason_outside_iqr=True,
-                        show_median_iqr=False)
+@pytest.mark.parametrize("panel, protocol", [
+    (6, {"show_median_iqr": False}),   # the study does not show the range
+    (3, {}),                           # fewer answers than the smallest cell shown: suppressed
+])
+def test_no_reason_box_without_a_range_to_show(app, client, auth, panel, protocol):
+    world = build_study(app, n_panellists=panel, n_items=1, require_reason_outside_iqr=True,
+                        min_n=2, **protocol)
     answer_round(app, world, 1)
     close(app, world, 1)
     open_round_of(app, world, 2, closes_at=datetime.now(UTC) + timedelta(days=5))
