@@ -9,7 +9,6 @@ import html as html_lib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from sqlalchemy import func, select
 
 from tests.factories import (
