@@ -170,6 +170,14 @@ def _get_response(round: Round, panellist: Panellist, now: datetime) -> Response
     return response
 
 
+def reasons_asked(study) -> bool:
+    """Whether the study asks a reason for an answer outside the interquartile
+    range fed back: only when it asks for one and shows the panel the range
+    (``show_median_iqr``); a panellist is never asked to explain a position
+    against a range they cannot see."""
+    return bool(study.require_reason_outside_iqr and study.show_median_iqr)
+
+
 def _outside_iqr(value, feedback: dict | None, criterion: str, kind: str = "rating",
                  params: dict | None = None) -> bool:
     """Whether an answer lies outside the interquartile range fed back to it."""
@@ -233,7 +241,7 @@ def save_answers(round: Round, panellist: Panellist, answers: AnswerSet, *, subm
     draft = _merged(response.draft, answers)
     response.draft = draft
     response.updated_at = now
-    missing = _missing(draft, items, criteria, bool(study.require_reason_outside_iqr))
+    missing = _missing(draft, items, criteria, reasons_asked(study))
     if submit and missing:
         db.session.flush()  # keep the draft: the answers given so far are never lost
         raise IncompleteSubmission(_("Please complete your answers before submitting."),
@@ -401,7 +409,7 @@ def answer_state(round: Round, panellist: Panellist) -> AnswerState:
         Response.round_id == round.id, Response.panellist_id == panellist.id))
     study = round.study
     return state_of(response, _round_items(round), list(study.criteria),
-                    bool(study.require_reason_outside_iqr), open=round.status is RoundStatus.open)
+                    reasons_asked(study), open=round.status is RoundStatus.open)
 
 
 def state_of(response: Response | None, items, criteria, require_reason: bool, *,

@@ -27,7 +27,13 @@ from delphi.core.models import (
     RoundStatus,
 )
 from delphi.core.text import repaired
-from rounds.answering import _outside_iqr, draft_key, item_criteria, state_of
+from rounds.answering import (
+    _outside_iqr,
+    draft_key,
+    item_criteria,
+    reasons_asked,
+    state_of,
+)
 from rounds.kinds import NO_CRITERION, option_text
 from rounds.studies import scale_labels_in
 
@@ -195,7 +201,7 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
     _check_panellist_membership(round, panellist)
     study = round.study
     criteria = list(study.criteria)
-    require_reason = bool(study.require_reason_outside_iqr)
+    require_reason = reasons_asked(study)
     rows = db.session.execute(
         select(RoundItem.item_id, RoundItem.position, RoundItem.feedback, Item)
         .join(Item, Item.id == RoundItem.item_id)

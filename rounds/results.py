@@ -292,8 +292,8 @@ def round_results(round: Round) -> dict:
 def participation(study: Study) -> list[dict]:
     """Per round (draft rounds left out): ``{number, status, invited, started,
     submitted, response_rate, stayers, dropouts, newcomers}``. Stayers submitted
-    in this round and the previous one, dropouts only in the previous one,
-    newcomers only in this one. A closed round uses its counts frozen at close
+    in this round and the previous one, newcomers only in this one; dropouts:
+    see :func:`dropouts`. A closed round uses its counts frozen at close
     and the responses that counted then; an open round counts now (active
     panellists)."""
     rounds = list(db.session.scalars(select(Round).where(
@@ -321,6 +321,8 @@ def participation(study: Study) -> list[dict]:
         select(RoundStatistics).where(RoundStatistics.round_id.in_(list(submitters))))}
     active = db.session.scalar(select(func.count(Panellist.id)).where(
         Panellist.study_id == study.id, Panellist.status == PanellistStatus.active)) or 0
+    withdrawn = set(db.session.scalars(select(Panellist.id).where(
+        Panellist.study_id == study.id, Panellist.status == PanellistStatus.withdrawn)))
     out = []
     previous: set[int] | None = None
     for r in rounds:
@@ -333,11 +335,24 @@ def participation(study: Study) -> list[dict]:
             "started": stats.started if stats else started[r.id], "submitted": submitted,
             "response_rate": (submitted / invited) if invited else None,
             "stayers": len(now_set & previous) if previous is not None else None,
-            "dropouts": len(previous - now_set) if previous is not None else None,
+            "dropouts": (len(dropouts(previous, now_set, closed=r.status is RoundStatus.closed,
+                                      withdrawn=withdrawn)) if previous is not None else None),
             "newcomers": len(now_set - previous) if previous is not None else None,
         })
         previous = now_set
     return out
+
+
+def dropouts(previous: set[int], answered: set[int], *, closed: bool,
+             withdrawn: set[int]) -> set[int]:
+    """The one definition of a round's **dropouts**: panellists who answered
+    the previous round (``previous``) and, when this round is closed, did not
+    count in it (``answered``: the responses that counted), or, while it is
+    open, have withdrawn since. Someone who simply has not answered an open
+    round yet is not a dropout: they may still answer."""
+    if closed:
+        return set(previous) - set(answered)
+    return (set(previous) - set(answered)) & set(withdrawn)
 
 
 # -- round comparison ---------------------------------------------------------------

@@ -192,7 +192,8 @@ def test_min_cell_holds_in_the_feedback_the_dashboard_and_the_report(small_cells
                 [rounds.RatingInput(item, "importance", None)]), submit=True)
         db.session.commit()
     client.post("/login", data={"email": world.moderator, "password": world.password})
-    assert client.post(f"/studies/{world.study_id}/rounds/1/close").status_code == 303
+    assert client.post(f"/studies/{world.study_id}/rounds/1/close",
+                       data={"confirm": "yes"}).status_code == 303
     with app.app_context():
         feedback = {ri.item_id: ri.feedback for ri in get_round(world, 2).round_items}
     assert feedback[item]["criteria"]["importance"]["n"] == 4
@@ -221,7 +222,8 @@ def test_stopping_reasons_show_in_the_readers_language(app, client, auth, make_u
         db.session.commit()
     answer_round(app, world, 1, seed=1)
     auth.login(world.moderator)
-    assert client.post(f"/studies/{world.study_id}/rounds/1/close").status_code == 303
+    assert client.post(f"/studies/{world.study_id}/rounds/1/close",
+                       data={"confirm": "yes"}).status_code == 303
     auth.logout()
     with app.app_context():
         stats = db.session.scalar(select(RoundStatistics))

@@ -388,8 +388,14 @@ def test_remind_sends_only_to_chosen_non_responders(app, client, auth, monkeypat
     auth.login(world.moderator)
     html = page(client, world, 3)
     assert 'name="panellist"' in html and ">Remind</button>" in html
-    # Everybody waiting, when none is ticked.
+    # Nothing ticked: a confirmation naming how many, and nothing sent yet.
+    before = len(calls)
     response = client.post(url)
+    assert response.status_code == 200 and len(calls) == before
+    waiting = len(world.panellists[12:])
+    assert f"this reminds all {waiting} panellists who have not answered" in response.get_data(as_text=True)
+    # Everybody waiting, once confirmed.
+    response = client.post(url, data={"confirm": "yes"})
     assert response.status_code == 303
     assert calls[-1] == (3, sorted(ids[e] for e in world.panellists[12:]), world.moderator)
     # Only the ticked ones, and never somebody who has submitted.

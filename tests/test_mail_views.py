@@ -21,7 +21,8 @@ def test_panellist_opts_out_and_back_in_and_the_moderator_sees_it(app, client, a
     auth.login(world.moderator)
     overview = client.get(f"/studies/{world.study_id}/rounds/1/reminders").get_data(as_text=True)
     assert overview.count("(opted out)") == 1
-    reminded = client.post(f"/studies/{world.study_id}/rounds/1/reminders", follow_redirects=True)
+    reminded = client.post(f"/studies/{world.study_id}/rounds/1/reminders", data={"confirm": "yes"},
+                           follow_redirects=True)
     assert "Reminders queued: 1." in reminded.get_data(as_text=True)
     assert [m.recipient for m in outbox(app, template="reminder")] == [world.panellists[1]]
     auth.logout()
@@ -68,7 +69,8 @@ def test_only_moderators_remind(app, client, auth):
         assert client.get(f"/studies/{world.study_id}/rounds/1/reminders").status_code == 403
         assert client.post(f"/studies/{world.study_id}/rounds/1/reminders").status_code == 403
         auth.logout()
-    assert client.post(f"/studies/{world.study_id}/rounds/1/reminders").status_code == 302
+    assert client.post(f"/studies/{world.study_id}/rounds/1/reminders",
+                       data={"confirm": "yes"}).status_code == 302
     assert outbox(app, template="reminder") == []
 
 
@@ -79,5 +81,6 @@ def test_reminding_a_closed_round_says_so(app, client, auth):
     open_round_of(app, world, 1, closes_at=in_days(10))
     close(app, world, 1)
     auth.login(world.moderator)
-    page = client.post(f"/studies/{world.study_id}/rounds/1/reminders", follow_redirects=True)
+    page = client.post(f"/studies/{world.study_id}/rounds/1/reminders", data={"confirm": "yes"},
+                           follow_redirects=True)
     assert "Reminders can only be sent while the round is open." in page.get_data(as_text=True)

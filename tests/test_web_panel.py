@@ -179,7 +179,7 @@ def test_expired_csrf_token_keeps_the_answers(app, client, auth):
     assert client.post(page(client, world), data=data).status_code == 303
     assert checked(client.get(page(client, world)).get_data(as_text=True), first) == "2"
     # Without any token the other forms are refused (400).
-    response = client.post(f"/panel/studies/{world.study_id}/withdraw")
+    response = client.post(f"/panel/studies/{world.study_id}/withdraw", data={"confirm": "yes"})
     assert response.status_code == 400
 
 
@@ -248,7 +248,7 @@ def test_access_to_panel_pages(app, client, auth, make_user, world):
 
 def test_withdraw(client, auth, world):
     auth.login(world.panellists[3])
-    response = client.post(f"/panel/studies/{world.study_id}/withdraw")
+    response = client.post(f"/panel/studies/{world.study_id}/withdraw", data={"confirm": "yes"})
     assert response.status_code == 303
     assert client.get(page(client, world)).status_code == 403
     assert "My Delphi studies" not in client.get("/me").get_data(as_text=True)

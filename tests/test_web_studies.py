@@ -75,7 +75,7 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
     auth.login(world.moderator)
     html = client.get(f"/studies/{sid}/rounds/1").get_data(as_text=True)
     assert all(world.names[e] in html for e in world.panellists)
-    response = client.post(f"/studies/{sid}/rounds/1/close")
+    response = client.post(f"/studies/{sid}/rounds/1/close", data={"confirm": "yes"})
     assert response.status_code == 303
     html = client.get(f"/studies/{sid}/rounds/1").get_data(as_text=True)
     assert "Results" in html and "Stopping rule" in html
@@ -84,7 +84,7 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
     for row in results["items"]:
         assert f'<td class="num">{row["n"]}</td>' in html
     # Round 2 was drafted from round 1: its panellists see round 1's statistics.
-    response = client.post(f"/studies/{sid}/rounds/2/open", data={})
+    response = client.post(f"/studies/{sid}/rounds/2/open", data={"confirm": "yes"})
     assert response.status_code == 303
 
     # An amendment of the locked protocol needs a reason, and is recorded.
@@ -118,8 +118,8 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
 
     # The moderator closes round 2 and ends the study.
     auth.login(world.moderator)
-    assert client.post(f"/studies/{sid}/rounds/2/close").status_code == 303
-    assert client.post(f"/studies/{sid}/end", data={"reason": "Enough"}).status_code == 303
+    assert client.post(f"/studies/{sid}/rounds/2/close", data={"confirm": "yes"}).status_code == 303
+    assert client.post(f"/studies/{sid}/end", data={"reason": "Enough", "confirm": "yes"}).status_code == 303
     assert "ended" in client.get(f"/studies/{sid}").get_data(as_text=True)
 
 
@@ -154,7 +154,7 @@ def test_bad_inputs_on_the_forms(app, client, auth):
     assert response.status_code == 303
     assert "draft" in client.get(response.headers["Location"]).get_data(as_text=True).lower()
     # Closing a draft round: refused with a message.
-    response = client.post(f"/studies/{sid}/rounds/1/close")
+    response = client.post(f"/studies/{sid}/rounds/1/close", data={"confirm": "yes"})
     assert response.status_code == 303
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'class="flash error"' in html
@@ -163,7 +163,7 @@ def test_bad_inputs_on_the_forms(app, client, auth):
     assert response.status_code == 303
     assert "Round 1 is open" not in client.get(response.headers["Location"]).get_data(as_text=True)
     # A rated item cannot be edited in place; a rewording becomes a new item with lineage.
-    assert client.post(f"/studies/{sid}/rounds/1/open", data={}).status_code == 303
+    assert client.post(f"/studies/{sid}/rounds/1/open", data={"confirm": "yes"}).status_code == 303
     item_id = world.item_ids[0]
     response = client.post(f"/studies/{sid}/items/{item_id}", data={"text": "Changed", "target": ""})
     assert response.status_code == 409
@@ -187,14 +187,17 @@ def test_panel_management_and_names(app, client, auth, make_user):
     extra = make_user("late.joiner@example.org", name="Late Joiner Qpx")
     sid = world.study_id
     auth.login(world.moderator)
+    # Not a member of the task force: a warning to confirm first (see test_safeguards.py).
     response = client.post(f"/studies/{sid}/panellists", data={"email": extra.email})
+    assert response.status_code == 200 and "not an approved member" in response.get_data(as_text=True)
+    response = client.post(f"/studies/{sid}/panellists", data={"email": extra.email, "confirm": "yes"})
     assert response.status_code == 303
     html = client.get(f"/studies/{sid}").get_data(as_text=True)
     assert "Late Joiner Qpx" in html
-    pseudonym = re.search(r"<td>(P-[A-Z0-9]+)</td><td>Late Joiner Qpx</td>", html).group(1)
+    pseudonym = re.search(r"<td>(P-[A-Z0-9]+)</td><td>Late Joiner Qpx", html).group(1)
     response = client.post(f"/studies/{sid}/panellists", data={"email": extra.email})
     assert "already" in client.get(response.headers["Location"]).get_data(as_text=True)
-    response = client.post(f"/studies/{sid}/panellists/{pseudonym}/withdraw")
+    response = client.post(f"/studies/{sid}/panellists/{pseudonym}/withdraw", data={"confirm": "yes"})
     assert response.status_code == 303
     assert "withdrawn" in client.get(f"/studies/{sid}").get_data(as_text=True)
     auth.logout()

@@ -12,12 +12,13 @@ from delphi.views import (
     member,
     panel,
     plan,
+    preview,  # noqa: F401  (a page of the studies blueprint)
     studies,
     study_rounds,  # noqa: F401  (pages of the studies blueprint)
 )
 
-#: The modules whose blueprints the app registers, in order. ``items`` and
-#: ``study_rounds`` add their pages to the ``studies`` blueprint.
+#: The modules whose blueprints the app registers, in order. ``items``,
+#: ``preview`` and ``study_rounds`` add their pages to the ``studies`` blueprint.
 BLUEPRINT_MODULES = (plan, auth, member, admin, api, studies, panel, dashboard, mail, exports)
 
 

@@ -34,7 +34,9 @@ from delphi.services.membership import (
 )
 from delphi.services.plan import update_indicator
 from delphi.unit_of_work import unit_of_work
+from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.guards import admin_required
+from rounds import safeguards
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -86,8 +88,9 @@ def applications():
         select(Membership).where(Membership.status == ApprovalStatus.pending)
         .order_by(Membership.joined_at)).all()
     task_forces = db.session.scalars(select(TaskForce).order_by(TaskForce.code)).all()
+    warnings = {m.id: safeguards.approval_safeguard(m).warnings for m in pending}
     return render_template("admin/applications.html", pending=pending, task_forces=task_forces,
-                           form=DecisionForm(), lang=current_language())
+                           form=DecisionForm(), lang=current_language(), warnings=warnings)
 
 
 @bp.post("/applications/<int:membership_id>")
@@ -99,8 +102,17 @@ def decide_application(membership_id: int):
     if not form.validate_on_submit():
         flash(_("Choose approve or decline."), "error")
         return redirect(url_for("admin.applications"), 303)
+    approve = form.decision.data == "approve"
+    check = safeguards.approval_safeguard(membership) if approve else None
+    if check is not None and check.needs_confirmation and not confirmed():
+        return confirm_page(
+            title=_("Approve a second Global Leader?"),
+            question=_("Approve %(name)s as Global Leader of %(code)s?", name=membership.user.name,
+                       code=membership.task_force.code),
+            safeguard=check, button=_("Approve anyway"), cancel=url_for("admin.applications"),
+            fields={"decision": "approve"}, danger=False)
     try:
-        decide(current_user, membership, form.decision.data == "approve")
+        decide(current_user, membership, approve)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

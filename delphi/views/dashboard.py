@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -26,7 +27,8 @@ from delphi.dashboard_inference import inference_section
 from delphi.i18n import current_language
 from delphi.mail.reminders import remind as remind_panellists
 from delphi.unit_of_work import unit_of_work
-from rounds import results
+from delphi.views.confirm import confirm_page, confirmed
+from rounds import results, safeguards
 from rounds.kinds import kind_label
 from rounds.panel_attributes import (
     COMPOSITION_DIMENSIONS,
@@ -275,10 +277,19 @@ def remind(study_id: int, number: int):
         chosen = {int(v) for v in request.form.getlist("panellist")}
     except ValueError:
         raise InvalidInput(_("Invalid input."), fields={"panellist": _("Not a panellist.")})
-    chosen = (chosen & waiting) if chosen else waiting
-    if not chosen:
-        flash(_("Everybody has answered: nobody to remind."), "success")
+    check = safeguards.remind_safeguard(rnd, chosen)
+    if check.blocked:
+        flash(check.blocked, "error" if chosen else "success")
         return back
+    if not chosen and not confirmed():  # nothing ticked: never remind everybody silently
+        return confirm_page(
+            title=_("Remind everybody?"),
+            question=_("Remind the panellists who have not answered?"), safeguard=check,
+            button=ngettext("Remind the %(num)d panellist", "Remind all %(num)d panellists",
+                            check.figures["targets"]),
+            cancel=url_for("dashboard.round_view", study_id=study.id, number=rnd.number),
+            danger=False)
+    chosen = (chosen & waiting) if chosen else waiting
     panellists = panellists_by_ids(study, sorted(chosen))
     # The mail feature queues the messages and writes the audit event.
     result = remind_panellists(rnd, panellists, actor=current_user)

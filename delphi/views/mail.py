@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,6 +32,8 @@ from delphi.mail import links, reminders
 from delphi.mail.forms import NewLinkForm, OptOutForm, RemindForm
 from delphi.mail.signals import connect as connect_mail
 from delphi.unit_of_work import unit_of_work
+from delphi.views.confirm import confirm_page, confirmed
+from rounds import safeguards
 
 bp = Blueprint("mail", __name__)
 
@@ -167,6 +170,17 @@ def send_reminders(study_id: int, number: int):
     round = _moderated_round(study_id, number)
     if not RemindForm().validate_on_submit():
         abort(400)
+    check = safeguards.remind_safeguard(round, None)
+    if check.blocked:
+        flash(check.blocked, "error")
+        return redirect(url_for("mail.round_reminders", study_id=study_id, number=number), 303)
+    if not confirmed():  # this page reminds everybody waiting: say how many first
+        return confirm_page(
+            title=_("Remind everybody?"),
+            question=_("Remind the panellists who have not answered?"), safeguard=check,
+            button=ngettext("Remind the %(num)d panellist", "Remind all %(num)d panellists",
+                            check.figures["targets"]),
+            cancel=url_for("mail.round_reminders", study_id=study_id, number=number), danger=False)
     try:
         report = reminders.remind(round, actor=current_user)
     except DomainError as error:

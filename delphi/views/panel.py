@@ -74,6 +74,7 @@ from delphi.forms_studies import (
 from delphi.i18n import current_language, region_name
 from delphi.mail.links import granted_in_study, granted_panellist
 from delphi.unit_of_work import keep_changes, unit_of_work
+from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.deadlines import local_time
 from delphi.views.feedback_svg import (
     fmt,
@@ -82,6 +83,7 @@ from delphi.views.feedback_svg import (
     rating_summary,
     strata_chart,
 )
+from rounds import safeguards
 from rounds.kinds import LATER, kind_label
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
@@ -424,8 +426,13 @@ def _error_summary(items: list[dict], errors: dict[str, str], href) -> list[dict
     return out
 
 
-def _render(study, panellist, round_, *, posted=None, errors=None, message=None, status=200):
-    q = rounds.questionnaire(round_, panellist, language=current_language())
+def _render(study, panellist, round_, *, posted=None, errors=None, message=None, status=200,
+            q=None, preview=False):
+    """The questionnaire page. ``preview``: the moderator's preview
+    (``delphi.views.preview``): ``q`` is :func:`rounds.preview.preview_questionnaire`,
+    nothing on the page posts or saves."""
+    if q is None:
+        q = rounds.questionnaire(round_, panellist, language=current_language())
     criteria = list(study.criteria or [])
     items = page_items(q, criteria)
     if posted is not None:  # show what was typed, not what is stored
@@ -439,7 +446,8 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
     pages = _page_of(items)
     count = max(pages.values(), default=1)
     page = _current_page(count)
-    here = url_for("panel.questionnaire", study_id=study.id, number=round_.number)
+    here = url_for("studies.preview" if preview else "panel.questionnaire", study_id=study.id,
+                   number=round_.number)
 
     def href(item, anchor=None):
         """A link to ``item`` (or one of its fields) on its page."""
@@ -465,6 +473,7 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
         comment_name=comment_name, value_name=value_name, cannot_name=cannot_name,
         ranking_positions=ranking_positions, kind_label=kind_label, fmt=fmt, plain=_plain,
         strata_label=lambda d: STRATA_LABELS.get(d, d), group_label=group_label,
+        preview=preview,
     ), status
 
 
@@ -607,13 +616,21 @@ def study(study_id: int):
                            statuses=statuses, form=EmptyForm(), lang=current_language())
 
 
-@bp.post("/studies/<int:study_id>/withdraw")
+@bp.route("/studies/<int:study_id>/withdraw", methods=["GET", "POST"])
 @login_required
 @unit_of_work
 def withdraw(study_id: int):
+    """GET, or a POST without ``confirm``: the confirmation page (what happens
+    to the answers); the confirmed POST withdraws (``delphi.views.confirm``)."""
     study_, panellist = _panellist(study_id)
-    if not EmptyForm().validate_on_submit():
+    if request.method == "POST" and not EmptyForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirm_page(
+            title=_("Withdraw from this study?"),
+            question=_("Withdraw from “%(title)s”?", title=study_.title),
+            safeguard=safeguards.withdraw_safeguard(panellist, by_self=True),
+            button=_("Withdraw from the study"), cancel=url_for("panel.study", study_id=study_.id))
     try:
         rounds.withdraw_panellist(panellist, actor=current_user)
     except DomainError as error:

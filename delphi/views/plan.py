@@ -1,7 +1,9 @@
 """The strategic plan: goals, objectives and their task forces (public)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +29,13 @@ def _editable() -> bool:
 def plan_number(value) -> str:
     """An indicator's value in the reader's locale (961, 1 234,5 in French)."""
     return format_decimal(value)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon (an SVG; browsers ask for /favicon.ico whatever the page says)."""
+    icon = Path(current_app.static_folder, "favicon.svg").read_bytes()
+    return Response(icon, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/")

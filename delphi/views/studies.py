@@ -51,8 +51,10 @@ from delphi.forms_studies import (
 from delphi.i18n import current_language
 from delphi.services.accounts import member_by_email
 from delphi.unit_of_work import unit_of_work
+from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.guards import admin_required
 from delphi.views.study_helpers import bp, done, failed, flash_form_errors, moderated
+from rounds import safeguards
 from rounds.kinds import kind_label
 from rounds.stopping import stopping_reason_text
 from rounds.vocabulary import status_label, verdict_label
@@ -62,10 +64,11 @@ __all__ = ["bp", "home_section"]
 
 # -- Helpers -------------------------------------------------------------------
 
-def _with_member(study: Study, form, act):
+def _with_member(study: Study, form, act, check=None):
     """The panel and staff forms: validate ``form``, find the member by its email,
     then ``act(user)`` (a service call that returns the success message); flash
-    and redirect (303) to the study page."""
+    and redirect (303) to the study page. ``check(user)``: a confirmation page
+    to show first (when the action has warnings and is not confirmed), or None."""
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("studies.show", study_id=study.id), 303)
@@ -73,6 +76,9 @@ def _with_member(study: Study, form, act):
     if user is None:
         flash(_("No member has this email address."), "error")
         return redirect(url_for("studies.show", study_id=study.id), 303)
+    page = check(user) if check is not None else None
+    if page is not None:
+        return page
     try:
         message = act(user)
     except DomainError as error:
@@ -149,7 +155,11 @@ def show(study_id: int):
         scale_labels=rounds.scale_labels_in(study, current_language()),
         staff_form=StaffForm(), panellist_form=PanellistForm(), draft_form=DraftRoundForm(),
         end_form=EndStudyForm(), empty=EmptyForm(), lang=current_language(),
-        kind_label=kind_label)
+        kind_label=kind_label,
+        outside_panel=safeguards.outside_task_force(study) if moderator else set(),
+        safeguard_warnings=(safeguards.draft_warnings(study) if moderator and study.status.value
+                            != "ended" and all(r.status.value == "closed" for r in study.rounds)
+                            else []))
 
 
 @bp.post("/<int:study_id>/staff")
@@ -213,14 +223,23 @@ def protocol(study_id: int):
         422 if form.errors and status == 200 else status)
 
 
-@bp.post("/<int:study_id>/end")
+@bp.route("/<int:study_id>/end", methods=["GET", "POST"])
 @login_required
 @unit_of_work
 def end(study_id: int):
+    """GET, or a POST without ``confirm``: the confirmation page (what stays,
+    what can no longer happen); the confirmed POST ends the study."""
     study = moderated(study_id)
     form = EndStudyForm()
-    if not form.validate_on_submit():
+    if request.method == "POST" and not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirm_page(
+            title=_("End the study?"),
+            question=_("End “%(title)s”? This cannot be undone.", title=study.title),
+            safeguard=safeguards.end_safeguard(study), button=_("End the study"),
+            cancel=url_for("studies.show", study_id=study.id) + "#end",
+            fields={"reason": (form.reason.data or "").strip()})
     try:
         rounds.end_study(study, actor=current_user, reason=(form.reason.data or "").strip())
     except DomainError as error:
@@ -242,20 +261,40 @@ def add_panellist(study_id: int):
         return _("%(name)s is on the panel as %(pseudonym)s.", name=user.name,
                  pseudonym=panellist.pseudonym)
 
-    return _with_member(study, PanellistForm(), add)
+    def check(user: User):
+        found = safeguards.panel_add_safeguard(study, user)
+        if found.blocked or not found.needs_confirmation or confirmed():  # the service refuses
+            return None
+        return confirm_page(
+            title=_("Add to the panel?"), question=_("Add %(name)s to the panel?", name=user.name),
+            safeguard=found, button=_("Add to the panel anyway"),
+            cancel=url_for("studies.show", study_id=study.id), fields={"email": user.email},
+            danger=False)
+
+    return _with_member(study, PanellistForm(), add, check)
 
 
-@bp.post("/<int:study_id>/panellists/<pseudonym>/withdraw")
+@bp.route("/<int:study_id>/panellists/<pseudonym>/withdraw", methods=["GET", "POST"])
 @login_required
 @unit_of_work
 def withdraw_panellist(study_id: int, pseudonym: str):
+    """GET, or a POST without ``confirm``: the confirmation page (what happens
+    to their answers); the confirmed POST withdraws the panellist."""
     study = moderated(study_id)
     panellist = db.session.scalar(select(Panellist).where(
         Panellist.study_id == study.id, Panellist.pseudonym == pseudonym))
     if panellist is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
+    if request.method == "POST" and not EmptyForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirm_page(
+            title=_("Withdraw %(pseudonym)s?", pseudonym=pseudonym),
+            question=_("Withdraw %(name)s (%(pseudonym)s) from the panel?",
+                       name=panellist.user.name, pseudonym=pseudonym),
+            safeguard=safeguards.withdraw_safeguard(panellist, by_self=False),
+            button=_("Withdraw %(pseudonym)s", pseudonym=pseudonym),
+            cancel=url_for("studies.show", study_id=study.id))
     try:
         rounds.withdraw_panellist(panellist, actor=current_user)
     except DomainError as error:

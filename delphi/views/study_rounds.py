@@ -30,6 +30,7 @@ from delphi.forms import EmptyForm
 from delphi.forms_studies import DraftRoundForm, OpenRoundForm
 from delphi.i18n import current_language
 from delphi.unit_of_work import unit_of_work
+from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.study_helpers import (
     bp,
     done,
@@ -38,6 +39,7 @@ from delphi.views.study_helpers import (
     moderated,
     round_of,
 )
+from rounds import safeguards
 
 __all__ = ["bp"]
 
@@ -50,6 +52,13 @@ def draft_round(study_id: int):
     form = DraftRoundForm()
     if not form.validate_on_submit():
         abort(400)
+    warnings = safeguards.draft_warnings(study)
+    if warnings and not confirmed():
+        return confirm_page(
+            title=_("Draft another round?"), question=_("Draft the next round of this study?"),
+            safeguard=safeguards.Safeguard(warnings=warnings), button=_("Draft it anyway"),
+            cancel=url_for("studies.show", study_id=study.id), fields={"kind": form.kind.data},
+            danger=False)
     try:
         round_ = rounds.draft_round(study, actor=current_user, kind=RoundKind(form.kind.data),
                                     policy=current_policy())
@@ -97,7 +106,9 @@ def round_page(study_id: int, number: int):
         "studies/round.html", study=study, round=round_, moderator=moderator, results=results,
         answered=answered, all_items=all_items, in_round={ri.item_id for ri in round_.round_items},
         proposals_count=proposals_count, open_form=OpenRoundForm(), empty=EmptyForm(),
-        lang=current_language())
+        lang=current_language(),
+        safeguard_warnings=(safeguards.open_safeguard(round_).warnings
+                            if moderator and round_.status is RoundStatus.draft else []))
 
 
 @bp.post("/<int:study_id>/rounds/<int:number>/open")
@@ -111,6 +122,14 @@ def open_round(study_id: int, number: int):
         flash_form_errors(form)
         return redirect(url_for("studies.round_page", study_id=study.id, number=number), 303)
     closes_at = form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None
+    check = safeguards.open_safeguard(round_, closes_at=closes_at)
+    if check.needs_confirmation and not confirmed():
+        return confirm_page(
+            title=_("Open round %(n)d?", n=number), question=_("Open round %(n)d despite the "
+                                                                "warnings below?", n=number),
+            safeguard=check, button=_("Open round %(n)d", n=number),
+            cancel=url_for("studies.round_page", study_id=study.id, number=number),
+            fields={"closes_at": request.form.get("closes_at", "")}, danger=False)
     try:
         rounds.open_round(round_, actor=current_user, closes_at=closes_at)
     except DomainError as error:
@@ -118,14 +137,22 @@ def open_round(study_id: int, number: int):
     return done(_("Round %(n)d is open.", n=number), "studies.round_page", study_id=study.id, number=number)
 
 
-@bp.post("/<int:study_id>/rounds/<int:number>/close")
+@bp.route("/<int:study_id>/rounds/<int:number>/close", methods=["GET", "POST"])
 @login_required
 @unit_of_work
 def close_round(study_id: int, number: int):
+    """GET, or a POST without ``confirm``: the confirmation page (response
+    share, time left); the confirmed POST closes the round."""
     study = moderated(study_id)
     round_ = round_of(study, number)
-    if not EmptyForm().validate_on_submit():
+    if request.method == "POST" and not EmptyForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirm_page(
+            title=_("Close round %(n)d?", n=number),
+            question=_("Close round %(n)d now? This cannot be undone.", n=number),
+            safeguard=safeguards.close_safeguard(round_), button=_("Close round %(n)d", n=number),
+            cancel=url_for("studies.round_page", study_id=study.id, number=number))
     try:
         report = rounds.close_round(round_, actor=current_user, policy=current_policy())
     except DomainError as error:

@@ -19,6 +19,7 @@ ROUTES = [
     ("GET", "/", ALL_200),
     ("GET", "/task-forces/{code}", ALL_200),
     ("GET", "/panel/help", ALL_200),  # what a Delphi round is (delphi/views/panel.py): public
+    ("GET", "/favicon.ico", ALL_200),  # the site's icon (an SVG): public
     ("GET", "/accessibility", ALL_200),  # the accessibility statement (delphi/views/plan.py): public
     ("GET", "/task-forces/Z9", {"anonymous": 404, "member": 404, "admin": 404}),
     # Accounts (delphi/views/auth.py).

@@ -45,7 +45,10 @@ ROUTES = [
     ("GET", _A + "/rounds/{closed_round}/charts/verdicts.gif", {**_API, **_staff(404)}),
     ("GET", _A + "/rounds/{closed_round}/items/{item_id}/distribution.svg",
      {**_API, **_staff(200)}),
-    # Changes state: reminders are queued (moderators and admins only).
+    # Nothing ticked: the confirmation page (docs/safeguards.md); with it, reminders are
+    # queued (moderators and admins only).
     ("POST", _D + "/rounds/{round}/remind",
-     {**_WEB, "moderator": 303, "researcher": 403, "admin": 303}),
+     {**_WEB, "moderator": 200, "researcher": 403, "admin": 200}),
+    ("POST", _D + "/rounds/{round}/remind",
+     {**_WEB, "moderator": 303, "researcher": 403, "admin": 303}, {"data": {"confirm": "yes"}}),
 ]

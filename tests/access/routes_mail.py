@@ -26,7 +26,10 @@ ROUTES = [
     ("GET", "/studies/{study}/rounds/{round}/reminders",
      {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 200,
       "researcher": 403, "admin": 200}),
+    ("POST", "/studies/{study}/rounds/{round}/reminders",   # the confirmation page
+     {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 200,
+      "researcher": 403, "admin": 200}),
     ("POST", "/studies/{study}/rounds/{round}/reminders",
      {"anonymous": 302, "member": 403, "panellist": 403, "moderator": 303,
-      "researcher": 403, "admin": 303}),
+      "researcher": 403, "admin": 303}, {"data": {"confirm": "yes"}}),
 ]

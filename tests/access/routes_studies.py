@@ -32,6 +32,7 @@ ROUTES = [
     ("POST", "/studies/{study}/protocol", mod(422)),
     ("POST", "/studies/{study}/panellists", mod(303)),
     ("POST", "/studies/{study}/panellists/P-NOBODY/withdraw", mod(404)),
+    ("GET", "/studies/{study}/panellists/P-NOBODY/withdraw", mod(404)),
     ("GET", "/studies/{study}/items/new", mod(200)),
     ("POST", "/studies/{study}/items/new", mod(422)),
     ("GET", "/studies/{study}/items/{item_id}", mod(200)),
@@ -41,10 +42,16 @@ ROUTES = [
     ("POST", "/studies/{study}/rounds", mod(400)),  # no kind posted
     ("GET", "/studies/{study}/rounds/{round}", {**ANON, "moderator": 200, "researcher": 200,
                                                 "admin": 200}),
-    ("POST", "/studies/{study}/rounds/{round}/close", mod(303)),  # a draft: refused, flashed
+    # Confirmation pages (docs/safeguards.md): a draft cannot close, the page says so.
+    ("GET", "/studies/{study}/rounds/{round}/close", mod(200)),
+    ("POST", "/studies/{study}/rounds/{round}/close", mod(200)),
+    ("POST", "/studies/{study}/rounds/{round}/close", mod(303), {"data": {"confirm": "yes"}}),
+    ("GET", "/studies/{study}/end", mod(200)),
+    ("GET", "/studies/{study}/rounds/{round}/preview", mod(200)),
     # Panellist pages (delphi/views/panel.py): nobody here is on the panel yet.
     ("GET", "/panel/studies/{study}", PANEL_ONLY),
     ("POST", "/panel/studies/{study}/withdraw", PANEL_ONLY),
+    ("GET", "/panel/studies/{study}/withdraw", PANEL_ONLY),
     ("GET", "/panel/studies/{study}/rounds/{round}", PANEL_ONLY),
     ("POST", "/panel/studies/{study}/rounds/{round}", PANEL_ONLY),
     ("POST", "/panel/studies/{study}/rounds/{round}/autosave", PANEL_ONLY),
@@ -74,5 +81,7 @@ ROUTES = [
     ("POST", "/api/v1/studies/{study}/rounds/{round}/open", {**ANON_API, "researcher": 403, "admin": 200}),
     ("POST", "/studies/{study}/rounds/{round}", {**ANON, "researcher": 403, "admin": 303}),
     ("POST", "/studies/{study}/rounds/{round}/open", {**ANON, "researcher": 403, "admin": 303}),
-    ("POST", "/studies/{study}/end", {**ANON, "researcher": 403, "admin": 303}),
+    ("POST", "/studies/{study}/end", {**ANON, "researcher": 403, "admin": 200}),  # the confirmation
+    ("POST", "/studies/{study}/end", {**ANON, "researcher": 403, "admin": 303},
+     {"data": {"confirm": "yes"}}),
 ]
