@@ -190,6 +190,7 @@ def test_every_role_s_path_has_no_axe_violation_at_1280_and_320_px(
     audit.check("join a task force", "/task-forces/A5/join")
     study_id = int(re.search(r"/panel/studies/(\d+)", study).group(1))
     audit.check("reminder settings", f"/studies/{study_id}/reminders")
+    audit.check("withdrawal confirmation", f"/panel/studies/{study_id}/withdraw")
 
     # The moderator: studies, the study, the protocol, rounds, dashboard, an item.
     browser.delete_all_cookies()
@@ -198,6 +199,9 @@ def test_every_role_s_path_has_no_axe_violation_at_1280_and_320_px(
     audit.check("study", f"/studies/{study_id}")
     audit.check("protocol", f"/studies/{study_id}/protocol")
     audit.check("open round", f"/studies/{study_id}/rounds/4")
+    audit.check("closing confirmation", f"/studies/{study_id}/rounds/4/close")
+    audit.check("ending confirmation", f"/studies/{study_id}/end")
+    audit.check("questionnaire preview", f"/studies/{study_id}/rounds/4/preview")
     audit.check("closed round", f"/studies/{study_id}/rounds/3")
     audit.check("dashboard", f"/studies/{study_id}/dashboard")
     audit.check("round dashboard", f"/studies/{study_id}/dashboard/rounds/3")
