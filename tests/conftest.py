@@ -70,6 +70,8 @@ def base_config(database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
         "MAIL_SERVER": None,
+        # The close draws no chart (tests/test_chart_store.py switches it on).
+        "CHART_PRERENDER": "off",
     }
 
 

@@ -36,15 +36,15 @@ from pathlib import Path
 
 import pandas as pd
 from flask import render_template
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 
 from analysis import charts, suppression_masks
 from delphi.charts import cache as chart_cache
 from delphi.charts import specs
+from delphi.charts import store as chart_store
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import Item, Round, RoundStatus, Study
@@ -57,7 +57,7 @@ from delphi.i18n import current_language
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
-from rounds.results import closed_rounds, item_rows, participation
+from rounds.results import closed_rounds, freeze_stamp, item_rows, participation
 from rounds.vocabulary import VERDICT_LABELS, status_label
 
 #: Above this many items a round's verdict chart counts items per verdict.
@@ -217,6 +217,25 @@ def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) 
                                      language=current_language()))
 
 
+def _stored_figure(rnd, key: str, spec) -> chart_store.CachedChart:
+    """A figure of the report only (no dashboard chart draws it), kept in the
+    chart store under the last closed round like the dashboard's charts."""
+    def draw():
+        rendered = spec.render("png")
+        return chart_store.CachedChart(rendered.data, rendered.mimetype, rendered.alt,
+                                       chart_store.etag_of(rendered.data), True)
+    stamp = freeze_stamp(rnd)
+    if stamp is None:
+        return draw()
+    return chart_store.stored(rnd.id, stamp, key, current_language(), "png", draw)
+
+
+def report_figures(study: Study) -> None:
+    """Draw (into the chart store) the report's own figures of every language,
+    as :func:`report_context` asks for them; the close's prerender calls this."""
+    report_context(study)
+
+
 def _kind_blocks(study: Study, rnd) -> list[dict]:
     """The round's items of the other kinds, kind by kind: the dashboard's
     sections (:func:`delphi.charts.specs.kind_sections`), each item with its
@@ -295,7 +314,8 @@ def report_context(study: Study) -> dict:
                 numbers, codes, grid.to_numpy(dtype=float),
                 threshold=(study.consensus_rule or {}).get("agreement_min"),
                 title=_("Agreement across rounds: %(criterion)s", criterion=criterion), _=_)
-            figures[f"convergence_{criterion}"] = _figure(spec.render("png"))
+            figures[f"convergence_{criterion}"] = _figure(
+                _stored_figure(rounds[-1], f"report_convergence:{criterion}:", spec))
 
     final = []
     # Rating rows per criterion, and one row per item of the other kinds (no criterion).
