@@ -52,6 +52,7 @@ class LiveCache:
     def __init__(self, ttl: float = 30.0, max_entries: int = 256):
         self.ttl = ttl
         self.max_entries = max_entries
+        #: key -> (when it was drawn, the chart)
         self._items: OrderedDict[tuple, tuple[float, CachedChart]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -61,7 +62,7 @@ class LiveCache:
         now = time.monotonic()
         with self._lock:
             found = self._items.get(key)
-            if found is None or found[0] <= now:
+            if found is None or now - found[0] >= self.ttl:
                 self._items.pop(key, None)
                 self.misses += 1
                 return None
@@ -71,7 +72,7 @@ class LiveCache:
 
     def put(self, key: tuple, entry: CachedChart) -> None:
         with self._lock:
-            self._items[key] = (time.monotonic() + self.ttl, entry)
+            self._items[key] = (time.monotonic(), entry)
             self._items.move_to_end(key)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)

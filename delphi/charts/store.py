@@ -196,9 +196,14 @@ def stored(round_id: int, stamp: str, key: str, language: str, fmt: str,
             if time.monotonic() >= deadline:
                 stats.count("draws")
                 return draw()  # serve without storing; the claim's owner stores
-            time.sleep(poll)
+            _pause(poll)
     stats.count("draws")
     return draw()
+
+
+def _pause(seconds: float) -> None:
+    """The wait between two re-reads of a claim (a seam for the tests)."""
+    time.sleep(seconds)
 
 
 def _draw_into(claim_id: int, draw: Callable[[], CachedChart], stats: StoreStats) -> CachedChart:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from delphi.charts import cache as chart_cache
 from delphi.charts import specs, store
+from delphi.core import database
 from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Item, Round, RoundItem, RoundStatus
@@ -135,20 +136,28 @@ def render_round(rnd: Round) -> int:
 
     counters = store.stats_for()
     before = counters.draws
-    study = rnd.study
-    for language in _languages():
-        with force_locale(language):
-            for name, criterion, item, formats in _jobs(rnd):
-                for fmt in formats:
-                    try:
-                        chart_cache.chart(study, rnd, name, fmt, criterion=criterion, item=item,
-                                          language=language)
-                    except DomainError:
-                        continue  # a chart this round has not (e.g. no statistics)
-            try:
-                report.report_figures(study)
-            except DomainError:
-                pass
+    # Only reads here: end the caller's transaction (it has committed) and read
+    # in DEFERRED ones on SQLite, so the store's own connections may write.
+    db.session.commit()
+    token = database.sqlite_begin_mode.set("DEFERRED")
+    try:
+        study = rnd.study
+        for language in _languages():
+            with force_locale(language):
+                for name, criterion, item, formats in _jobs(rnd):
+                    for fmt in formats:
+                        try:
+                            chart_cache.chart(study, rnd, name, fmt, criterion=criterion,
+                                              item=item, language=language)
+                        except DomainError:
+                            continue  # a chart this round has not (e.g. no statistics)
+                try:
+                    report.report_figures(study)
+                except DomainError:
+                    pass
+        db.session.rollback()
+    finally:
+        database.sqlite_begin_mode.reset(token)
     return counters.draws - before
 
 
