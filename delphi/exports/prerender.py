@@ -84,8 +84,16 @@ def _spawn(round_id: int) -> None:
             [sys.executable, "-m", "flask", "--app", "delphi", "charts", "render",
              "--round", str(round_id)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ,
-                                         "DELPHI_INSTANCE_PATH": current_app.instance_path})
+            start_new_session=True, env=_child_env())
+
+
+def _child_env() -> dict:
+    """This process's environment, with the database and instance folder it
+    uses (they may come from ``create_app``'s arguments, not the environment)."""
+    env = {**os.environ, "DELPHI_INSTANCE_PATH": current_app.instance_path}
+    if isinstance(current_app.config.get("DATABASE_URL"), str):
+        env["DELPHI_DATABASE_URL"] = current_app.config["DATABASE_URL"]
+    return env
 
 
 def run_pending() -> int:
