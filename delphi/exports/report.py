@@ -15,10 +15,10 @@ section is printed, in every format, under "Further analyses".
 
 Everything shown is read from the database as frozen at each round's close;
 nothing here computes a statistic. The charts of participation, concordance
-and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn and
-cached by :mod:`delphi.charts.cache`); agreement across rounds, over every
-item of every round, is drawn here by :mod:`analysis.charts` from the frozen
-figures. Items of the other kinds (estimate, probability, year, ranking) get,
+and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn once
+into the chart store, :mod:`delphi.charts.store`); agreement across rounds,
+over every item of every round, is drawn here by :mod:`analysis.charts` from
+the frozen figures and kept in the same store under the last closed round. Items of the other kinds (estimate, probability, year, ranking) get,
 per round, each kind's table of frozen figures and each item's chart (the
 gap-to-target chart for an estimate with a target), as on the dashboard
 (:func:`delphi.charts.specs.kind_sections`). Panel composition is shown as separate counts per attribute, counts
