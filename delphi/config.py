@@ -73,6 +73,25 @@ class Defaults:
     #: Absolute, so the catalogs are found whatever the working directory.
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
 
+    # Charts (delphi.charts.store, delphi.exports.prerender).
+    #: How a closed round's charts are drawn into the store after the close
+    #: commits: "subprocess" (``flask charts render``, detached), "inline"
+    #: (in the closing process, after the commit) or "off" (on first request).
+    CHART_PRERENDER = "subprocess"
+    #: Languages drawn at the close (None: every one of ``LANGUAGES``).
+    CHART_PRERENDER_LANGUAGES = None
+    #: Draw each item's charts too, not only the round's and the report's.
+    CHART_PRERENDER_ITEMS = True
+    #: A worker that lost the insert of a missing chart waits this long for the
+    #: winner's bytes (re-reading every CHART_WAIT_POLL s), then draws it itself.
+    CHART_WAIT_SECONDS = 20
+    CHART_WAIT_POLL = 0.05
+    #: A claim older than this (its worker died while drawing) is taken over.
+    CHART_CLAIM_SECONDS = 120
+    #: Open rounds' live charts are kept this long in each worker's memory.
+    CHART_LIVE_SECONDS = 30
+    CHART_LIVE_ENTRIES = 256
+
     #: Version of the privacy notice the consent refers to.
     PRIVACY_NOTICE_VERSION = DEFAULT_POLICY.privacy_notice_version
 

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# The servers the tests start (gunicorn) draw no chart at a close either:
+# a detached ``flask charts render`` would outlive the test.
+os.environ["DELPHI_CHART_PRERENDER"] = "off"
 BASE_TEST_DATABASE_URL = os.environ.get("DELPHI_TEST_DATABASE_URL")
 
 
@@ -70,6 +73,8 @@ def base_config(database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
         "MAIL_SERVER": None,
+        # The close draws no chart (tests/test_chart_store.py switches it on).
+        "CHART_PRERENDER": "off",
     }
 
 

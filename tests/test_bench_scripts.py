@@ -108,3 +108,22 @@ def test_the_export_script_measures_csv_and_xlsx_with_their_peak_memory():
     assert re.search(r"^  total +[\d.]+ +[\d.]+ s$", out, re.MULTILINE), out
     assert re.search(r"^  peak_mib +\d+ +\d+ MiB$", out, re.MULTILINE), out
     assert re.search(r"^xlsx / csv total: [\d.]+x$", out, re.MULTILINE), out
+
+
+def test_the_pages_script_times_cold_and_warm_views_on_fresh_workers():
+    try:
+        result = _run("bench_pages.py", "--panellists", "8", "--items", "2", "--repeats", "1",
+                      timeout=400)
+    finally:
+        _cleanup_pg(_database())
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert re.search(r"page\s+store\s+images\s+cold ms\s+warm ms\s+cold/warm", out), out
+    for page in ("dashboard", "item page", "report"):
+        for state in ("stored", "empty"):
+            row = re.search(rf"^{page}\s+{state}\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)$", out,
+                            re.MULTILINE)
+            assert row and int(row.group(2)) > 0 and int(row.group(3)) > 0, (page, state, out)
+    assert re.search(r"^dashboard\s+stored\s+6\s", out, re.MULTILINE), out  # its six charts
+    assert re.search(r"prerender \(flask charts render\) of round 1: \d+ charts", out), out
+    assert re.search(r"load average at end: +[\d.]+ [\d.]+ [\d.]+", out), out

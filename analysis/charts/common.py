@@ -79,7 +79,9 @@ MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # of its clip-path and marker ids, and the text mode).  rc_context changes the
 # global rcParams for the duration of the block, so SVG renders are serialised
 # by this lock; everything else is set as explicit artist properties.
-_SVG_RC = {"svg.hashsalt": "delphi-charts", "svg.fonttype": "path"}
+# Text stays text in SVG ("none": no glyph paths embedded; the viewer's
+# DejaVu Sans or its fallback draws it): smaller files, drawn faster.
+_SVG_RC = {"svg.hashsalt": "delphi-charts", "svg.fonttype": "none"}
 _SVG_LOCK = threading.Lock()
 
 
@@ -296,13 +298,34 @@ def no_data_alt(title: str, _: Callable[[str], str]) -> str:
 # --------------------------------------------------------------------------
 
 
-def figure(height_in: float) -> Figure:
+def figure(height_in: float, *, layout: str | None = "constrained") -> Figure:
     return mpl().Figure(
         figsize=(WIDTH_IN, height_in),
         dpi=DPI,
         facecolor="white",
-        layout="constrained",
+        layout=layout,
     )
+
+
+_WIDTHS: dict[tuple[str, float], float] = {}
+
+
+def text_width_in(text: str, size: float) -> float:
+    """The width of ``text`` in :data:`FONT` at ``size`` points, in inches,
+    from the font's metrics (no renderer, no figure): for margins computed
+    once instead of by the constrained layout."""
+    key = (text, size)
+    width = _WIDTHS.get(key)
+    if width is None:
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import text_to_path
+
+        w, _h, _d = text_to_path.get_text_width_height_descent(
+            text, FontProperties(family=FONT, size=size), ismath=False)
+        width = _WIDTHS[key] = w / 72
+        if len(_WIDTHS) > 4096:
+            _WIDTHS.clear()
+    return width
 
 
 def item_height(n_rows: int, extra_in: float = 1.2) -> float:
@@ -325,8 +348,13 @@ def style_axes(ax, *, grid_axis: str = "y") -> None:
     ax.set_axisbelow(True)
 
 
-def set_title(ax, title: str) -> None:
-    ax.figure.suptitle(title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontfamily=FONT)
+def set_title(ax, title: str, *, top_in: float | None = None) -> None:
+    """The figure's title, left; ``top_in``: inches from the top (a figure
+    laid out by hand), else where the constrained layout puts it."""
+    kwargs = {} if top_in is None else {"y": 1 - top_in / ax.figure.get_figheight(),
+                                        "va": "top"}
+    ax.figure.suptitle(title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontfamily=FONT,
+                       **kwargs)
 
 
 def axis_label(ax, *, x: str | None = None, y: str | None = None) -> None:

@@ -6,7 +6,8 @@ for any other item).
 
 Moderators, researchers and admins of the study; a panellist (or any other
 member) gets 403. An unknown chart or format is 404. Charts of closed rounds
-come from :mod:`delphi.charts.cache` with a strong ETag (``If-None-Match`` →
+come from the chart store shared by every worker (:mod:`delphi.charts.store`,
+through :mod:`delphi.charts.cache`) with a strong ETag (``If-None-Match`` →
 304); the alt text is in the ``X-Chart-Alt`` header.
 """
 from __future__ import annotations

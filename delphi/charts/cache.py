@@ -1,45 +1,41 @@
-"""Cache of rendered charts of closed rounds, and the HTTP response that serves them.
+"""The rendered charts a request serves, and the HTTP response that serves them.
 
-A closed round's statistics are frozen, so its charts never change: they are
-rendered once and kept. Only the image requests draw (one chart each, so a
-browser's parallel requests share the work); the dashboard pages print the
-alt texts computed from the same numbers without drawing
-(:func:`delphi.charts.specs.chart_alt`), which equal the
-``alt`` of the rendered chart and its ``X-Chart-Alt`` header.
+* **Closed rounds**: their charts are frozen; they come from the database
+  store shared by every worker (:mod:`delphi.charts.store`), where the close
+  put them (:mod:`delphi.charts.prerender`); a missing one is drawn once,
+  under the store's insert-or-lose lock. Nothing is kept in a worker's memory.
+* **Open rounds** (their live participation and concordance charts): drawn,
+  then kept in a small in-process cache for ``CHART_LIVE_SECONDS`` (default
+  30 s; bounded by ``CHART_LIVE_ENTRIES``, default 256), so a dashboard
+  reloaded by several staff at once draws each chart once per worker and
+  period, and shows the new figures within that period.
 
-Design (chosen over a database table):
+Only the image requests draw (one chart each, so a browser's parallel
+requests share the work); the dashboard pages print the alt texts computed
+from the same numbers without drawing (:func:`delphi.charts.specs.chart_alt`),
+which equal the ``alt`` of the rendered chart and its ``X-Chart-Alt`` header.
 
-* **In-process LRU**, one per application (``app.extensions["chart_cache"]``),
-  bounded by entries (``CHART_CACHE_ENTRIES``, default 512) and by bytes
-  (``CHART_CACHE_BYTES``, default 64 MiB). A chart costs 50 ms (up to 2 s
-  for the verdicts of 100 items) to draw and 20–200 kB to keep; a few hundred
-  of them fit easily. Each worker fills its own cache on first use; nothing needs invalidating because the key
-  names the freezing itself.
-* **Key**: ``(study id, round number, freeze stamp, chart, criterion, item,
-  format, language)``; the charts of an item of another kind than rating
-  (gap to target, ranking, distribution of answers) have the criterion ``""``. The freeze stamp is the round's id, the id of its
-  ``RoundStatistics`` row and that row's ``computed_at``, so a database that
-  is wiped and refilled (ids reused) never serves a stale image.
-* **HTTP**: a strong ``ETag`` (SHA-256 of the bytes; the renderer is
-  deterministic, so the same figures give the same bytes in every worker)
-  and ``Cache-Control: private, max-age=86400`` for frozen charts (private:
-  only staff of the study may see them); ``If-None-Match`` gets a 304.
-  Charts of a round that is not closed are drawn on every request and sent
-  with ``Cache-Control: no-store``.
+**HTTP**: a strong ``ETag`` (SHA-256 of the bytes; the renderer is
+deterministic, so the same figures give the same bytes in every worker) and
+``Cache-Control: private, max-age=86400`` for frozen charts (private: only
+staff of the study may see them); ``If-None-Match`` gets a 304. Live charts
+are sent with ``Cache-Control: no-store``.
 
-``hits`` and ``misses`` count lookups (the tests and the benchmark read them).
+:func:`cache_for` gives the application's counters (``hits``, ``misses``,
+``draws``, ``waits`` of the store, ``live_hits`` and ``live_draws`` of the
+live cache, ``len()`` = live entries); the tests and benchmarks read them.
 """
 from __future__ import annotations
 
-import hashlib
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from flask import Response, current_app, request
 from flask_babel import gettext
 
-from delphi.charts import specs
+from delphi.charts import specs, store
+from delphi.charts.store import CachedChart, etag_of
 from delphi.config import current_policy
 from rounds import results
 from rounds.kinds import NO_CRITERION
@@ -47,52 +43,39 @@ from rounds.subgroups import subgroup_tables
 
 MAX_AGE = 86_400
 
-
-@dataclass(frozen=True)
-class CachedChart:
-    data: bytes
-    mimetype: str
-    alt: str
-    etag: str
-    frozen: bool
+__all__ = ["CachedChart", "LiveCache", "cache_for", "chart", "send", "subgroups"]
 
 
-class ChartCache:
-    """A thread-safe LRU of :class:`CachedChart`, bounded by count and bytes."""
+class LiveCache:
+    """A thread-safe LRU of the live charts of open rounds, each kept ``ttl`` seconds."""
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, ttl: float = 30.0, max_entries: int = 256):
+        self.ttl = ttl
         self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, CachedChart] = OrderedDict()
-        self._bytes = 0
+        #: key -> (when it was drawn, the chart)
+        self._items: OrderedDict[tuple, tuple[float, CachedChart]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: tuple) -> CachedChart | None:
+        now = time.monotonic()
         with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
+            found = self._items.get(key)
+            if found is None or now - found[0] >= self.ttl:
+                self._items.pop(key, None)
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return entry
+            return found[1]
 
     def put(self, key: tuple, entry: CachedChart) -> None:
-        size = len(entry.data)
-        if size > self.max_bytes:
-            return
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.data)
-            self._items[key] = entry
-            self._bytes += size
-            while self._items and (len(self._items) > self.max_entries
-                                   or self._bytes > self.max_bytes):
-                _key, evicted = self._items.popitem(last=False)
-                self._bytes -= len(evicted.data)
+            self._items[key] = (time.monotonic(), entry)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -100,47 +83,91 @@ class ChartCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._bytes = 0
 
 
-def cache_for(app=None) -> ChartCache:
+class ChartCounters:
+    """The counters of the store (shared per application) and of the live cache."""
+
+    def __init__(self, app):
+        self._app = app
+
+    @property
+    def _store(self):
+        return store.stats_for(self._app)
+
+    @property
+    def live(self) -> LiveCache:
+        return live_cache(self._app)
+
+    hits = property(lambda self: self._store.hits)
+    misses = property(lambda self: self._store.misses)
+    draws = property(lambda self: self._store.draws)
+    waits = property(lambda self: self._store.waits)
+    live_hits = property(lambda self: self.live.hits)
+    live_draws = property(lambda self: self.live.misses)
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def clear(self) -> None:
+        self.live.clear()
+
+
+def live_cache(app=None) -> LiveCache:
     app = app or current_app
-    cache = app.extensions.get("chart_cache")
+    cache = app.extensions.get("chart_live_cache")
     if cache is None:
-        cache = app.extensions["chart_cache"] = ChartCache(
-            app.config.get("CHART_CACHE_ENTRIES", 512),
-            app.config.get("CHART_CACHE_BYTES", 64 * 1024 * 1024))
+        cache = app.extensions.setdefault("chart_live_cache", LiveCache(
+            float(app.config.get("CHART_LIVE_SECONDS", 30)),
+            int(app.config.get("CHART_LIVE_ENTRIES", 256))))
     return cache
 
 
-def _etag(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
+def cache_for(app=None) -> ChartCounters:
+    return ChartCounters(app or current_app._get_current_object())
+
+
+def _criterion_key(study, name: str, criterion: str | None, item) -> str | None:
+    if item is not None and (getattr(item, "kind", None) or "rating") != "rating":
+        return NO_CRITERION  # the charts of the other kinds have no criterion
+    if criterion is None and name in ("verdicts", "verdict_counts", "convergence",
+                                      "distribution"):
+        return (study.criteria or [None])[0]
+    return criterion
+
+
+def draw(rnd, name: str, fmt: str, *, criterion: str | None = None, item=None,
+         language: str = "en", frozen: bool = True) -> CachedChart:
+    """Draw one chart now (in the current locale), without any cache."""
+    table = specs.chart_table(rnd, name, criterion=criterion, item=item, language=language)
+    rendered = specs.render_chart(table, fmt, _=gettext)
+    return CachedChart(rendered.data, rendered.mimetype, rendered.alt, etag_of(rendered.data),
+                       frozen)
 
 
 def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item=None,
           language: str = "en") -> CachedChart:
-    """The rendered chart, from the cache when the round is frozen."""
+    """The rendered chart: from the store when the round is frozen, else live."""
     stamp = results.freeze_stamp(rnd)
-    criterion_key = criterion
-    if item is not None and (getattr(item, "kind", None) or "rating") != "rating":
-        criterion_key = NO_CRITERION  # the charts of the other kinds have no criterion
-    elif criterion is None and name in ("verdicts", "verdict_counts", "convergence",
-                                        "distribution"):
-        criterion_key = (study.criteria or [None])[0]
-    key = (study.id, rnd.number, stamp, name, criterion_key,
-           getattr(item, "id", None), fmt, language)
-    cache = cache_for()
-    if stamp is not None:
+    criterion_key = _criterion_key(study, name, criterion, item)
+    if stamp is None:
+        key = (study.id, rnd.id, name, criterion_key, getattr(item, "id", None), fmt, language)
+        cache = live_cache()
         hit = cache.get(key)
         if hit is not None:
             return hit
-    table = specs.chart_table(rnd, name, criterion=criterion, item=item, language=language)
-    rendered = specs.render_chart(table, fmt, _=gettext)
-    entry = CachedChart(rendered.data, rendered.mimetype, rendered.alt, _etag(rendered.data),
-                        stamp is not None)
-    if stamp is not None:
+        entry = draw(rnd, name, fmt, criterion=criterion, item=item, language=language,
+                     frozen=False)
         cache.put(key, entry)
-    return entry
+        return entry
+    if (criterion is not None and criterion_key == criterion
+            and criterion not in (study.criteria or [])):
+        # A wrong criterion: the table says so (a 4xx), before anything is claimed.
+        specs.chart_table(rnd, name, criterion=criterion, item=item, language=language)
+    return store.stored(
+        rnd.id, stamp, store.chart_key(name, criterion_key, getattr(item, "id", None)),
+        language, fmt,
+        lambda: draw(rnd, name, fmt, criterion=criterion, item=item, language=language))
 
 
 _FROZEN_LOCK = threading.Lock()

@@ -5,7 +5,7 @@ overlapping: see ``docs/mail.md``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from flask.cli import with_appcontext
@@ -16,6 +16,7 @@ from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Round, RoundStatus
+from delphi.exports import prerender
 from delphi.mail.reminders import send_scheduled_reminders
 from delphi.mail.sender import send_queued
 
@@ -27,7 +28,7 @@ def _parse_now(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not an ISO time: {value!r} (e.g. 2026-03-01T12:00)", param_hint="--now")
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command("send-mail")
@@ -71,6 +72,7 @@ def close_due_rounds(now_text: str | None):
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
+    prerender.run_pending()  # CHART_PRERENDER = "inline": the closed rounds' charts
     if not report:
         click.echo("No round is due.")
     for title, study_id, number, next_number in report:

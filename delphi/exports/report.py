@@ -15,10 +15,10 @@ section is printed, in every format, under "Further analyses".
 
 Everything shown is read from the database as frozen at each round's close;
 nothing here computes a statistic. The charts of participation, concordance
-and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn and
-cached by :mod:`delphi.charts.cache`); agreement across rounds, over every
-item of every round, is drawn here by :mod:`analysis.charts` from the frozen
-figures. Items of the other kinds (estimate, probability, year, ranking) get,
+and verdicts are the dashboard's (:mod:`delphi.charts.specs`, drawn once
+into the chart store, :mod:`delphi.charts.store`); agreement across rounds,
+over every item of every round, is drawn here by :mod:`analysis.charts` from
+the frozen figures and kept in the same store under the last closed round. Items of the other kinds (estimate, probability, year, ranking) get,
 per round, each kind's table of frozen figures and each item's chart (the
 gap-to-target chart for an estimate with a target), as on the dashboard
 (:func:`delphi.charts.specs.kind_sections`). Panel composition is shown as separate counts per attribute, counts
@@ -44,6 +44,7 @@ from sqlalchemy import select
 from analysis import charts, suppression_masks
 from delphi.charts import cache as chart_cache
 from delphi.charts import specs
+from delphi.charts import store as chart_store
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import Item, Round, RoundStatus, Study
@@ -57,7 +58,7 @@ from delphi.i18n import current_language, region_name
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
-from rounds.results import closed_rounds, item_rows, participation
+from rounds.results import closed_rounds, freeze_stamp, item_rows, participation
 from rounds.vocabulary import VERDICT_LABELS, round_kind_label, status_label
 
 #: Above this many items a round's verdict chart counts items per verdict.
@@ -227,6 +228,25 @@ def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) 
                                      language=current_language()))
 
 
+def _stored_figure(rnd, key: str, spec) -> chart_store.CachedChart:
+    """A figure of the report only (no dashboard chart draws it), kept in the
+    chart store under the last closed round like the dashboard's charts."""
+    def draw():
+        rendered = spec.render("png")
+        return chart_store.CachedChart(rendered.data, rendered.mimetype, rendered.alt,
+                                       chart_store.etag_of(rendered.data), True)
+    stamp = freeze_stamp(rnd)
+    if stamp is None:
+        return draw()
+    return chart_store.stored(rnd.id, stamp, key, current_language(), "png", draw)
+
+
+def report_figures(study: Study) -> None:
+    """Draw (into the chart store) the report's own figures of every language,
+    as :func:`report_context` asks for them; the close's prerender calls this."""
+    report_context(study)
+
+
 def _kind_blocks(study: Study, rnd) -> list[dict]:
     """The round's items of the other kinds, kind by kind: the dashboard's
     sections (:func:`delphi.charts.specs.kind_sections`), each item with its
@@ -311,7 +331,8 @@ def report_context(study: Study) -> dict:
                 numbers, codes, grid.to_numpy(dtype=float),
                 threshold=(study.consensus_rule or {}).get("agreement_min"),
                 title=_("Agreement across rounds: %(criterion)s", criterion=criterion), _=_)
-            figures[f"convergence_{criterion}"] = _figure(spec.render("png"))
+            figures[f"convergence_{criterion}"] = _figure(
+                _stored_figure(rounds[-1], f"report_convergence:{criterion}:", spec))
 
     final = []
     # Rating rows per criterion, and one row per item of the other kinds (no criterion).

@@ -157,7 +157,7 @@ def round_view(study_id: int, number: int):
         by = SUBGROUP_DIMENSIONS[0]
     can_remind = is_moderator and rnd.status is RoundStatus.open
     # Alt texts from the charts' numbers, without drawing: each <img> request
-    # draws its own image (once per worker for a closed round: the chart cache).
+    # draws its own image (for a closed round: once, into the chart store shared by all workers).
     alts = specs.chart_alts(data.charts, _=_)
     kind_alts = {entry.row.item_id: specs.chart_alt(entry.table, _=_)
                  for section in data.kinds for entry in section.items}

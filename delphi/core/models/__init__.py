@@ -24,7 +24,7 @@ from delphi.core.models.rounds import (
     RoundKind,
     RoundStatus,
 )
-from delphi.core.models.statistics import ItemStatistics, RoundStatistics
+from delphi.core.models.statistics import ChartImage, ItemStatistics, RoundStatistics
 from delphi.core.models.study import (
     Amendment,
     CarryForward,

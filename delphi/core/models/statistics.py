@@ -3,7 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from delphi.core.models.base import Base, UTCDateTime, utcnow
@@ -56,3 +64,30 @@ class RoundStatistics(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     round = relationship("Round")
+
+
+class ChartImage(Base):
+    """A chart of a closed round, drawn once and served by every worker
+    (:mod:`delphi.charts.store`).
+
+    Keyed by round, chart (``key``: the chart's name, criterion and item),
+    language and format (the unique constraint is the lock: the worker whose
+    insert wins draws). ``data`` is NULL while the winner draws (a *claim*).
+    """
+
+    __tablename__ = "chart_image"
+    __table_args__ = (UniqueConstraint("round_id", "key", "language", "format"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    #: ``<chart>:<criterion>:<item id>`` (empty parts for none).
+    key: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(10))
+    format: Mapped[str] = mapped_column(String(8))
+    #: The freezing the image was drawn from (``rounds.results.freeze_stamp``).
+    stamp: Mapped[str] = mapped_column(String(80))
+    mimetype: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    alt: Mapped[str] = mapped_column(Text, default="")
+    etag: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

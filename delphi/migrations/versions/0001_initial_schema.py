@@ -294,6 +294,22 @@ def upgrade():
     with op.batch_alter_table('study_staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_study_staff_user_id'), ['user_id'], unique=False)
 
+    op.create_table('chart_image',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('language', sa.String(length=10), nullable=False),
+    sa.Column('format', sa.String(length=8), nullable=False),
+    sa.Column('stamp', sa.String(length=80), nullable=False),
+    sa.Column('mimetype', sa.String(length=40), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
+    sa.Column('alt', sa.Text(), nullable=False),
+    sa.Column('etag', sa.String(length=64), nullable=False),
+    sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_chart_image_round_id_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_chart_image')),
+    sa.UniqueConstraint('round_id', 'key', 'language', 'format', name=op.f('uq_chart_image_round_id_key_language_format'))
+    )
     op.create_table('item_statistics',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -471,6 +487,7 @@ def downgrade():
     op.drop_table('outbox_message')
     op.drop_table('magic_link')
     op.drop_table('item_statistics')
+    op.drop_table('chart_image')
     with op.batch_alter_table('study_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_study_staff_user_id'))
 
