@@ -146,6 +146,10 @@ class ProtocolForm(FlaskForm):
     show_comments = BooleanField(_l("Show the anonymised comments"), default=True)
     require_reason_outside_iqr = BooleanField(
         _l("Ask for a reason when a panellist moves outside the previous IQR"))
+    moderate_comments = BooleanField(
+        _l("A moderator reviews each comment and reason before the panel sees it"),
+        description=_l("The next round cannot open until every comment and reason of the "
+                       "round before has been approved, edited or hidden."))
     carry_forward = SelectField(_l("Carry forward"), choices=CARRY_CHOICES, default="no_consensus",
                                 validate_choice=False)
     feedback_strata = SelectField(
@@ -205,6 +209,7 @@ class ProtocolForm(FlaskForm):
         self.require_reason_outside_iqr.data = protocol.require_reason_outside_iqr
         self.carry_forward.data = protocol.carry_forward
         self.feedback_strata.data = protocol.feedback_strata
+        self.moderate_comments.data = protocol.moderate_comments
         for kind, values in protocol.kind_consensus.items():
             for key, value in values.items():
                 getattr(self, f"{kind}_{key}").data = value
@@ -232,6 +237,7 @@ class ProtocolForm(FlaskForm):
             "require_reason_outside_iqr": self.require_reason_outside_iqr.data,
             "carry_forward": self.carry_forward.data,
             "feedback_strata": self.feedback_strata.data,
+            "moderate_comments": self.moderate_comments.data,
             "kind_consensus": {kind: {key: getattr(self, f"{kind}_{key}").data
                                       for key in values
                                       if getattr(self, f"{kind}_{key}").data is not None}

@@ -48,6 +48,7 @@ INPUT_FIELDS = (
     "quantile_method", "min_n", "max_rounds", "stop_when_settled", "stop_w_threshold",
     "panel_cutoff", "time_zone", "show_distribution", "show_median_iqr", "show_comments",
     "require_reason_outside_iqr", "carry_forward", "kind_consensus", "feedback_strata",
+    "moderate_comments",
 )
 #: The keys of the ``consensus`` dict (``min_n`` is also accepted and ignored:
 #: the study's ``min_n`` applies).
@@ -60,7 +61,7 @@ DEFAULTS = {
     "stop_when_settled": True, "stop_w_threshold": None, "panel_cutoff": None,
     "time_zone": "UTC", "show_distribution": True, "show_median_iqr": True,
     "show_comments": True, "require_reason_outside_iqr": False, "carry_forward": "no_consensus",
-    "kind_consensus": None, "feedback_strata": "none",
+    "kind_consensus": None, "feedback_strata": "none", "moderate_comments": False,
 }
 
 _CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -242,7 +243,7 @@ class _Checker:
         if protocol["stop_w_threshold"] == 0:
             self.fail("stop_w_threshold", _("Enter a number above 0 and at most 1, or nothing."))
         for name in ("show_distribution", "show_median_iqr", "show_comments",
-                     "require_reason_outside_iqr"):
+                     "require_reason_outside_iqr", "moderate_comments"):
             protocol[name] = self.flag(name, v.get(name))
         protocol["kind_consensus"] = self.kind_consensus(v.get("kind_consensus"))
         if self.errors:

@@ -10,6 +10,7 @@ from delphi.views import (
     items,  # noqa: F401  (pages of the studies blueprint)
     mail,
     member,
+    moderation,  # noqa: F401  (pages of the studies blueprint)
     panel,
     plan,
     studies,

@@ -66,6 +66,9 @@ class Study(Base):
     #: (``rounds.protocol_checks.FEEDBACK_STRATA``).
     feedback_strata: Mapped[str] = mapped_column(String(32), default="none",
                                                  server_default="none")
+    #: Whether comments and reasons wait for a moderator's review before they
+    #: are fed back (``rounds.moderation``).
+    moderate_comments: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bookkeeping ---------------------------------------------------------
     #: Per-study secret for export pseudonyms (HMAC key); never shown.
     pseudonym_secret: Mapped[str] = mapped_column(String(64))
