@@ -12,6 +12,7 @@ from delphi.views import (
     member,
     moderation,  # noqa: F401  (pages of the studies blueprint)
     panel,
+    panel_outcomes,  # noqa: F401  (pages of the panel blueprint)
     plan,
     studies,
     study_rounds,  # noqa: F401  (pages of the studies blueprint)
