@@ -112,3 +112,53 @@ def test_the_final_list_after_the_study_ends(app, client, auth):
     assert f"/panel/studies/{world.study_id}/final" in summary
     with app.app_context():
         assert get_round(world, 2).status.value == "closed"
+
+
+# -- Receipts ---------------------------------------------------------------------
+
+def test_the_receipt_shows_what_was_submitted_and_mails_it_when_asked(app, client, auth):
+    from sqlalchemy import select
+
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
+
+    world = build_study(app, n_panellists=6, n_items=2)
+    a, b = world.item_ids
+    me = world.panellists[0]
+    values = {p: {a: {"importance": 4}, b: {"importance": None}} for p in world.panellists}
+    answer_round(app, world, 1, values, comments={me: {a: "Works on clay soils."}})
+    auth.login(me)
+    url = f"/panel/studies/{world.study_id}/rounds/1/receipt"
+    page = client.get(f"/panel/studies/{world.study_id}/rounds/1").get_data(as_text=True)
+    assert url in page
+    html = client.get(url).get_data(as_text=True)
+    assert "Your receipt: round 1" in html
+    assert "<li>importance: 4 · " in html
+    assert "<li>importance: cannot rate</li>" in html
+    assert "Your comment: Works on clay soils." in html
+    # Without the box ticked, nothing is sent.
+    response = client.post(url, data={}, follow_redirects=True)
+    assert "Tick the box to receive the receipt by e-mail." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "receipt")).all() == []
+    response = client.post(url, data={"send": "yes"}, follow_redirects=True)
+    assert "The receipt is on its way to your e-mail address." in response.get_data(as_text=True)
+    client.post(url, data={"send": "yes"})  # twice: one message
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.template == "receipt")).all()
+        assert [m.recipient for m in sent] == [me]
+        assert "importance: 4 · " in sent[0].body and "Works on clay soils." in sent[0].body
+        assert "Round 1" in sent[0].subject or "round 1" in sent[0].subject
+
+
+def test_no_receipt_before_submitting_and_none_for_others(app, client, auth):
+    world = build_study(app, n_panellists=6, n_items=2)
+    answer_round(app, world, 1, submit=False, who=world.panellists[:1])
+    url = f"/panel/studies/{world.study_id}/rounds/1/receipt"
+    auth.login(world.panellists[0])
+    assert client.get(url).status_code == 404
+    auth.logout()
+    auth.login(world.researcher)
+    assert client.get(url).status_code == 403
