@@ -11,6 +11,7 @@ from delphi.views import (
     mail,
     member,
     moderation,  # noqa: F401  (pages of the studies blueprint)
+    own_data,  # noqa: F401  (a page of the member blueprint)
     panel,
     panel_outcomes,  # noqa: F401  (pages of the panel blueprint)
     plan,
