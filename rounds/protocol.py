@@ -84,6 +84,9 @@ class Protocol:
     #: Whether a moderator reviews each comment and outside-IQR reason before
     #: it is fed back (``rounds.moderation``).
     moderate_comments: bool = False
+    #: What withdrawing does to a panellist's answers: ``keep`` (closed rounds'
+    #: answers stay, pseudonymised) or ``delete`` (``rounds.panel``).
+    withdrawal: str = "keep"
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -136,6 +139,7 @@ class Protocol:
             kind_consensus=consensus_settings(study.kind_consensus),
             feedback_strata=study.feedback_strata or "none",
             moderate_comments=bool(study.moderate_comments),
+            withdrawal=study.withdrawal or "keep",
         )
 
     # -- reading ------------------------------------------------------------

@@ -81,6 +81,9 @@ class StudyCreate(Body):
     moderate_comments: bool | None = Field(
         None, description="whether a moderator reviews comments and reasons before they are "
                           "fed back (default false)")
+    withdrawal: Text | None = Field(
+        None, description="keep (default: closed rounds' answers stay, pseudonymised) or delete "
+                          "(a withdrawing panellist's answers are deleted)")
 
     def protocol(self) -> dict:
         """The settings given, as :func:`rounds.create_study`'s keyword arguments."""
@@ -120,6 +123,7 @@ class Study(Answer):
     carry_forward: choice(*(c.value for c in CarryForward))
     feedback_strata: str
     moderate_comments: bool
+    withdrawal: str
     time_zone: str
     locked_at: str | None
     rounds: list[RoundRef]
