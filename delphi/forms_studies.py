@@ -44,6 +44,8 @@ def choices(*pairs) -> list:
 
 
 SCALE_CHOICES = choices(("5", _l("5 points")), ("7", _l("7 points")), ("9", _l("9 points")))
+WITHDRAWAL_CHOICES = choices(("keep", _l("keep the answers of closed rounds, pseudonymised")),
+                             ("delete", _l("delete all their answers")))
 CARRY_CHOICES = choices(("no_consensus", _l("Items without consensus")), ("all", _l("All items")))
 STRATA_CHOICES = choices(("none", _l("Nothing more: the whole panel only")),
                          ("stakeholder_group", _l("Stakeholder group")), ("role", _l("Role")),
@@ -146,6 +148,15 @@ class ProtocolForm(FlaskForm):
     show_comments = BooleanField(_l("Show the anonymised comments"), default=True)
     require_reason_outside_iqr = BooleanField(
         _l("Ask for a reason when a panellist moves outside the previous IQR"))
+    moderate_comments = BooleanField(
+        _l("A moderator reviews each comment and reason before the panel sees it"),
+        description=_l("The next round cannot open until every comment and reason of the "
+                       "round before has been approved, edited or hidden."))
+    withdrawal = SelectField(
+        _l("When a panellist withdraws"), default="keep", validate_choice=False,
+        choices=WITHDRAWAL_CHOICES,
+        description=_l("The group's figures of closed rounds and the comments already fed back "
+                       "stay either way. The withdrawal page tells panellists which applies."))
     carry_forward = SelectField(_l("Carry forward"), choices=CARRY_CHOICES, default="no_consensus",
                                 validate_choice=False)
     feedback_strata = SelectField(
@@ -205,6 +216,8 @@ class ProtocolForm(FlaskForm):
         self.require_reason_outside_iqr.data = protocol.require_reason_outside_iqr
         self.carry_forward.data = protocol.carry_forward
         self.feedback_strata.data = protocol.feedback_strata
+        self.moderate_comments.data = protocol.moderate_comments
+        self.withdrawal.data = protocol.withdrawal
         for kind, values in protocol.kind_consensus.items():
             for key, value in values.items():
                 getattr(self, f"{kind}_{key}").data = value
@@ -232,6 +245,8 @@ class ProtocolForm(FlaskForm):
             "require_reason_outside_iqr": self.require_reason_outside_iqr.data,
             "carry_forward": self.carry_forward.data,
             "feedback_strata": self.feedback_strata.data,
+            "moderate_comments": self.moderate_comments.data,
+            "withdrawal": self.withdrawal.data,
             "kind_consensus": {kind: {key: getattr(self, f"{kind}_{key}").data
                                       for key in values
                                       if getattr(self, f"{kind}_{key}").data is not None}

@@ -26,6 +26,7 @@ from rounds.lifecycle import (
     open_round,
     set_round_items,
 )
+from rounds.moderation import FreeText, free_texts, review_feedback, unreviewed_count
 from rounds.panel import (
     add_panellist,
     enrol_panel,
@@ -49,6 +50,7 @@ from rounds.results import (
     round_results,
     stopping_in_words,
 )
+from rounds.screening import Flag, screen_text
 from rounds.stopping import stopping_reason_text, stopping_verdict
 from rounds.studies import (
     agree_band,
@@ -68,6 +70,8 @@ __all__ = [
     "AnswerSet",
     "AnswerState",
     "CloseReport",
+    "Flag",
+    "FreeText",
     "IncompleteSubmission",
     "ItemRow",
     "Progress",
@@ -92,6 +96,7 @@ __all__ = [
     "draft_round",
     "end_study",
     "enrol_panel",
+    "free_texts",
     "get_round",
     "item_from_proposals",
     "item_rows",
@@ -103,11 +108,13 @@ __all__ = [
     "participation",
     "questionnaire",
     "remove_staff",
+    "review_feedback",
     "reword_item",
     "round_matrices",
     "round_results",
     "save_answers",
     "scale_labels_in",
+    "screen_text",
     "set_round_items",
     "snapshot_feedback",
     "stopping_in_words",
@@ -115,6 +122,7 @@ __all__ = [
     "stopping_verdict",
     "subgroup_tables",
     "submit_proposals",
+    "unreviewed_count",
     "update_item",
     "update_protocol",
     "withdraw_panellist",

@@ -12,16 +12,13 @@ never give a hidden one.
 from __future__ import annotations
 
 import math
-import random
-
-from sqlalchemy import select
 
 import analysis
-from delphi.core.database import db
-from delphi.core.models import ItemComment, Response, Round
+from delphi.core.models import Round
 from delphi.core.policy import DEFAULT_POLICY
 from rounds.adapter import round_matrices
 from rounds.kinds import NO_CRITERION, kind_of
+from rounds.moderation import released_texts, shuffled
 from rounds.panel_attributes import panel_attributes
 from rounds.results import item_rows
 from rounds.studies import agree_band
@@ -29,19 +26,15 @@ from rounds.studies import agree_band
 FEEDBACK_FIELDS = ("n", "median", "q1", "q3", "iqr", "counts", "agreement")
 
 
-def shuffled_comments(round_id: int, item_id: int, texts_by_id: list[tuple[int, str]]) -> list[str]:
-    """Comment texts in an order that is random but reproducible (seeded by round
-    and item), so the order says nothing about who wrote what or when."""
-    texts = [text for _id, text in sorted(texts_by_id)]
-    random.Random(f"delphi-feedback:{round_id}:{item_id}").shuffle(texts)
-    return texts
-
-
 def snapshot_feedback(source: Round, item_ids, *,
                       min_cell: int = DEFAULT_POLICY.min_cell) -> dict[int, dict]:
     """``{item_id: feedback}`` from the frozen statistics of the closed round
     ``source``: ``{"round", "round_id", "criteria": {c: {n, median, q1, q3, iqr,
-    counts, agreement}}, "comments": [texts]}``; an item of another question
+    counts, agreement}}, "comments": [texts], "reasons": [texts]}``
+    (``reasons``: those given for a rating outside the previous IQR, every
+    criterion together; both only as released by ``rounds.moderation``:
+    all, or what a moderator approved or edited when the study moderates
+    comments); an item of another question
     kind has ``"kind"`` and its kind's ``"figures"`` (``rounds.kinds``:
     ``Kind.feedback``) instead of criteria. Never a name. Items that were
     not in ``source`` get no entry.
@@ -61,19 +54,15 @@ def snapshot_feedback(source: Round, item_ids, *,
         return {}
     wanted = set(item_ids)
     stats = [row for row in item_rows(source) if row.item_id in wanted]
-    comments: dict[int, list[tuple[int, str]]] = {}
-    for comment_id, item_id, text in db.session.execute(
-        select(ItemComment.id, ItemComment.item_id, ItemComment.text)
-        .join(Response, Response.id == ItemComment.response_id)
-        .where(Response.round_id == source.id, Response.counted.is_(True),
-               ItemComment.item_id.in_(item_ids))
-    ):
-        comments.setdefault(item_id, []).append((comment_id, text))
+    released = released_texts(source, item_ids)
     out: dict[int, dict] = {}
     for row in stats:
         entry = out.setdefault(row.item_id, {
             "round": source.number, "round_id": source.id, "criteria": {},
-            "comments": shuffled_comments(source.id, row.item_id, comments.get(row.item_id, [])),
+            "comments": shuffled(source.id, row.item_id,
+                                 released.get(row.item_id, {}).get("comments", [])),
+            "reasons": shuffled(source.id, row.item_id,
+                                released.get(row.item_id, {}).get("reasons", []), salt="reasons"),
         })
         if row.criterion == NO_CRITERION and row.kind != "rating":
             entry["kind"] = row.kind

@@ -39,6 +39,7 @@ from rounds.compute import (
 )
 from rounds.feedback import snapshot_feedback
 from rounds.kinds import NO_CRITERION
+from rounds.moderation import check_reviewed, refresh_released
 from rounds.panel import enrol_panel
 from rounds.results import stopping_in_words
 from rounds.stopping import carried_items, stopping_verdict
@@ -153,8 +154,10 @@ def set_round_items(round: Round, items, *, actor, policy: Policy = DEFAULT_POLI
 
 
 def open_round(round: Round, *, actor, closes_at: datetime | None = None, now=None) -> Round:
-    """draft → open. A rating round needs an item. Round 1 locks the protocol and
-    enrols the panel. Audited; sends ``round_opened``."""
+    """draft → open. A rating round needs an item; when the study moderates
+    comments, every comment and reason of the round before must be reviewed
+    (``rounds.moderation``). Round 1 locks the protocol and enrols the panel.
+    Audited; sends ``round_opened``."""
     now = now_or(now)
     round = _lock_round(round)
     if round.status is not RoundStatus.draft:
@@ -174,6 +177,11 @@ def open_round(round: Round, *, actor, closes_at: datetime | None = None, now=No
                            fields={"closes_at": _("The deadline must lie in the future.")})
     if round.kind is RoundKind.rating and not round.round_items:
         raise StateError(_("Add at least one item before opening the round."))
+    check_reviewed(study, round.number)
+    if study.moderate_comments:
+        source = last_closed_round(study, before=round.number)
+        if source is not None:
+            refresh_released(source)
     if study.locked_at is None or round.number == 1:
         lock_protocol(study, now=now)
         enrol_panel(study, now=now)

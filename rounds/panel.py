@@ -16,6 +16,7 @@ from delphi.core.models import (
     Membership,
     Panellist,
     PanellistStatus,
+    Response,
     Study,
     StudyStatus,
     User,
@@ -96,17 +97,30 @@ def add_panellist(study: Study, user: User, *, actor, now=None) -> Panellist:
 
 def withdraw_panellist(panellist: Panellist, *, actor, now=None) -> Panellist:
     """Withdraw a panellist (a moderator does it, or the panellist). Their
-    answers no longer count in rounds that close afterwards. ``StateError``
-    if already withdrawn. Audited when the actor is not the panellist."""
+    answers no longer count in rounds that close afterwards. When the study's
+    protocol says ``withdrawal="delete"``, every answer they gave (drafts,
+    ratings, reasons, comments, in every round) is deleted too; the closed
+    rounds' frozen figures and the feedback already given stay. With
+    ``"keep"`` the answers of closed rounds stay under the pseudonym.
+    ``StateError`` if already withdrawn. Audited when the actor is not the
+    panellist."""
     now = now_or(now)
     if panellist.status is PanellistStatus.withdrawn:
         raise StateError(_("This panellist has withdrawn already."))
     panellist.status = PanellistStatus.withdrawn
     panellist.withdrawn_at = now
+    deleted = 0
+    study = db.session.get(Study, panellist.study_id)
+    if (getattr(study, "withdrawal", None) or "keep") == "delete":
+        for response in db.session.scalars(select(Response).where(
+                Response.panellist_id == panellist.id)):
+            db.session.delete(response)  # its ratings and comments go with it
+            deleted += 1
     db.session.flush()
     if not _is_self(actor, panellist.user_id):
         audit.record(actor, "panel.withdraw", ("Study", panellist.study_id),
-                     details={"pseudonym": panellist.pseudonym}, now=now)
+                     details={"pseudonym": panellist.pseudonym, "deleted_responses": deleted},
+                     now=now)
     return panellist
 
 

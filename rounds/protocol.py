@@ -81,6 +81,12 @@ class Protocol:
     #: The panellist attribute the feedback is also split by (``"none"``,
     #: ``"stakeholder_group"``, ``"role"`` or ``"region"``; ``rounds.feedback``).
     feedback_strata: str = "none"
+    #: Whether a moderator reviews each comment and outside-IQR reason before
+    #: it is fed back (``rounds.moderation``).
+    moderate_comments: bool = False
+    #: What withdrawing does to a panellist's answers: ``keep`` (closed rounds'
+    #: answers stay, pseudonymised) or ``delete`` (``rounds.panel``).
+    withdrawal: str = "keep"
 
     # -- building ---------------------------------------------------------
     @classmethod
@@ -132,6 +138,8 @@ class Protocol:
             carry_forward=getattr(study.carry_forward, "value", study.carry_forward),
             kind_consensus=consensus_settings(study.kind_consensus),
             feedback_strata=study.feedback_strata or "none",
+            moderate_comments=bool(study.moderate_comments),
+            withdrawal=study.withdrawal or "keep",
         )
 
     # -- reading ------------------------------------------------------------

@@ -41,6 +41,11 @@ CARRY_FORWARD = tuple(c.value for c in CarryForward)
 #: of ``delphi.core.attributes``), or ``"none"``; see ``rounds.feedback``.
 FEEDBACK_STRATA = ("none", "stakeholder_group", "role", "region")
 
+#: What withdrawing does to a panellist's answers (``rounds.panel.withdraw_panellist``):
+#: ``keep`` the answers of closed rounds, pseudonymised, or ``delete`` every answer
+#: (the closed rounds' frozen figures and the feedback already given stay).
+WITHDRAWAL = ("keep", "delete")
+
 #: What ``create_study`` and ``update_protocol`` accept (``consensus`` is the
 #: ``Study.consensus_rule`` column).
 INPUT_FIELDS = (
@@ -48,6 +53,7 @@ INPUT_FIELDS = (
     "quantile_method", "min_n", "max_rounds", "stop_when_settled", "stop_w_threshold",
     "panel_cutoff", "time_zone", "show_distribution", "show_median_iqr", "show_comments",
     "require_reason_outside_iqr", "carry_forward", "kind_consensus", "feedback_strata",
+    "moderate_comments", "withdrawal",
 )
 #: The keys of the ``consensus`` dict (``min_n`` is also accepted and ignored:
 #: the study's ``min_n`` applies).
@@ -60,7 +66,8 @@ DEFAULTS = {
     "stop_when_settled": True, "stop_w_threshold": None, "panel_cutoff": None,
     "time_zone": "UTC", "show_distribution": True, "show_median_iqr": True,
     "show_comments": True, "require_reason_outside_iqr": False, "carry_forward": "no_consensus",
-    "kind_consensus": None, "feedback_strata": "none",
+    "kind_consensus": None, "feedback_strata": "none", "moderate_comments": False,
+    "withdrawal": "keep",
 }
 
 _CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -235,6 +242,8 @@ class _Checker:
             time_zone=zone or "UTC",
             carry_forward=self.choice("carry_forward", v.get("carry_forward"), CARRY_FORWARD,
                                       _("Choose no_consensus or all.")),
+            withdrawal=self.choice("withdrawal", v.get("withdrawal"), WITHDRAWAL,
+                                   _("Choose keep or delete.")),
             feedback_strata=self.choice(
                 "feedback_strata", v.get("feedback_strata"), FEEDBACK_STRATA,
                 _("Choose none, stakeholder_group, role or region.")),
@@ -242,7 +251,7 @@ class _Checker:
         if protocol["stop_w_threshold"] == 0:
             self.fail("stop_w_threshold", _("Enter a number above 0 and at most 1, or nothing."))
         for name in ("show_distribution", "show_median_iqr", "show_comments",
-                     "require_reason_outside_iqr"):
+                     "require_reason_outside_iqr", "moderate_comments"):
             protocol[name] = self.flag(name, v.get(name))
         protocol["kind_consensus"] = self.kind_consensus(v.get("kind_consensus"))
         if self.errors:

@@ -47,7 +47,8 @@ class QuestionnaireItem:
     the values the study does not show are None (``counts`` when
     ``show_distribution`` is off; ``median``/``q1``/``q3``/``iqr`` when
     ``show_median_iqr`` is off) and ``comments`` is ``[]`` when
-    ``show_comments`` is off; ``own_previous`` is this panellist's own
+    ``show_comments`` is off (so is ``reasons``, the outside-IQR reasons fed
+    back like comments); ``own_previous`` is this panellist's own
     submitted value in that round (None: cannot rate or not answered).
     ``answers``: ``{criterion: {"value", "reason"}}`` from the draft (missing
     criterion: not answered yet), and once the round is closed the answers
@@ -165,7 +166,8 @@ def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None])
                     figures[name] = None
         return {"round": feedback.get("round"), "kind": feedback["kind"], **figures,
                 "own_previous": own.get(NO_CRITERION),
-                "comments": list(feedback.get("comments") or []) if study.show_comments else []}
+                "comments": list(feedback.get("comments") or []) if study.show_comments else [],
+            "reasons": list(feedback.get("reasons") or []) if study.show_comments else []}
     criteria = {}
     for criterion, stats in (feedback.get("criteria") or {}).items():
         entry = dict(stats)
@@ -179,7 +181,8 @@ def _filtered_feedback(study, feedback: dict | None, own: dict[str, int | None])
         entry["own_previous"] = own.get(criterion)
         criteria[criterion] = entry
     return {"round": feedback.get("round"), "criteria": criteria,
-            "comments": list(feedback.get("comments") or []) if study.show_comments else []}
+            "comments": list(feedback.get("comments") or []) if study.show_comments else [],
+            "reasons": list(feedback.get("reasons") or []) if study.show_comments else []}
 
 
 def _own_previous(rows, panellist: Panellist) -> dict[tuple[int, int, str], int | None]:

@@ -102,7 +102,7 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                  show_distribution=True, show_median_iqr=True, show_comments=True,
                  require_reason_outside_iqr=False, carry_forward="no_consensus",
                  time_zone="UTC", kind_consensus=None, feedback_strata="none",
-                 now=None) -> Study:
+                 moderate_comments=False, withdrawal="keep", now=None) -> Study:
     """Create a study of a task force (a :class:`TaskForce` or its code). Audited.
 
     The protocol is checked by :meth:`Protocol.validate`; a wrong task force
@@ -124,7 +124,8 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
             "show_distribution": show_distribution, "show_median_iqr": show_median_iqr,
             "show_comments": show_comments, "require_reason_outside_iqr": require_reason_outside_iqr,
             "carry_forward": carry_forward, "kind_consensus": kind_consensus,
-            "feedback_strata": feedback_strata})
+            "feedback_strata": feedback_strata, "moderate_comments": moderate_comments,
+            "withdrawal": withdrawal})
     except InvalidInput as error:
         errors.update(error.fields or {})
     if errors:

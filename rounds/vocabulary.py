@@ -33,3 +33,17 @@ def verdict_label(value: str | None) -> str:
 
 def status_label(value: str | None) -> str:
     return str(STATUS_LABELS.get(value, value or ""))
+
+
+#: What became of an item when its round closed (``rounds.outcomes``).
+OUTCOME_LABELS = {
+    "accepted": _l("Accepted"),
+    "rejected": _l("Rejected"),
+    "carried": _l("Carried to the next round"),
+    "reworded": _l("Reworded for the next round"),
+    "dropped": _l("Not carried further"),
+}
+
+
+def outcome_label(value: str | None) -> str:
+    return str(OUTCOME_LABELS.get(value, value or ""))

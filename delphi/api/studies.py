@@ -68,6 +68,8 @@ def study_json(study: StudyRow) -> dict:
         "require_reason_outside_iqr": study.require_reason_outside_iqr,
         "carry_forward": study.carry_forward.value,
         "feedback_strata": study.feedback_strata or "none",
+        "moderate_comments": bool(study.moderate_comments),
+        "withdrawal": study.withdrawal or "keep",
         "time_zone": study.time_zone,
         "locked_at": iso(study.locked_at),
         "rounds": [{"number": r.number, "status": r.status.value} for r in study.rounds],

@@ -37,6 +37,7 @@ SUBJECTS = {
     "reminder": N_("Reminder: round %(number)s of \u201c%(study)s\u201d closes on %(deadline)s"),
     "thanks": N_("Thank you for your answers to round %(number)s of \u201c%(study)s\u201d"),
     "closed": N_("Round %(number)s of \u201c%(study)s\u201d has closed"),
+    "receipt": N_("Your answers to round %(number)s of \u201c%(study)s\u201d"),
     "link": N_("Your new link to round %(number)s of \u201c%(study)s\u201d"),
     "locked": N_("Your account was locked after failed logins"),
     "registered": N_("Somebody registered with your e-mail address"),

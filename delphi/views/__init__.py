@@ -10,7 +10,10 @@ from delphi.views import (
     items,  # noqa: F401  (pages of the studies blueprint)
     mail,
     member,
+    moderation,  # noqa: F401  (pages of the studies blueprint)
+    own_data,  # noqa: F401  (a page of the member blueprint)
     panel,
+    panel_outcomes,  # noqa: F401  (pages of the panel blueprint)
     plan,
     preview,  # noqa: F401  (a page of the studies blueprint)
     studies,

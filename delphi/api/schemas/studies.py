@@ -78,6 +78,12 @@ class StudyCreate(Body):
     feedback_strata: Text | None = Field(
         None, description="none (default), stakeholder_group, role or region: the feedback is "
                           "also split by it, small cells suppressed")
+    moderate_comments: bool | None = Field(
+        None, description="whether a moderator reviews comments and reasons before they are "
+                          "fed back (default false)")
+    withdrawal: Text | None = Field(
+        None, description="keep (default: closed rounds' answers stay, pseudonymised) or delete "
+                          "(a withdrawing panellist's answers are deleted)")
 
     def protocol(self) -> dict:
         """The settings given, as :func:`rounds.create_study`'s keyword arguments."""
@@ -116,6 +122,8 @@ class Study(Answer):
     require_reason_outside_iqr: bool
     carry_forward: choice(*(c.value for c in CarryForward))
     feedback_strata: str
+    moderate_comments: bool
+    withdrawal: str
     time_zone: str
     locked_at: str | None
     rounds: list[RoundRef]

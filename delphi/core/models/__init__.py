@@ -12,6 +12,7 @@ from delphi.core.models.audit import AuditEvent
 from delphi.core.models.base import Base, utcnow
 from delphi.core.models.mail import MagicLink, MessageStatus, OutboxMessage
 from delphi.core.models.membership import ApprovalStatus, Membership, TaskForceRole
+from delphi.core.models.moderation import FeedbackReview, ReviewSource, ReviewStatus
 from delphi.core.models.panel import Panellist, PanellistStatus
 from delphi.core.models.plan import Facility, Goal, Indicator, Region, TaskForce
 from delphi.core.models.reporting import ChecklistAnswer

@@ -66,6 +66,12 @@ class Study(Base):
     #: (``rounds.protocol_checks.FEEDBACK_STRATA``).
     feedback_strata: Mapped[str] = mapped_column(String(32), default="none",
                                                  server_default="none")
+    #: Whether comments and reasons wait for a moderator's review before they
+    #: are fed back (``rounds.moderation``).
+    moderate_comments: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: What withdrawing does to a panellist's answers: "keep" or "delete"
+    #: (``rounds.protocol_checks.WITHDRAWAL``).
+    withdrawal: Mapped[str] = mapped_column(String(16), default="keep", server_default="keep")
     # Bookkeeping ---------------------------------------------------------
     #: Per-study secret for export pseudonyms (HMAC key); never shown.
     pseudonym_secret: Mapped[str] = mapped_column(String(64))

@@ -194,6 +194,8 @@ def upgrade():
     sa.Column('require_reason_outside_iqr', sa.Boolean(), nullable=False),
     sa.Column('carry_forward', sa.Enum('no_consensus', 'all', name='carry_forward', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('feedback_strata', sa.String(length=32), server_default='none', nullable=False),
+    sa.Column('moderate_comments', sa.Boolean(), nullable=False),
+    sa.Column('withdrawal', sa.String(length=16), server_default='keep', nullable=False),
     sa.Column('pseudonym_secret', sa.String(length=64), nullable=False),
     sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
     sa.Column('locked_at', delphi.core.models.base.UTCDateTime(), nullable=True),
@@ -310,6 +312,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chart_image')),
     sa.UniqueConstraint('round_id', 'key', 'language', 'format', name=op.f('uq_chart_image_round_id_key_language_format'))
     )
+    op.create_table('feedback_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.Enum('comment', 'reason', name='review_source', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('approved', 'edited', 'hidden', name='review_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_feedback_review_item_id_item')),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['user_account.id'], name=op.f('fk_feedback_review_reviewed_by_user_account')),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_feedback_review_round_id_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback_review')),
+    sa.UniqueConstraint('source', 'source_id', name=op.f('uq_feedback_review_source_source_id'))
+    )
+    with op.batch_alter_table('feedback_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_review_round_id'), ['round_id'], unique=False)
+
     op.create_table('item_statistics',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -487,6 +508,10 @@ def downgrade():
     op.drop_table('outbox_message')
     op.drop_table('magic_link')
     op.drop_table('item_statistics')
+    with op.batch_alter_table('feedback_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_review_round_id'))
+
+    op.drop_table('feedback_review')
     op.drop_table('chart_image')
     with op.batch_alter_table('study_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_study_staff_user_id'))
