@@ -390,7 +390,7 @@ def test_report_page_for_researchers(client, auth, world):
     html = response.get_data(as_text=True)
     for text in ("Protocol", "Panel composition", "Participation flow", "Round 3",
                  "Final item list", "CREDES", "DELPHISTAR", "ACCORD", "authors to complete",
-                 "Soil carbon strategies", "IQR &lt;= 1"):
+                 "Soil carbon strategies", "IQR at most 1"):
         assert text in html, text
     assert html.count('src="data:image/png;base64,') >= 3
     assert "<style" not in html and "style=" not in html and "<script" not in html
