@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     FloatField,
     IntegerField,
     PasswordField,
@@ -16,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import NumberInput
 
+from delphi.core.clock import time_zones
 from delphi.core.models import STAKEHOLDER_GROUPS
 from delphi.services.plan import INDICATOR_FIELDS, INDICATOR_INPUTS
 
@@ -70,6 +72,32 @@ class RegistrationForm(FlaskForm):
     consent = BooleanField(_l("I have read the privacy notice and agree that my answers are "
                               "processed for this Delphi study as it describes."),
                            validators=[DataRequired(_l("Please accept the privacy notice to register."))])
+    #: Filled by ``static/time_zone.js`` with the browser's zone; empty without
+    #: JavaScript (the account then reads times in UTC until the profile says otherwise).
+    time_zone = HiddenField(render_kw={"data-browser-time-zone": "fill"})
+
+
+def time_zone_choices(current: str | None = None) -> list[SelectChoice]:
+    """Every IANA time zone this installation knows, sorted, as select options."""
+    names = set(time_zones())
+    if current:
+        names.add(current)
+    return [SelectChoice(name, name.replace("_", " ")) for name in sorted(names)]
+
+
+class ProfileForm(FlaskForm):
+    """A user's own settings: language and time zone. The form passes the values
+    on; :func:`delphi.services.accounts.update_profile` judges them."""
+
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_LABELS), validate_choice=False)
+    time_zone = SelectField(
+        _l("Time zone"), validate_choice=False,
+        description=_l("Deadlines and times are shown in this zone, and named."),
+        render_kw={"data-browser-time-zone": "suggest"})
+
+    def __init__(self, *args, time_zone: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = time_zone_choices(time_zone)
 
 
 class PasswordChangeForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from delphi import api
 from delphi.views import (
+    account,
     admin,
     auth,
     dashboard,
@@ -18,7 +19,7 @@ from delphi.views import (
 
 #: The modules whose blueprints the app registers, in order. ``items`` and
 #: ``study_rounds`` add their pages to the ``studies`` blueprint.
-BLUEPRINT_MODULES = (plan, auth, member, admin, api, studies, panel, dashboard, mail, exports)
+BLUEPRINT_MODULES = (plan, auth, account, member, admin, api, studies, panel, dashboard, mail, exports)
 
 
 def blueprints() -> list:
