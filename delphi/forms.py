@@ -20,22 +20,8 @@ from wtforms.widgets import NumberInput
 from delphi.core.clock import time_zones
 from delphi.core.models import STAKEHOLDER_GROUPS
 from delphi.services.plan import INDICATOR_FIELDS, INDICATOR_INPUTS
+from rounds.vocabulary import ROLE_LABELS, STAKEHOLDER_LABELS
 
-STAKEHOLDER_LABELS = {
-    "research": _l("Research and academia"),
-    "farmers": _l("Farmers and land managers"),
-    "ngo": _l("NGO and civil society"),
-    "government": _l("Government and public bodies"),
-    "private_sector": _l("Private sector"),
-    "international_organisation": _l("International organisation"),
-    "funder": _l("Funders and investors"),
-    "other": _l("Other"),
-}
-ROLE_LABELS = {
-    "global_leader": _l("Global Leader"),
-    "regional_representative": _l("Regional Representative"),
-    "team_member": _l("Team Member"),
-}
 LANGUAGE_LABELS = {"en": "English", "fr": "Français", "es": "Español"}
 
 

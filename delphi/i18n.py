@@ -3,27 +3,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from numbers import Real
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, format_timedelta
 from flask import current_app, g, request, session
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from sqlalchemy import select
 
 from delphi.core.clock import is_time_zone, now_or
 from delphi.core.database import db
 from delphi.core.models import Region
-from delphi.forms import LANGUAGE_LABELS, ROLE_LABELS, STAKEHOLDER_LABELS
+from delphi.forms import LANGUAGE_LABELS
+from rounds.translations import study_criterion, study_text
+from rounds.vocabulary import (
+    MEMBERSHIP_STATUS_LABELS,
+    attribute_value_label,
+    criterion_label,
+    role_label,
+    stakeholder_label,
+)
 
 UNKNOWN_REGION_LABEL = _l("unknown")
-STATUS_LABELS = {
-    "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
-    "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
-}
+STATUS_LABELS = MEMBERSHIP_STATUS_LABELS  # the name the templates' helper used
 
 
 #: The session key of the language chosen with the language menu (``POST /language``).
@@ -100,29 +105,30 @@ def local_time(moment: datetime | None, *, remaining: bool = False, zone: str | 
                      zone=zone, past=past)
 
 
-# Numbers, in the reader's language --------------------------------------------
-
-def number(value, digits: int = 2) -> str:
-    """A number in the reader's language, with at most ``digits`` decimals
-    ("1,5" in French, "1.5" in English); "–" for a missing value."""
-    if value is None or isinstance(value, bool) or not isinstance(value, Real) or value != value:
-        return "–"
-    return format_decimal(value, format="#,##0" + ("." + "#" * digits if digits else ""))
-
-
-def percent(value, digits: int = 0) -> str:
-    """A share (0.7) as a percentage in the reader's language ("70 %" in French,
-    "70%" in English); "–" for a missing value."""
-    if value is None or isinstance(value, bool) or not isinstance(value, Real) or value != value:
-        return "–"
-    return format_percent(value, format="#,##0" + ("." + "#" * digits if digits else "") + "%")
-
-
 def when(moment: datetime | None) -> str:
     """A moment as text in the reader's zone and language, the zone named
     (:func:`local_time`); empty for None."""
     local = local_time(moment)
     return local.text if local else ""
+
+
+@pass_context
+def criterion_filter(context, criterion: str | None) -> str:
+    """``{{ c|criterion }}``: a criterion in the reader's language, the page's
+    study's own translation first (``rounds.translations.study_criterion``)."""
+    study = context.get("study")
+    if study is not None and getattr(study, "translations", None):
+        return study_criterion(study, criterion or "", current_language())
+    return criterion_label(criterion)
+
+
+def study_title(study) -> str:
+    """A study's title in the reader's language, else in English."""
+    return study_text(study, "title", current_language()) if study is not None else ""
+
+
+def study_description(study) -> str:
+    return study_text(study, "description", current_language()) if study is not None else ""
 
 
 def region_label(region) -> str:
@@ -149,11 +155,11 @@ def region_name(name: str | None) -> str:
 
 def init_app(app) -> None:
     """The template helpers: label functions, ``local_time``, the language
-    menu's names, and the locale-aware filters ``number``, ``percent`` and
-    ``when`` (registered here once, for every page)."""
-    app.add_template_filter(number, "number")
-    app.add_template_filter(percent, "percent")
+    menu's names, and the filters ``when`` (a moment in the reader's zone) and
+    ``criterion`` (its label). The number filters are
+    :func:`delphi.charts.numbers.init_app`'s."""
     app.add_template_filter(when, "when")
+    app.add_template_filter(criterion_filter, "criterion")
 
     @app.context_processor
     def _helpers():
@@ -162,8 +168,12 @@ def init_app(app) -> None:
             "language_names": {code: LANGUAGE_LABELS.get(code, code)
                                for code in current_app.config["LANGUAGES"]},
             "local_time": local_time,
-            "role_label": lambda v: ROLE_LABELS.get(v, v),
-            "stakeholder_label": lambda v: STAKEHOLDER_LABELS.get(v, v),
+            "role_label": role_label,
+            "stakeholder_label": stakeholder_label,
+            "criterion_label": criterion_label,
+            "attribute_value_label": attribute_value_label,
+            "study_title": study_title,
+            "study_description": study_description,
             "status_label": lambda v: STATUS_LABELS.get(v, v),
             "region_label": region_label,
             "region_name": region_name,

@@ -62,6 +62,14 @@ from rounds.studies import (
     update_protocol,
 )
 from rounds.subgroups import subgroup_tables
+from rounds.translations import (
+    MissingTranslation,
+    missing_translations,
+    set_study_translations,
+    study_criterion,
+    study_scale_labels,
+    study_text,
+)
 
 __all__ = [
     "COUNTED",
@@ -70,6 +78,7 @@ __all__ = [
     "CloseReport",
     "IncompleteSubmission",
     "ItemRow",
+    "MissingTranslation",
     "Progress",
     "Protocol",
     "Questionnaire",
@@ -96,6 +105,7 @@ __all__ = [
     "item_from_proposals",
     "item_rows",
     "mark_counted",
+    "missing_translations",
     "non_responders",
     "open_round",
     "panel_attributes",
@@ -109,10 +119,14 @@ __all__ = [
     "save_answers",
     "scale_labels_in",
     "set_round_items",
+    "set_study_translations",
     "snapshot_feedback",
     "stopping_in_words",
     "stopping_reason_text",
     "stopping_verdict",
+    "study_criterion",
+    "study_scale_labels",
+    "study_text",
     "subgroup_tables",
     "submit_proposals",
     "update_item",

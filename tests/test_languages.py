@@ -238,3 +238,87 @@ def test_the_moderator_sees_the_deadline_in_their_own_zone(app, client, auth):
     html = client.get(f"/studies/{world.study_id}/rounds/1").get_data(as_text=True)
     assert f"{local:%B} {local.day}, {local.year}, {local:%H:%M} (America/New_York)" in html
     assert "UTC</p>" not in html
+
+
+# Labels, not codes; numbers by locale ------------------------------------------------
+
+def _closed_first_round(app):
+    """A study whose round 1 closed with ratings 1, 2, 2, 4, 5, 5 (median 3,
+    Q1 2, Q3 4.75 by type 7), and round 2 open."""
+    from tests.factories import answer_round, close, get_round
+
+    world = build_study(app, n_panellists=6, n_items=1)
+    points = dict(zip(world.panellists, (1, 2, 2, 4, 5, 5)))
+    answer_round(app, world, 1, lambda email, item, criterion: points[email])
+    report = close(app, world, 1)
+    assert report.next_round is not None
+    open_round_of(app, world, 2)
+    with app.app_context():
+        assert get_round(world, 2).status.value == "open"
+    return world
+
+
+def test_a_french_page_shows_decimal_commas_and_labels(app, client, auth):
+    world = _closed_first_round(app)
+    auth.login(world.panellists[0])
+    client.post("/language", data={"language": "fr"})
+    html = client.get(f"/panel/studies/{world.study_id}/rounds/2").get_data(as_text=True)
+    assert html_lang(html) == "fr"
+    assert "Médiane 3, EIQ 2 – 4,75." in html
+    assert "4.75" not in re.sub(r"<svg.*?</svg>|data-q[13]=\"[^\"]*\"", "", html, flags=re.DOTALL)
+    # The same page in English keeps its decimal point.
+    client.post("/language", data={"language": "en"})
+    html = client.get(f"/panel/studies/{world.study_id}/rounds/2").get_data(as_text=True)
+    assert "Median 3, IQR 2 – 4.75." in html
+
+
+def test_the_moderator_s_round_page_in_french_formats_its_figures(app, client, auth):
+    world = _closed_first_round(app)
+    auth.login(world.moderator)
+    client.post("/language", data={"language": "fr"})
+    html = client.get(f"/studies/{world.study_id}/rounds/1").get_data(as_text=True)
+    row = re.search(r"<tr><td>I01</td>.*?</tr>", html, re.DOTALL).group(0)
+    assert '<td class="num">4,75</td>' in row and '<td class="num">2,75</td>' in row
+    assert "Pas de consensus" in row and "no_consensus<" not in row
+    assert "Taux de réponse : 100\u00a0%" in html or "Taux de réponse: 100\u00a0%" in html
+
+
+def test_the_french_report_names_roles_and_groups_not_their_codes(app, client, auth):
+    world = _closed_first_round(app)
+    auth.login(world.researcher)
+    client.post("/language", data={"language": "fr"})
+    response = client.get(f"/studies/{world.study_id}/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    panel = re.search(r'<section id="panel">.*?</section>', html, re.DOTALL).group(0)
+    assert "<td>Membre de l&#39;équipe</td>" in panel
+    assert "<td>Recherche et milieu universitaire</td>" in panel
+    assert "team_member" not in panel and "<td>research</td>" not in panel
+    protocol = re.search(r'<section id="protocol">.*?</section>', html, re.DOTALL).group(0)
+    assert "Très faible" in protocol and "Very low" not in protocol
+
+
+def test_labels_live_in_one_place():
+    """The forms, the pages and the report take their labels from rounds.vocabulary."""
+    from delphi import forms
+    from rounds import vocabulary
+
+    assert forms.ROLE_LABELS is vocabulary.ROLE_LABELS
+    assert forms.STAKEHOLDER_LABELS is vocabulary.STAKEHOLDER_LABELS
+    assert set(vocabulary.STAKEHOLDER_LABELS) == set(__import__(
+        "delphi.core.models", fromlist=["STAKEHOLDER_GROUPS"]).STAKEHOLDER_GROUPS)
+
+
+def test_the_number_filters_follow_the_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ 4.75|number }} {{ 2030|number }} {{ 12345.5|number(1) }} {{ 0.7|percent }} " \
+               "{{ 0.705|percent(1) }} {{ none|number }}"
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert render_template_string(template) == "4,75 2030 12\u202f345,5 70\u00a0% 70,5\u00a0% —"
+        with force_locale("en"):
+            assert render_template_string(template) == "4.75 2030 12,345.5 70% 70.5% —"
+        with force_locale("es"):
+            assert render_template_string(template).startswith("4,75 2030 ")

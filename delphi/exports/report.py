@@ -58,7 +58,8 @@ from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
 from rounds.results import closed_rounds, item_rows, participation
-from rounds.vocabulary import VERDICT_LABELS, status_label
+from rounds.studies import scale_labels_in
+from rounds.vocabulary import VERDICT_LABELS, criterion_label, status_label
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -341,7 +342,7 @@ def report_context(study: Study) -> dict:
         "citations": citations(), "analyses": analyses, "language": current_language(),
         "verdict_words": {code: str(label) for code, label in VERDICT_LABELS.items()},
         "study": study, "task_force": study.task_force,
-        "scale_labels": list(enumerate(study.scale_labels or [], start=1)),
+        "scale_labels": list(enumerate(scale_labels_in(study, current_language()), start=1)),
         "consensus": consensus_text(study), "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
         "agree": agree, "disagree": disagree,
         "amendments": amendments, "composition": composition,
@@ -396,7 +397,7 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
                        if amendments else _("No amendment after the protocol was locked.")),
         "items": _("%(n)s items rated.", n=len(final)) if final else None,
         "scale": _("%(p)s-point scale; criteria: %(c)s.", p=study.scale_points,
-                   c=", ".join(study.criteria)),
+                   c=", ".join(criterion_label(c) for c in study.criteria)),
         "stopping": stop,
         "data": _("De-identified data, codebook and reproduction script exported with this report."),
     }

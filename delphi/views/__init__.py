@@ -15,10 +15,11 @@ from delphi.views import (
     plan,
     studies,
     study_rounds,  # noqa: F401  (pages of the studies blueprint)
+    study_translations,  # noqa: F401  (pages of the studies blueprint)
 )
 
-#: The modules whose blueprints the app registers, in order. ``items`` and
-#: ``study_rounds`` add their pages to the ``studies`` blueprint.
+#: The modules whose blueprints the app registers, in order. ``items``,
+#: ``study_rounds`` and ``study_translations`` add their pages to the ``studies`` blueprint.
 BLUEPRINT_MODULES = (plan, auth, account, member, admin, api, studies, panel, dashboard, mail, exports)
 
 

@@ -97,7 +97,9 @@ def round_page(study_id: int, number: int):
         "studies/round.html", study=study, round=round_, moderator=moderator, results=results,
         answered=answered, all_items=all_items, in_round={ri.item_id for ri in round_.round_items},
         proposals_count=proposals_count, open_form=OpenRoundForm(), empty=EmptyForm(),
-        lang=current_language())
+        lang=current_language(),
+        missing_translations=rounds.missing_translations(study, round_, policy=current_policy())
+        if moderator and round_.status is RoundStatus.draft else [])
 
 
 @bp.post("/<int:study_id>/rounds/<int:number>/open")
