@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    HiddenField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,

@@ -56,7 +56,8 @@ def study_criterion(study: Study, criterion: str, language: str | None) -> str:
     return str(given or criterion_label(criterion))
 
 
-def _default_labels(study: Study) -> bool:
+def uses_default_scale_labels(study: Study) -> bool:
+    """Whether the study kept the default scale labels (shown translated by the interface)."""
     labels = list(study.scale_labels or [])
     return study.scale_points in SCALES and labels == default_scale_labels(study.scale_points, "en")
 
@@ -65,7 +66,7 @@ def study_scale_labels(study: Study, language: str | None) -> list[str]:
     """The scale's labels in ``language``: the default labels in that language
     when the study kept the defaults, else the study's translation, else its
     own labels."""
-    if _default_labels(study):
+    if uses_default_scale_labels(study):
         return default_scale_labels(study.scale_points, language or "en")
     given = _of(study, language).get("scale_labels") or []
     own = list(study.scale_labels or [])
@@ -98,7 +99,7 @@ def missing_translations(study: Study, round_: Round | None = None, *,
         for criterion in study.criteria or []:
             if criterion not in CRITERION_LABELS and not (given.get("criteria") or {}).get(criterion):
                 out.append(MissingTranslation(language, _("Criterion %(c)s", c=criterion)))
-        if not _default_labels(study):
+        if not uses_default_scale_labels(study):
             labels = given.get("scale_labels") or []
             if len([x for x in labels if x]) < len(study.scale_labels or []):
                 out.append(MissingTranslation(language, _("Labels of the scale points")))

@@ -7,11 +7,12 @@ reader would still see in English (``rounds.missing_translations``).
 """
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import rounds
+import rounds.translations
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import InvalidInput
@@ -32,6 +33,7 @@ def translations(study_id: int, language: str):
     if language not in policy.languages or language == "en":
         abort(404)
     given = (study.translations or {}).get(language) or {}
+    custom_scale = not rounds.translations.uses_default_scale_labels(study)
     form = StudyTranslationForm()
     criteria = {c: (given.get("criteria") or {}).get(c, "") for c in study.criteria or []}
     if request.method == "GET":
@@ -48,9 +50,12 @@ def translations(study_id: int, language: str):
         except InvalidInput as error:
             db.session.rollback()
             errors = dict(error.fields or {})
+            flash(error.message, "error")
             for name in ("title", "description", "scale_labels"):
                 if name in errors:
-                    getattr(form, name).errors.append(errors.pop(name))
+                    getattr(form, name).errors.append(errors[name])
+                    if name == "scale_labels" and not custom_scale:  # no box shown: say it here
+                        flash(errors[name], "error")
             status = error.status
         else:
             return done(_("The translations are saved."), "studies.translations",
@@ -62,6 +67,7 @@ def translations(study_id: int, language: str):
     return render_template("studies/translations.html", study=study, form=form, language=language,
                            language_name=LANGUAGE_LABELS.get(language, language),
                            criteria=criteria, errors=errors, missing=missing,
+                           custom_scale=custom_scale,
                            languages=[x for x in policy.languages if x != "en"],
                            language_names=LANGUAGE_LABELS), status
 

