@@ -322,3 +322,13 @@ def test_the_number_filters_follow_the_language(app):
             assert render_template_string(template) == "4.75 2030 12,345.5 70% 70.5% —"
         with force_locale("es"):
             assert render_template_string(template).startswith("4,75 2030 ")
+
+
+def test_the_report_words_its_consensus_rule_in_the_reader_s_language(app, client, auth):
+    world = _closed_first_round(app)
+    auth.login(world.researcher)
+    client.post("/language", data={"language": "fr"})
+    html = client.get(f"/studies/{world.study_id}/report").get_data(as_text=True)
+    rule = re.search(r"<dt>Règle de consensus</dt><dd>(.*?)</dd>", html, re.DOTALL).group(1)
+    assert "Consensus in:" not in rule and "IQR" not in rule
+    assert "70\u00a0%" in rule or "70 %" in rule

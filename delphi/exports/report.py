@@ -49,7 +49,7 @@ from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.models import Item, Round, RoundStatus, Study
 from delphi.exports.checklists import CHECKLISTS, author_answers
-from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands, consensus_text
+from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands
 from delphi.exports.lineage import amendments as study_amendments
 from delphi.exports.lineage import lineage_records
 from delphi.exports.tiers import statistics_tables
@@ -343,7 +343,7 @@ def report_context(study: Study) -> dict:
         "verdict_words": {code: str(label) for code, label in VERDICT_LABELS.items()},
         "study": study, "task_force": study.task_force,
         "scale_labels": list(enumerate(scale_labels_in(study, current_language()), start=1)),
-        "consensus": consensus_text(study), "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
+        "consensus": Protocol.from_study(study).consensus_text(), "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
         "agree": agree, "disagree": disagree,
         "amendments": amendments, "composition": composition,
         "participation": participation, "figures": figures, "per_round": per_round,
@@ -370,7 +370,7 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
         "purpose": study.description or None,
         "rounds": _("%(n)s closed rounds, online, with the items frozen when each round opened.",
                     n=len(numbers)) if numbers else None,
-        "consensus": consensus_text(study),
+        "consensus": Protocol.from_study(study).consensus_text(),
         "attainment": ", ".join(f"{VERDICT_LABELS.get(k, k)}: {v}"
                                 for k, v in sorted(verdict_counts.items())) or None,
         "feedback": (_("From round 2 each panellist saw, per item: %(what)s and their own "
