@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from delphi import boundary, cli, errors, i18n, security
+from delphi.charts import numbers
 from delphi.config import Defaults
 from delphi.core import database
 from delphi.core.database import db
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     boundary.init_app(app)  # before the blueprints: their <int:...> routes take its converter
     security.init_app(app)
     i18n.init_app(app)
+    numbers.init_app(app)  # the number and percent filters of every template
 
     errors.init_app(app)
     for blueprint in blueprints():

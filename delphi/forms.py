@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -16,24 +17,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import NumberInput
 
+from delphi.core.clock import time_zones
 from delphi.core.models import STAKEHOLDER_GROUPS
 from delphi.services.plan import INDICATOR_FIELDS, INDICATOR_INPUTS
+from rounds.vocabulary import ROLE_LABELS, STAKEHOLDER_LABELS
 
-STAKEHOLDER_LABELS = {
-    "research": _l("Research and academia"),
-    "farmers": _l("Farmers and land managers"),
-    "ngo": _l("NGO and civil society"),
-    "government": _l("Government and public bodies"),
-    "private_sector": _l("Private sector"),
-    "international_organisation": _l("International organisation"),
-    "funder": _l("Funders and investors"),
-    "other": _l("Other"),
-}
-ROLE_LABELS = {
-    "global_leader": _l("Global Leader"),
-    "regional_representative": _l("Regional Representative"),
-    "team_member": _l("Team Member"),
-}
 LANGUAGE_LABELS = {"en": "English", "fr": "Français", "es": "Español"}
 
 
@@ -70,6 +58,32 @@ class RegistrationForm(FlaskForm):
     consent = BooleanField(_l("I have read the privacy notice and agree that my answers are "
                               "processed for this Delphi study as it describes."),
                            validators=[DataRequired(_l("Please accept the privacy notice to register."))])
+    #: Filled by ``static/time_zone.js`` with the browser's zone; empty without
+    #: JavaScript (the account then reads times in UTC until the profile says otherwise).
+    time_zone = HiddenField(render_kw={"data-browser-time-zone": "fill"})
+
+
+def time_zone_choices(current: str | None = None) -> list[SelectChoice]:
+    """Every IANA time zone this installation knows, sorted, as select options."""
+    names = set(time_zones())
+    if current:
+        names.add(current)
+    return [SelectChoice(name, name.replace("_", " ")) for name in sorted(names)]
+
+
+class ProfileForm(FlaskForm):
+    """A user's own settings: language and time zone. The form passes the values
+    on; :func:`delphi.services.accounts.update_profile` judges them."""
+
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_LABELS), validate_choice=False)
+    time_zone = SelectField(
+        _l("Time zone"), validate_choice=False,
+        description=_l("Deadlines and times are shown in this zone, and named."),
+        render_kw={"data-browser-time-zone": "suggest"})
+
+    def __init__(self, *args, time_zone: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = time_zone_choices(time_zone)
 
 
 class PasswordChangeForm(FlaskForm):

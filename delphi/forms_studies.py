@@ -623,3 +623,22 @@ def answers_from_form(formdata, items, criteria):
             comments[item_id] = comment.strip()[:5000]
             posted[comment_name(item_id)] = comment
     return rounds.AnswerSet(ratings=ratings, comments=comments), posted
+
+
+class StudyTranslationForm(FlaskForm):
+    """A study's texts in one other language (``rounds.set_study_translations``
+    judges them). Criteria get one box each, added by :meth:`for_study`."""
+
+    title = StringField(_l("Title"))
+    description = TextAreaField(_l("Description"), render_kw={"rows": 4})
+    scale_labels = TextAreaField(
+        _l("Labels of the scale points"),
+        description=_l("One label per line, lowest first; leave empty to show the English labels."))
+
+    def criteria_input(self, study, form_data) -> dict:
+        return {c: (form_data.get(f"criterion-{c}") or "") for c in study.criteria or []}
+
+    def as_input(self, study, form_data) -> dict:
+        return {"title": self.title.data or "", "description": self.description.data or "",
+                "criteria": self.criteria_input(study, form_data),
+                "scale_labels": [line.strip() for line in (self.scale_labels.data or "").splitlines()]}

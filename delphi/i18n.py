@@ -1,26 +1,49 @@
 """Language selection and the template helpers that translate coded values."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, format_timedelta
+from flask import current_app, g, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from sqlalchemy import select
 
+from delphi.core.clock import is_time_zone, now_or
 from delphi.core.database import db
 from delphi.core.models import Region
-from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
+from delphi.forms import LANGUAGE_LABELS
+from rounds.translations import study_criterion, study_text
+from rounds.vocabulary import (
+    MEMBERSHIP_STATUS_LABELS,
+    attribute_value_label,
+    criterion_label,
+    role_label,
+    stakeholder_label,
+)
 
 UNKNOWN_REGION_LABEL = _l("unknown")
-STATUS_LABELS = {
-    "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
-    "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
-}
+STATUS_LABELS = MEMBERSHIP_STATUS_LABELS  # the name the templates' helper used
 
 
-def select_locale() -> str | None:
-    """The user's preference, else the browser's."""
+#: The session key of the language chosen with the language menu (``POST /language``).
+SESSION_LANGUAGE = "language"
+
+
+def select_locale() -> str:
+    """The language of a page: the one chosen in this session (the language
+    menu), else the user's profile, else the browser's (Accept-Language),
+    else English."""
     languages = current_app.config["LANGUAGES"]
+    if request:
+        chosen = session.get(SESSION_LANGUAGE)
+        if chosen in languages:
+            return chosen
     try:
         preferred = current_user.language if current_user.is_authenticated else None
     except Exception:  # no request user (CLI, mail rendering)
@@ -28,12 +51,84 @@ def select_locale() -> str | None:
     if preferred in languages:
         return preferred
     if request:
-        return request.accept_languages.best_match(languages)
-    return None
+        return request.accept_languages.best_match(languages) or "en"
+    return "en"
 
 
 def current_language() -> str:
     return str(get_locale() or "en")
+
+
+# Times, in the reader's zone -------------------------------------------------
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A moment for the reader: ``text`` ("15 March 2027, 17:00 (Europe/Paris)"),
+    ``iso`` (for ``<time datetime>``), ``remaining`` ("6 days left", "closed"
+    once past; empty when not asked) and ``zone`` (the zone's name)."""
+
+    text: str
+    iso: str
+    remaining: str
+    zone: str
+    past: bool
+
+
+def reader_zone(user=None) -> str:
+    """The reader's IANA time zone name: the profile's when it has a valid one, else UTC."""
+    user = current_user if user is None else user
+    zone = getattr(user, "time_zone", None) if user is not None else None
+    return zone if is_time_zone(zone) else "UTC"
+
+
+def local_time(moment: datetime | None, *, remaining: bool = False, zone: str | None = None,
+               now: datetime | None = None) -> LocalTime | None:
+    """``moment`` (aware, or naive UTC) in the reader's zone (or ``zone``); with
+    ``remaining=True`` also the time left until it, worded by Babel ("6 days
+    left", "5 hours left"), or "closed" when it is past. None for None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = zone or reader_zone()
+    local = moment.astimezone(ZoneInfo(zone))
+    locale = get_locale() or "en"
+    text = _("%(date)s, %(time)s (%(zone)s)", date=format_date(local, "long", locale=locale),
+             time=format_time(local, "HH:mm", locale=locale), zone=zone)
+    now = now_or(now)
+    past = moment <= now
+    left = ""
+    if remaining:
+        left = _("closed") if past else _("%(time)s left", time=format_timedelta(
+            moment - now, threshold=1.5, locale=locale))
+    return LocalTime(text=text, iso=moment.astimezone(UTC).isoformat(), remaining=left,
+                     zone=zone, past=past)
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as text in the reader's zone and language, the zone named
+    (:func:`local_time`); empty for None."""
+    local = local_time(moment)
+    return local.text if local else ""
+
+
+@pass_context
+def criterion_filter(context, criterion: str | None) -> str:
+    """``{{ c|criterion }}``: a criterion in the reader's language, the page's
+    study's own translation first (``rounds.translations.study_criterion``)."""
+    study = context.get("study")
+    if study is not None and getattr(study, "translations", None):
+        return study_criterion(study, criterion or "", current_language())
+    return criterion_label(criterion)
+
+
+def study_title(study) -> str:
+    """A study's title in the reader's language, else in English."""
+    return study_text(study, "title", current_language()) if study is not None else ""
+
+
+def study_description(study) -> str:
+    return study_text(study, "description", current_language()) if study is not None else ""
 
 
 def region_label(region) -> str:
@@ -59,12 +154,26 @@ def region_name(name: str | None) -> str:
 
 
 def init_app(app) -> None:
+    """The template helpers: label functions, ``local_time``, the language
+    menu's names, and the filters ``when`` (a moment in the reader's zone) and
+    ``criterion`` (its label). The number filters are
+    :func:`delphi.charts.numbers.init_app`'s."""
+    app.add_template_filter(when, "when")
+    app.add_template_filter(criterion_filter, "criterion")
+
     @app.context_processor
     def _helpers():
         return {
             "get_locale": get_locale,
-            "role_label": lambda v: ROLE_LABELS.get(v, v),
-            "stakeholder_label": lambda v: STAKEHOLDER_LABELS.get(v, v),
+            "language_names": {code: LANGUAGE_LABELS.get(code, code)
+                               for code in current_app.config["LANGUAGES"]},
+            "local_time": local_time,
+            "role_label": role_label,
+            "stakeholder_label": stakeholder_label,
+            "criterion_label": criterion_label,
+            "attribute_value_label": attribute_value_label,
+            "study_title": study_title,
+            "study_description": study_description,
             "status_label": lambda v: STATUS_LABELS.get(v, v),
             "region_label": region_label,
             "region_name": region_name,

@@ -64,6 +64,14 @@ from rounds.studies import (
     update_protocol,
 )
 from rounds.subgroups import subgroup_tables
+from rounds.translations import (
+    MissingTranslation,
+    missing_translations,
+    set_study_translations,
+    study_criterion,
+    study_scale_labels,
+    study_text,
+)
 
 __all__ = [
     "COUNTED",
@@ -74,6 +82,7 @@ __all__ = [
     "FreeText",
     "IncompleteSubmission",
     "ItemRow",
+    "MissingTranslation",
     "Progress",
     "Protocol",
     "Questionnaire",
@@ -101,6 +110,7 @@ __all__ = [
     "item_from_proposals",
     "item_rows",
     "mark_counted",
+    "missing_translations",
     "non_responders",
     "open_round",
     "panel_attributes",
@@ -116,10 +126,14 @@ __all__ = [
     "scale_labels_in",
     "screen_text",
     "set_round_items",
+    "set_study_translations",
     "snapshot_feedback",
     "stopping_in_words",
     "stopping_reason_text",
     "stopping_verdict",
+    "study_criterion",
+    "study_scale_labels",
+    "study_text",
     "subgroup_tables",
     "submit_proposals",
     "unreviewed_count",

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 
 from analysis import QUANTILE_METHODS, ConsensusRule
+from delphi.core import clock
 from delphi.core.errors import InvalidInput
 from delphi.core.models import CarryForward
 from delphi.core.text import UNSTORABLE
@@ -77,8 +78,8 @@ RULE_DEFAULTS = {f.name: f.default for f in fields(ConsensusRule)}
 
 @lru_cache(maxsize=1)
 def time_zones() -> frozenset[str]:
-    """The IANA time zone names this installation knows."""
-    return frozenset(available_timezones() | {"UTC"})
+    """The IANA time zone names this installation knows (:func:`delphi.core.clock.time_zones`)."""
+    return clock.time_zones()
 
 
 def default_scale_labels(points: int, language: str = "en") -> list[str]:

@@ -35,6 +35,7 @@ from rounds.protocol_checks import (
     default_consensus,
     default_scale_labels,
 )
+from rounds.translations import study_scale_labels
 
 __all__ = [
     "FROZEN_WHEN_LOCKED", "PROTOCOL_FIELDS", "SCALES", "Protocol", "agree_band", "assign_staff",
@@ -52,13 +53,12 @@ FROZEN_WHEN_LOCKED = ("scale_points", "criteria")
 def scale_labels_in(study: Study, language: str | None) -> list[str]:
     """The study's scale labels for a reader of ``language``.
 
-    Labels the moderator wrote are shown as written; the default labels
-    (stored in English when the study was created) are shown translated.
+    The default labels (stored in English when the study was created) are
+    shown translated; labels the moderator wrote are shown in the study's
+    translation into ``language`` where given, else as written
+    (:func:`rounds.translations.study_scale_labels`).
     """
-    labels = list(study.scale_labels or [])
-    if study.scale_points in SCALES and labels == default_scale_labels(study.scale_points, "en"):
-        return default_scale_labels(study.scale_points, language or "en")
-    return labels
+    return study_scale_labels(study, language)
 
 
 def consensus_rule(study: Study) -> ConsensusRule | None:

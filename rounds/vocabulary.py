@@ -47,3 +47,65 @@ OUTCOME_LABELS = {
 
 def outcome_label(value: str | None) -> str:
     return str(OUTCOME_LABELS.get(value, value or ""))
+
+
+#: Applications to a task force, and organisations' standing towards the initiative.
+MEMBERSHIP_STATUS_LABELS = {
+    "approved": _l("approved"), "pending": _l("pending"), "declined": _l("declined"),
+    "member": _l("Member"), "partner": _l("Partner"), "none": _l("None"),
+}
+
+#: A member's role in a task force (``TaskForceRole``).
+ROLE_LABELS = {
+    "global_leader": _l("Global Leader"),
+    "regional_representative": _l("Regional Representative"),
+    "team_member": _l("Team Member"),
+}
+
+#: The stakeholder groups of ``delphi.core.models.STAKEHOLDER_GROUPS``.
+STAKEHOLDER_LABELS = {
+    "research": _l("Research and academia"),
+    "farmers": _l("Farmers and land managers"),
+    "ngo": _l("NGO and civil society"),
+    "government": _l("Government and public bodies"),
+    "private_sector": _l("Private sector"),
+    "international_organisation": _l("International organisation"),
+    "funder": _l("Funders and investors"),
+    "other": _l("Other"),
+}
+
+#: The criteria a study is usually rated on. A study may name others: they are
+#: shown as the moderator wrote them.
+CRITERION_LABELS = {
+    "importance": _l("importance"),
+    "feasibility": _l("feasibility"),
+    "relevance": _l("relevance"),
+    "urgency": _l("urgency"),
+    "impact": _l("impact"),
+    "cost": _l("cost"),
+}
+
+
+def role_label(value: str | None) -> str:
+    return str(ROLE_LABELS.get(value, value or ""))
+
+
+def stakeholder_label(value: str | None) -> str:
+    return str(STAKEHOLDER_LABELS.get(value, value or ""))
+
+
+def criterion_label(value: str | None) -> str:
+    """A criterion in the reader's language (its name as written when it is not
+    one of :data:`CRITERION_LABELS`)."""
+    return str(CRITERION_LABELS.get(value, value or ""))
+
+
+#: Labels of the panel attributes the report and the dashboard count by.
+ATTRIBUTE_VALUE_LABELS = {"role": role_label, "stakeholder_group": stakeholder_label}
+
+
+def attribute_value_label(attribute: str, value: str | None) -> str:
+    """A panel attribute's value in the reader's words (roles and stakeholder
+    groups through their labels; regions are data, translated there)."""
+    label = ATTRIBUTE_VALUE_LABELS.get(attribute)
+    return label(value) if label else str(value or "")

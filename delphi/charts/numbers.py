@@ -34,6 +34,22 @@ def decimal(value, places: int = 2) -> str:
     return "0" if text in ("-0", "−0") else text
 
 
+def figure(value, places: int = 2, missing: str = MISSING) -> str:
+    """A figure of any size as a page shows it: at most ``places`` decimals
+    (``4,75`` in French), digits grouped from 10,000 up only, so that a year
+    (2030) or a rating stays as it is written; ``missing`` for None."""
+    if _missing(value):
+        return missing
+    if abs(float(value)) >= 10_000:
+        return decimal(value, places)
+    pattern = "0" + ("." + "#" * places if places else "")
+    try:
+        text = format_decimal(float(value), format=pattern)
+    except RuntimeError:  # no application context
+        return num(float(value))
+    return "0" if text in ("-0", "−0") else text
+
+
 def year(value) -> str:
     """A year: a whole number, never grouped (``2041``, not ``2,041``)."""
     if _missing(value):
@@ -80,3 +96,10 @@ def signed(value, places: int = 2) -> str:
     if text == "0":
         return text
     return ("+" if float(value) > 0 else "−") + text
+
+
+def init_app(app) -> None:
+    """The locale-aware number filters of every template, registered once:
+    ``number`` (:func:`figure`) and ``percent`` (:func:`percent`)."""
+    app.add_template_filter(figure, "number")
+    app.add_template_filter(percent, "percent")

@@ -53,13 +53,19 @@ from delphi.exports.codebook import QUANTILE_TEXT, agreement_bands
 from delphi.exports.lineage import amendments as study_amendments
 from delphi.exports.lineage import lineage_records
 from delphi.exports.tiers import statistics_tables
-from delphi.forms import ROLE_LABELS, STAKEHOLDER_LABELS
 from delphi.i18n import current_language, region_name
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol
 from rounds.results import closed_rounds, freeze_stamp, item_rows, participation
-from rounds.vocabulary import VERDICT_LABELS, round_kind_label, status_label
+from rounds.studies import scale_labels_in
+from rounds.vocabulary import (
+    VERDICT_LABELS,
+    attribute_value_label,
+    criterion_label,
+    round_kind_label,
+    status_label,
+)
 
 #: Above this many items a round's verdict chart counts items per verdict.
 ITEM_BARS = 30
@@ -196,12 +202,9 @@ def citations() -> list[dict]:
 
 
 def _attribute_label(attribute: str, value: str) -> str:
-    """A panel attribute's value in the reader's words: the page's labels, never a code."""
-    if attribute == "role":
-        return str(ROLE_LABELS.get(value, value))
-    if attribute == "stakeholder_group":
-        return str(STAKEHOLDER_LABELS.get(value, value))
-    return region_name(value)
+    """A panel attribute's value in the reader's words: the pages' labels, never a code
+    (the HTML, PDF and DOCX reports all print these)."""
+    return region_name(value) if attribute == "region" else attribute_value_label(attribute, value)
 
 
 def _composition(study: Study, min_cell: int) -> dict[str, list[tuple[str, str]]]:
@@ -376,7 +379,7 @@ def report_context(study: Study) -> dict:
         "citations": citations(), "analyses": analyses, "language": current_language(),
         "verdict_words": {code: str(label) for code, label in VERDICT_LABELS.items()},
         "study": study, "task_force": study.task_force,
-        "scale_labels": list(enumerate(study.scale_labels or [], start=1)),
+        "scale_labels": list(enumerate(scale_labels_in(study, current_language()), start=1)),
         # The rule in the reader's words (the codebook keeps the analysis's English text).
         "consensus": Protocol.from_study(study).consensus_text(),
         "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
@@ -433,7 +436,7 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
                        if amendments else _("No amendment after the protocol was locked.")),
         "items": _("%(n)s items rated.", n=len(final)) if final else None,
         "scale": _("%(p)s-point scale; criteria: %(c)s.", p=study.scale_points,
-                   c=", ".join(study.criteria)),
+                   c=", ".join(criterion_label(c) for c in study.criteria)),
         "stopping": stop,
         "data": _("De-identified data, codebook and reproduction script exported with this report."),
     }

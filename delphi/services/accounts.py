@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from delphi.core import audit
+from delphi.core.clock import is_time_zone
 from delphi.core.database import db
 from delphi.core.errors import Conflict, InvalidInput
 from delphi.core.models import (
@@ -48,6 +49,9 @@ class Registration:
     stakeholder_group: str = "other"
     language: str | None = None
     consent: bool = False
+    #: The browser's IANA time zone where the form could read it; a name this
+    #: installation does not know is dropped (the user is then shown UTC).
+    time_zone: str | None = None
 
 
 def normalise_email(email: str) -> str:
@@ -194,6 +198,7 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
         region=find_region(reg.region),
         stakeholder_group=reg.stakeholder_group,
         language=reg.language or None,
+        time_zone=reg.time_zone if is_time_zone(reg.time_zone) else None,
         is_admin=is_admin,
         consent_at=now,
         consent_version=policy.privacy_notice_version,
@@ -202,6 +207,41 @@ def register(reg: Registration, *, now: datetime | None = None, is_admin: bool =
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def language_problem(language: object, policy: Policy = DEFAULT_POLICY) -> str | None:
+    """What is wrong with an interface language code, or None."""
+    if not isinstance(language, str) or language not in policy.languages:
+        return _("Unsupported language: choose one of %(languages)s.",
+                 languages=", ".join(policy.languages))
+    return None
+
+
+def set_language(user: User, language: str, policy: Policy = DEFAULT_POLICY) -> None:
+    """The language ``user`` reads the site and their mail in. ``InvalidInput`` (and
+    nothing changed) for a language the site does not offer."""
+    problem = language_problem(language, policy)
+    if problem:
+        raise InvalidInput(problem, fields={"language": problem})
+    user.language = language
+
+
+def update_profile(user: User, *, language: str, time_zone: str,
+                   policy: Policy = DEFAULT_POLICY) -> None:
+    """A user's own settings: their language and their time zone (an IANA name,
+    :func:`delphi.core.clock.time_zones`). ``InvalidInput`` naming each wrong
+    field, and nothing changed, when either is wrong."""
+    errors = {}
+    problem = language_problem(language, policy)
+    if problem:
+        errors["language"] = problem
+    if not is_time_zone(time_zone):
+        errors["time_zone"] = _("Unknown time zone: choose one from the list (an IANA name "
+                                "such as Europe/Paris).")
+    if errors:
+        raise InvalidInput(_("Please correct the marked fields."), fields=errors)
+    user.language = language
+    user.time_zone = time_zone
 
 
 def change_password(user: User, current: str, new: str, *, now: datetime | None = None) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from delphi import api
 from delphi.views import (
+    account,
     admin,
     auth,
     dashboard,
@@ -18,11 +19,12 @@ from delphi.views import (
     preview,  # noqa: F401  (a page of the studies blueprint)
     studies,
     study_rounds,  # noqa: F401  (pages of the studies blueprint)
+    study_translations,  # noqa: F401  (pages of the studies blueprint)
 )
 
 #: The modules whose blueprints the app registers, in order. ``items``,
-#: ``preview`` and ``study_rounds`` add their pages to the ``studies`` blueprint.
-BLUEPRINT_MODULES = (plan, auth, member, admin, api, studies, panel, dashboard, mail, exports)
+#: ``preview``, ``study_rounds`` and ``study_translations`` add their pages to the ``studies`` blueprint.
+BLUEPRINT_MODULES = (plan, auth, account, member, admin, api, studies, panel, dashboard, mail, exports)
 
 
 def blueprints() -> list:

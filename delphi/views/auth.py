@@ -23,7 +23,7 @@ from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Organisation, Region, utcnow
 from delphi.forms import CodeForm, LoginForm, PasswordChangeForm, RegistrationForm
-from delphi.i18n import region_label
+from delphi.i18n import SESSION_LANGUAGE, region_label
 from delphi.security import authenticate, client_address, load_user, record_failed_login
 from delphi.services.accounts import (
     Registration,
@@ -57,7 +57,8 @@ def register_view():
                 email=form.email.data, password=form.password.data, name=form.name.data,
                 organisation=form.organisation.data, country=form.country.data,
                 region=form.region.data, stakeholder_group=form.stakeholder_group.data,
-                language=form.language.data, consent=bool(form.consent.data)), policy=current_policy())
+                language=form.language.data, consent=bool(form.consent.data),
+                time_zone=form.time_zone.data or None), policy=current_policy())
         except DomainError as error:
             db.session.rollback()
             for name, message in (error.fields or {}).items():
@@ -205,7 +206,10 @@ def logout():
     """Log out: every session of the user ends, and so do their API tokens."""
     sign_out_everywhere(current_user)
     logout_user()
+    language = session.get(SESSION_LANGUAGE)
     session.clear()
+    if language:  # the language chosen stays with the browser
+        session[SESSION_LANGUAGE] = language
     flash(_("You have logged out."), "success")
     return redirect(url_for("plan.index"))
 

@@ -23,7 +23,9 @@ import math
 
 from flask_babel import gettext as _
 
+from delphi.charts import numbers
 from rounds.kinds import KINDS, LATER
+from rounds.vocabulary import criterion_label
 
 #: The drawing box of every chart: the axis runs from LEFT to RIGHT (of WIDTH).
 WIDTH, LEFT, RIGHT = 400.0, 12.0, 388.0
@@ -41,11 +43,10 @@ STRATA_HEIGHT, STRATA_BAND = 24.0, 14.0
 
 
 def fmt(value) -> str:
-    """A figure for the reader: at most two decimals, "–" for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+    """A figure for the reader, in their language (:func:`delphi.charts.numbers.figure`):
+    at most two decimals ("3,5" in French), "–" for none."""
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return numbers.figure(value, 2, missing="–")
     return str(value)
 
 
@@ -78,7 +79,8 @@ def rating_summary(criterion: str, fb: dict, own) -> str:
         parts.append(_("%(n)s ratings", n=fb["n"]))
     parts.append(_("your previous answer %(own)s", own=fmt(own)) if own is not None
                  else _("no previous answer of yours"))
-    return _("%(criterion)s: %(figures)s.", criterion=criterion, figures=", ".join(parts))
+    return _("%(criterion)s: %(figures)s.", criterion=criterion_label(criterion),
+             figures=", ".join(parts))
 
 
 def rating_chart(fb: dict, own, points: int) -> dict | None:

@@ -51,6 +51,7 @@ from delphi.forms_studies import (
 from delphi.i18n import current_language
 from delphi.services.accounts import member_by_email
 from delphi.unit_of_work import unit_of_work
+from delphi.views import feedback_svg
 from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.guards import admin_required
 from delphi.views.study_helpers import bp, done, failed, flash_form_errors, moderated
@@ -314,10 +315,8 @@ def home_section(user) -> list[tuple[str, dict]]:
 
 @bp.app_context_processor
 def _study_labels():
-    def fmt(value):
-        if value is None:
-            return "–"
-        return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    def fmt(value):  # a figure in the reader's language, "–" for none
+        return feedback_svg.fmt(value)
 
     def stopping_reason(reason):
         return stopping_reason_text(reason) if isinstance(reason, dict) else str(reason)

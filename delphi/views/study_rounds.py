@@ -108,7 +108,9 @@ def round_page(study_id: int, number: int):
         proposals_count=proposals_count, open_form=OpenRoundForm(), empty=EmptyForm(),
         lang=current_language(),
         safeguard_warnings=(safeguards.open_safeguard(round_).warnings
-                            if moderator and round_.status is RoundStatus.draft else []))
+                            if moderator and round_.status is RoundStatus.draft else []),
+        missing_translations=rounds.missing_translations(study, round_, policy=current_policy())
+        if moderator and round_.status is RoundStatus.draft else [])
 
 
 @bp.post("/<int:study_id>/rounds/<int:number>/open")

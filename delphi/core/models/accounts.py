@@ -59,6 +59,9 @@ class User(Base):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     stakeholder_group: Mapped[str] = mapped_column(String(40), default="other")
     language: Mapped[str | None] = mapped_column(String(8))
+    #: The IANA name of the user's time zone (times are shown in it); None: not
+    #: chosen yet, read as UTC (``delphi.views.deadlines.reader_zone``).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Bumped by logout and password change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=1)

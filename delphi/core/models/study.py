@@ -40,6 +40,9 @@ class Study(Base):
     scale_points: Mapped[int] = mapped_column(default=5)
     scale_labels: Mapped[list] = mapped_column(JSON)
     criteria: Mapped[list] = mapped_column(JSON)
+    #: The study's texts in the other languages (``rounds.translations``):
+    #: ``{"fr": {"title", "description", "criteria": {name: text}, "scale_labels": [...]}}``.
+    translations: Mapped[dict] = mapped_column(JSON, default=dict)
     #: A serialised ``analysis.ConsensusRule`` (or ``{"kind": "rand_ucla"}``).
     consensus_rule: Mapped[dict] = mapped_column(JSON)
     #: Consensus thresholds of the other question kinds (``rounds.kinds``):
