@@ -18,7 +18,7 @@ def _closed_world(app, client, *, prerender="inline"):
     answer_round(app, world, 1)
     app.config.update(CHART_PRERENDER=prerender, CHART_PRERENDER_LANGUAGES=["en"])
     client.post("/login", data={"email": world.moderator, "password": PASSWORD})
-    response = client.post(f"/studies/{world.study_id}/rounds/1/close")
+    response = client.post(f"/studies/{world.study_id}/rounds/1/close", data={"confirm": "yes"})
     assert response.status_code == 303, response.get_data(as_text=True)
     return world
 

@@ -184,7 +184,8 @@ def test_the_moderation_page_shows_the_flags_and_its_buttons_review(app, client,
     assert [a for a, _d in audit_rows(app)] == ["feedback.approve"]
     # The round cannot open from the web either; the message says why.
     response = client.post(f"/studies/{world.study_id}/rounds/2/open",
-                           data={"csrf_token": csrf_token_from(html)}, follow_redirects=True)
+                           data={"csrf_token": csrf_token_from(html), "confirm": "yes"},
+                           follow_redirects=True)
     assert "Round 1 has 2 comments or reasons not yet reviewed" in response.get_data(as_text=True)
     with app.app_context():
         assert get_round(world, 2).status.value == "draft"

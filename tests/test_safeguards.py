@@ -78,7 +78,7 @@ def test_a_closed_round_says_when_it_closed_not_closes_at(app, client, auth):
     open_round_of(app, world, 1, closes_at=datetime(2099, 5, 1, 12, 0, tzinfo=UTC))
     answer_round(app, world, 1)
     auth.login(world.moderator)
-    assert "Closes at 2099-05-01 12:00 UTC" in text(client.get(f"/studies/{world.study_id}/rounds/1"))
+    assert "Closes at May 1, 2099, 12:00 (UTC)" in text(client.get(f"/studies/{world.study_id}/rounds/1"))
     close(app, world, 1)
     page = text(client.get(f"/studies/{world.study_id}/rounds/1"))
     assert "Closes at" not in page and "Closed at " in page
@@ -159,7 +159,7 @@ def test_a_moderator_withdrawing_a_panellist_confirms_once_with_one_audit_row(ap
     assert "Their answers to the open round 1 will not count." in page
     assert audits(app, "panel.withdraw") == []
     assert client.post(url, data=YES).status_code == 303
-    assert audits(app, "panel.withdraw") == [{"pseudonym": pseudonym}]
+    assert audits(app, "panel.withdraw") == [{"pseudonym": pseudonym, "deleted_responses": 0}]
 
 
 # -- reminding everybody ---------------------------------------------------------------

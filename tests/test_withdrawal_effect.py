@@ -52,7 +52,7 @@ def test_the_withdrawal_page_says_what_happens_and_withdrawing_does_it(app, clie
     auth.login(me)
     html = client.get(f"/panel/studies/{world.study_id}").get_data(as_text=True)
     assert phrase in html
-    client.post(f"/panel/studies/{world.study_id}/withdraw", data={})
+    client.post(f"/panel/studies/{world.study_id}/withdraw", data={"confirm": "yes"})
     with app.app_context():
         assert panellist_of(world, me).status.value == "withdrawn"
     assert answers_of(app, world, me) == left
