@@ -12,6 +12,17 @@ from tests.factories import build_study, open_round_of
 pytestmark = pytest.mark.browser
 
 
+
+def _page_lang(browser) -> str | None:
+    """``<html lang>`` of the page in the window; None while a navigation replaces it."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
+    except StaleElementReferenceException:
+        return None
+
 def _viewport(browser, width: int, height: int = 900) -> None:
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
@@ -61,7 +72,7 @@ def test_the_language_menu_fits_320_px_and_switches_with_a_plain_form(
     browser.get(live_server.url("/task-forces/A5"))
     assert not browser.find_elements(By.CSS_SELECTOR, "script:not([src])")
     browser.find_element(By.CSS_SELECTOR, 'form.languages button[value="fr"]').click()
-    wait_for(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr",
+    wait_for(lambda: _page_lang(browser) == "fr",
              message="the page to come back in French")
     assert browser.current_url == live_server.url("/task-forces/A5")
     current = browser.find_element(By.CSS_SELECTOR, 'form.languages button[aria-current="true"]')
@@ -90,7 +101,7 @@ def test_the_profile_suggests_the_browser_s_zone_and_keeps_it(app, live_server, 
                  message="the browser's zone to be suggested again")
         Select(browser.find_element(By.CSS_SELECTOR, 'main select[name="language"]')).select_by_value("es")
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
-        wait_for(lambda: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es",
+        wait_for(lambda: _page_lang(browser) == "es",
                  message="the profile to be saved")
         assert _user(app, user.email) == ("es", "Asia/Tokyo")
         # A zone the user chose is never replaced by the browser's.
