@@ -22,16 +22,21 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def decimal(value, places: int = 2) -> str:
-    """``value`` with at most ``places`` decimals, grouped: ``1,234.5`` / ``1 234,5``."""
-    if _missing(value):
-        return MISSING
-    pattern = "#,##0" + ("." + "#" * places if places else "")
+def _formatted(value, pattern: str) -> str:
+    """``value`` in the reader's locale by a Babel ``pattern`` (plain ``num`` outside a
+    request); never a negative zero."""
     try:
         text = format_decimal(float(value), format=pattern)
     except RuntimeError:  # no application context
         return num(float(value))
     return "0" if text in ("-0", "−0") else text
+
+
+def decimal(value, places: int = 2) -> str:
+    """``value`` with at most ``places`` decimals, grouped: ``1,234.5`` / ``1 234,5``."""
+    if _missing(value):
+        return MISSING
+    return _formatted(value, "#,##0" + ("." + "#" * places if places else ""))
 
 
 def figure(value, places: int = 2, missing: str = MISSING) -> str:
@@ -42,12 +47,7 @@ def figure(value, places: int = 2, missing: str = MISSING) -> str:
         return missing
     if abs(float(value)) >= 10_000:
         return decimal(value, places)
-    pattern = "0" + ("." + "#" * places if places else "")
-    try:
-        text = format_decimal(float(value), format=pattern)
-    except RuntimeError:  # no application context
-        return num(float(value))
-    return "0" if text in ("-0", "−0") else text
+    return _formatted(value, "0" + ("." + "#" * places if places else ""))
 
 
 def year(value) -> str:
