@@ -93,12 +93,21 @@ def seed(app, n_panellists: int, n_items: int, *, tokens: bool = False) -> Seede
     """The schema, the plan and the study (see the module's docstring); with
     ``tokens``, one API token per panellist, made directly in the database."""
     from flask_migrate import upgrade
-    from sqlalchemy import select, update
+    from sqlalchemy import insert, select, update
 
     import rounds
     from bench._world import build_study
     from delphi.core.database import db
-    from delphi.core.models import ApiToken, Round, RoundStatus, StaffRole, Study, User
+    from delphi.core.models import (
+        ApiToken,
+        ConsentRecord,
+        Panellist,
+        Round,
+        RoundStatus,
+        StaffRole,
+        Study,
+        User,
+    )
     from delphi.core.passwords import hash_password
     from delphi.services.plan import load_plan
 
@@ -124,6 +133,14 @@ def seed(app, n_panellists: int, n_items: int, *, tokens: bool = False) -> Seede
             next_round = rounds.draft_round(study, items=[ri.item for ri in study.rounds[0].round_items],
                                             actor=admin)
         rounds.open_round(next_round, actor=admin)
+        # The panel has read the information sheet (as each panellist does once, on its page).
+        version = rounds.current_version(study)
+        db.session.execute(insert(ConsentRecord), [
+            {"panellist_id": pid, "version_id": version.id, "language": "en",
+             "accepted_at": datetime.now(UTC)}
+            for pid in db.session.scalars(select(Panellist.id).where(
+                Panellist.study_id == study_id,
+                ~Panellist.id.in_(select(ConsentRecord.panellist_id))))])
         db.session.execute(update(User).values(password_hash=hash_password(PASSWORD)))
         db.session.commit()
         emails = list(db.session.scalars(select(User.email).where(

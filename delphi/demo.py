@@ -258,6 +258,10 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
                 continue
             answers = _simulate(rng, round_, panellist, latent, previous, number, study.criteria)
             submit = number < 4 or rng.random() < 0.8
+            needed = rounds.consent_needed(panellist)  # read at their first answer
+            if needed is not None:
+                rounds.accept_consent(panellist, needed.version, language=panellist.user.language,
+                                      now=opened + timedelta(days=1 + p_index % 10))
             rounds.save_answers(round_, panellist, answers, submit=submit,
                                 now=opened + timedelta(days=1 + p_index % 10))
         if number == 4:

@@ -16,6 +16,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -642,3 +643,49 @@ class StudyTranslationForm(FlaskForm):
         return {"title": self.title.data or "", "description": self.description.data or "",
                 "criteria": self.criteria_input(study, form_data),
                 "scale_labels": [line.strip() for line in (self.scale_labels.data or "").splitlines()]}
+
+
+class ConsentTextsForm(FlaskForm):
+    """A study's information sheet and consent text, in English and in each
+    other language (``rounds.publish_consent`` judges them; an empty
+    translation means "not translated")."""
+
+    information_sheet = TextAreaField(_l("Information sheet (English)"),
+                                      render_kw={"rows": 12, "lang": "en"})
+    consent_text = TextAreaField(_l("Consent text (English)"), render_kw={"rows": 4, "lang": "en"})
+    information_sheet_fr = TextAreaField(_l("Information sheet (French)"),
+                                         render_kw={"rows": 12, "lang": "fr"})
+    consent_text_fr = TextAreaField(_l("Consent text (French)"), render_kw={"rows": 4, "lang": "fr"})
+    information_sheet_es = TextAreaField(_l("Information sheet (Spanish)"),
+                                         render_kw={"rows": 12, "lang": "es"})
+    consent_text_es = TextAreaField(_l("Consent text (Spanish)"), render_kw={"rows": 4, "lang": "es"})
+
+    def fill(self, version) -> None:
+        self.information_sheet.data = version.information_sheet
+        self.consent_text.data = version.consent_text
+        for language in ("fr", "es"):
+            texts = (version.translations or {}).get(language) or {}
+            getattr(self, f"information_sheet_{language}").data = texts.get("information_sheet", "")
+            getattr(self, f"consent_text_{language}").data = texts.get("consent_text", "")
+
+    def as_input(self) -> tuple[dict, dict]:
+        english = {"information_sheet": self.information_sheet.data or "",
+                   "consent_text": self.consent_text.data or ""}
+        other = {language: {"information_sheet": getattr(self, f"information_sheet_{language}").data
+                            or "",
+                            "consent_text": getattr(self, f"consent_text_{language}").data or ""}
+                 for language in ("fr", "es")}
+        return english, other
+
+    def field_of(self, name: str):
+        """The box of a service's field name (``fr.consent_text`` → ``consent_text_fr``)."""
+        language, _dot, text = name.rpartition(".")
+        return getattr(self, f"{text}_{language}" if language else text, None)
+
+
+class ConsentAcceptForm(FlaskForm):
+    """A panellist's consent to the version they read."""
+
+    version = HiddenField()
+    agree = BooleanField(_l("I agree"), validators=[DataRequired(
+        message=_l("Tick the box to give your consent, or leave the study."))])

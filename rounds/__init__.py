@@ -16,6 +16,14 @@ from rounds.answering import (
     save_answers,
     submit_proposals,
 )
+from rounds.consent import (
+    accept_consent,
+    consent_needed,
+    consent_records,
+    current_version,
+    publish_consent,
+    require_consent,
+)
 from rounds.feedback import snapshot_feedback
 from rounds.items import add_item, item_from_proposals, reword_item, update_item
 from rounds.lifecycle import (
@@ -89,6 +97,7 @@ __all__ = [
     "QuestionnaireItem",
     "RatingInput",
     "RoundData",
+    "accept_consent",
     "add_item",
     "add_panellist",
     "agree_band",
@@ -99,7 +108,10 @@ __all__ = [
     "close_round",
     "composition",
     "consensus_rule",
+    "consent_needed",
+    "consent_records",
     "create_study",
+    "current_version",
     "default_scale_labels",
     "draft_key",
     "draft_round",
@@ -116,8 +128,10 @@ __all__ = [
     "panel_attributes",
     "panellist_by_pseudonym",
     "participation",
+    "publish_consent",
     "questionnaire",
     "remove_staff",
+    "require_consent",
     "review_feedback",
     "reword_item",
     "round_matrices",

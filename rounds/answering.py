@@ -33,6 +33,7 @@ from delphi.core.models import (
 )
 from delphi.core.text import repaired, text_problem
 from rounds import signals
+from rounds.consent import require_consent
 from rounds.kinds import NO_CRITERION, AnswerError, kind_of
 from rounds.lifecycle import _lock_round
 
@@ -106,6 +107,7 @@ def _check_panellist(round: Round, panellist: Panellist) -> None:
         raise Forbidden(_("You are not on the panel of this study."))
     if panellist.status is not PanellistStatus.active:
         raise Forbidden(_("You have withdrawn from this study."))
+    require_consent(panellist)
 
 
 def _validate(answers: AnswerSet, items: dict[int, tuple], criteria: list[str],

@@ -26,7 +26,9 @@ from delphi.core.models import (
     TaskForce,
     User,
 )
+from delphi.core.policy import DEFAULT_POLICY
 from delphi.core.text import text_problem
+from rounds.consent import create_standard_version
 from rounds.protocol import Protocol
 from rounds.protocol_checks import (
     INPUT_FIELDS,
@@ -102,7 +104,8 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                  show_distribution=True, show_median_iqr=True, show_comments=True,
                  require_reason_outside_iqr=False, carry_forward="no_consensus",
                  time_zone="UTC", kind_consensus=None, feedback_strata="none",
-                 moderate_comments=False, withdrawal="keep", now=None) -> Study:
+                 moderate_comments=False, withdrawal="keep", policy=DEFAULT_POLICY,
+                 now=None) -> Study:
     """Create a study of a task force (a :class:`TaskForce` or its code). Audited.
 
     The protocol is checked by :meth:`Protocol.validate`; a wrong task force
@@ -134,6 +137,8 @@ def create_study(task_force, title, *, actor, description="", scale_points=5, sc
                   status=StudyStatus.draft, **protocol.columns())
     db.session.add(study)
     db.session.flush()
+    study.task_force = tf
+    create_standard_version(study, actor=actor, policy=policy, now=now)
     audit.record(actor, "study.create", study, details={"task_force": tf.code, "title": study.title},
                  now=now)
     return study

@@ -26,6 +26,7 @@ from delphi.core.errors import InvalidInput
 from delphi.core.models import Round, Study
 from delphi.core.policy import DEFAULT_POLICY, Policy
 from delphi.core.text import text_problem
+from rounds.consent import current_version
 from rounds.protocol_checks import (
     DESCRIPTION_MAX,
     LABEL_MAX,
@@ -87,8 +88,10 @@ def missing_translations(study: Study, round_: Round | None = None, *,
     """What is not translated into each interface language other than
     English: the study's title and description, criteria that are not usual
     ones, scale labels that are not the defaults, and (with ``round_``) the
-    text and background of its items and their ranking options."""
+    text and background of its items and their ranking options; and the
+    current information sheet and consent text (``rounds.consent``)."""
     out: list[MissingTranslation] = []
+    consent_version = current_version(study)
     items = [ri.item for ri in sorted(round_.round_items, key=lambda r: r.position)] \
         if round_ is not None else []
     for language in (lang for lang in policy.languages if lang != "en"):
@@ -99,6 +102,12 @@ def missing_translations(study: Study, round_: Round | None = None, *,
         for criterion in study.criteria or []:
             if criterion not in CRITERION_LABELS and not (given.get("criteria") or {}).get(criterion):
                 out.append(MissingTranslation(language, _("Criterion %(c)s", c=criterion)))
+        consent = (consent_version.translations or {}).get(language) or {} \
+            if consent_version is not None else None
+        for field, label in (("information_sheet", _("Information sheet")),
+                             ("consent_text", _("Consent text"))):
+            if consent is not None and not consent.get(field):
+                out.append(MissingTranslation(language, str(label)))
         if not uses_default_scale_labels(study):
             labels = given.get("scale_labels") or []
             if len([x for x in labels if x]) < len(study.scale_labels or []):

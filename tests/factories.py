@@ -136,14 +136,31 @@ def panellist_of(world: World, email: str):
                              .where(Panellist.study_id == world.study_id, User.email == email))
 
 
-def open_round_of(app, world: World, number: int, *, closes_at=None, now=None):
-    """Open round ``number`` (a draft) as the moderator; returns its id."""
+def give_consent(world: World, emails=None) -> None:
+    """The panellists ``emails`` (default: all) accept the study's current
+    information sheet and consent text, as each does on the consent page
+    before their first answer (inside an app context; the caller commits)."""
+    from rounds.consent import accept_consent, consent_needed
+
+    for email in (world.panellists if emails is None else emails):
+        panellist = panellist_of(world, email)
+        needed = consent_needed(panellist) if panellist is not None else None
+        if needed is not None and panellist.status.value == "active":
+            accept_consent(panellist, needed.version)
+
+
+def open_round_of(app, world: World, number: int, *, closes_at=None, now=None, consent=True):
+    """Open round ``number`` (a draft) as the moderator; returns its id. With
+    ``consent`` the enrolled panellists then accept the consent text
+    (:func:`give_consent`)."""
     import rounds
     from delphi.core.database import db
 
     with app.app_context():
         rnd = get_round(world, number)
         rounds.open_round(rnd, actor=user_by_email(world.moderator), closes_at=closes_at, now=now)
+        if consent:
+            give_consent(world)
         db.session.commit()
         return rnd.id
 
@@ -175,6 +192,8 @@ def answer_round(app, world: World, number: int, values: Values = None, *, seed=
         if rnd.status is RoundStatus.draft:
             rounds.open_round(rnd, actor=user_by_email(world.moderator), now=now)
             db.session.commit()
+        give_consent(world)  # everyone on the panel has read the information sheet
+        db.session.commit()
         study = rnd.study
         criteria = list(study.criteria)
         round_items = [(ri.item_id, ri.feedback, ri.item.kind, ri.item.params)
@@ -316,3 +335,17 @@ def run_rounds(app, world: World, n_rounds: int, *, seed=0, comments=None) -> li
         if report.next_round is None:
             break
     return reports
+
+
+def consent_through_api(client, headers_of, study_id: int, emails) -> None:
+    """Each panellist of ``emails`` reads the consent (``GET``) and accepts its
+    version (``POST /api/v1/studies/{id}/consent``), as an API client does
+    before its first answer. ``headers_of(email)`` → the bearer headers."""
+    for email in emails:
+        headers = headers_of(email)
+        state = client.get(f"/api/v1/studies/{study_id}/consent", headers=headers)
+        assert state.status_code == 200, state.get_json()
+        if not state.get_json()["accepted"]:
+            response = client.post(f"/api/v1/studies/{study_id}/consent",
+                                   json={"version": state.get_json()["version"]}, headers=headers)
+            assert response.status_code == 200, response.get_json()

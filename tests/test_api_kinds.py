@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from sqlalchemy import func, select
 
-from tests.factories import build_study
+from tests.factories import build_study, consent_through_api
 
 BASE = "/api/v1/studies"
 N_PANELLISTS = 12
@@ -164,6 +164,7 @@ def opened(client, tokens, world, study):
     ids = dict(zip(NAMES, (item["id"] for item in response.get_json()["items"])))
     response = client.post(f"{BASE}/{study}/rounds/1/open", headers=mod)
     assert response.status_code == 200, response.get_json()
+    consent_through_api(client, tokens, study, world.panellists)
     return ids
 
 

@@ -137,7 +137,8 @@ def _wrong(schema: dict, components: dict):
 #: Who can reach each body of the round2_open world (validation comes after access).
 ROLE = {"create_user": None, "create_token": None, "create_membership": "member",
         "create_study": "admin", "assign_staff": "admin", "add_panellist": "moderator",
-        "draft_round": "moderator", "open_round": "moderator", "put_response": "panellist"}
+        "draft_round": "moderator", "open_round": "moderator", "put_response": "panellist",
+        "post_consent": "panellist"}
 
 
 def test_each_route_names_every_wrongly_typed_field_of_its_model(app, client):

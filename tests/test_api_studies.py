@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.factories import build_study
+from tests.factories import build_study, consent_through_api
 
 BASE = "/api/v1/studies"
 
@@ -78,7 +78,9 @@ def draft_and_open(client, tokens, world, study_id, texts=("Item one", "Item two
     response = client.post(f"{BASE}/{study_id}/rounds/1/open", headers=mod)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "open"
-    return [item["id"] for item in response.get_json()["items"]]
+    items = [item["id"] for item in response.get_json()["items"]]
+    consent_through_api(client, tokens, study_id, world.panellists)
+    return items
 
 
 def test_whole_loop_through_the_api(client, tokens, world):
@@ -233,6 +235,7 @@ def test_bad_inputs_get_their_4xx(client, tokens, world):
     assert client.put(f"{BASE}/{sid}/rounds/1/response", json=one, headers=pan).status_code == 409
     assert client.post(f"{BASE}/{sid}/rounds/1/open", headers=mod).status_code == 200
     assert client.post(f"{BASE}/{sid}/rounds/1/open", headers=mod).status_code == 409  # twice
+    consent_through_api(client, tokens, sid, [world.panellists[0]])
     # Answers: each wrong field named.
     for rating, name in [({"item": item_id, "criterion": "importance", "value": 9}, "ratings[0].value"),
                          ({"item": item_id, "criterion": "importance", "value": "3"}, "ratings[0].value"),
@@ -310,6 +313,7 @@ def test_access(client, tokens, world, make_user):
     pseudonym = response.get_json()["pseudonym"]
     pseudonyms.append(pseudonym)
     assert pseudonym.startswith("P-") and str(outsider.id) != pseudonym
+    consent_through_api(client, lambda _email: member, sid, [outsider.email])
     assert client.put(f"{BASE}/{sid}/rounds/1/response", json=ratings_body(item_ids, 0),
                       headers=member).status_code == 200
     response = client.delete(f"{BASE}/{sid}/panellists/{pseudonym}", headers=mod)

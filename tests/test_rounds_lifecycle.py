@@ -113,7 +113,9 @@ def test_open_ended_round_collects_proposals(app, kind):
         db.session.flush()
         first = rounds.draft_round(study, kind=kind, actor=None)
         rounds.open_round(first, actor=user_by_email(world.moderator))
-        from tests.factories import panellist_of
+        from tests.factories import give_consent, panellist_of
+
+        give_consent(world)
 
         p1 = panellist_of(world, world.panellists[0])
         rounds.submit_proposals(first, p1, ["Pay farmers for carbon", "  "])

@@ -63,9 +63,13 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
     assert "Round 1 is open" in client.get(response.headers["Location"]).get_data(as_text=True)
     auth.logout()
 
-    # The panellists answer through the questionnaire.
+    # The panellists read the information sheet, consent, and answer through the questionnaire.
     for index, email in enumerate(world.panellists):
         auth.login(email)
+        first = client.get(f"/panel/studies/{sid}/rounds/1")
+        assert first.status_code == 303 and "/consent" in first.headers["Location"]
+        assert client.post(f"/panel/studies/{sid}/consent",
+                           data={"version": "1", "agree": "y"}).status_code == 303
         response = client.post(f"/panel/studies/{sid}/rounds/1",
                                data=questionnaire_form(item_ids, 1 + index % 5))
         assert response.status_code == 303
@@ -225,6 +229,7 @@ def test_merge_proposals_into_items(app, client, auth):
         rounds.open_round(rnd, actor=user_by_email(world.moderator))
         db.session.commit()
     auth.login(world.panellists[0])
+    client.post(f"/panel/studies/{sid}/consent", data={"version": "1", "agree": "y"})
     response = client.post(f"/panel/studies/{sid}/rounds/1/proposals",
                            data={"proposals": "Tax carbon\nReward farmers for soil carbon"})
     assert response.status_code == 303

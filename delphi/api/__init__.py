@@ -12,6 +12,7 @@ from delphi.api import (  # noqa: F401  (routes)
     accounts,
     answers,
     charts,
+    consent,
     exports,
     openapi,
     plan,

@@ -32,6 +32,7 @@ from delphi.api.schemas.studies import (
     Study,
     StudyCreate,
 )
+from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import NotFound
 from delphi.core.models import Panellist as PanellistRow
@@ -105,7 +106,8 @@ def create_study():
     user = current_api_user()
     require(user.is_admin)
     body = request_body()
-    study = rounds.create_study(body.task_force.strip(), body.title, actor=user, **body.protocol())
+    study = rounds.create_study(body.task_force.strip(), body.title, actor=user,
+                                policy=current_policy(), **body.protocol())
     db.session.flush()
     return study_json(study), 201
 

@@ -2,8 +2,9 @@
 
 One JSON document: the profile, the task-force memberships, and per study the
 panellist's pseudonym, status and every answer they gave (drafts and the
-answers that count, comments and reasons), with the consent recorded at
-registration. Never another person's data, never a password hash, a token or
+answers that count, comments and reasons) and the consents they gave to its
+information sheet (which version, when, in which language), with the
+consent recorded at registration. Never another person's data, never a password hash, a token or
 a study's pseudonym secret.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from delphi.core.database import db
 from delphi.core.jsonable import jsonable
 from delphi.core.models import (
+    ConsentRecord,
     Item,
     ItemComment,
     Membership,
@@ -69,9 +71,14 @@ def own_data(user: User, *, now=None) -> dict:
         proposals = [{"round": number, "text": p.text} for p, number in db.session.execute(
             select(Proposal, Round.number).join(Round, Round.id == Proposal.round_id)
             .where(Proposal.panellist_id == panellist.id).order_by(Proposal.id))]
+        consents = [{"version": record.version.version, "accepted_at": record.accepted_at,
+                     "language": record.language,
+                     "consent_text": record.version.text_in("consent_text", record.language)}
+                    for record in db.session.scalars(select(ConsentRecord).where(
+                        ConsentRecord.panellist_id == panellist.id).order_by(ConsentRecord.id))]
         studies.append({"study": study.title, "task_force_id": study.task_force_id,
                         "pseudonym": panellist.pseudonym, "status": panellist.status.value,
                         "enrolled_at": panellist.enrolled_at, "withdrawn_at": panellist.withdrawn_at,
-                        "rounds": rounds_out, "proposals": proposals})
+                        "consents": consents, "rounds": rounds_out, "proposals": proposals})
     return jsonable({"format": FORMAT, "exported_at": now or utcnow(), "profile": profile,
                      "memberships": memberships, "studies": studies})

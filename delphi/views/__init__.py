@@ -14,10 +14,12 @@ from delphi.views import (
     moderation,  # noqa: F401  (pages of the studies blueprint)
     own_data,  # noqa: F401  (a page of the member blueprint)
     panel,
+    panel_consent,  # noqa: F401  (a page of the panel blueprint)
     panel_outcomes,  # noqa: F401  (pages of the panel blueprint)
     plan,
     preview,  # noqa: F401  (a page of the studies blueprint)
     studies,
+    study_consent,  # noqa: F401  (a page of the studies blueprint)
     study_rounds,  # noqa: F401  (pages of the studies blueprint)
     study_translations,  # noqa: F401  (pages of the studies blueprint)
 )

@@ -84,6 +84,7 @@ from delphi.views.feedback_svg import (
     strata_chart,
 )
 from rounds import safeguards
+from rounds.consent import ConsentRequired
 from rounds.kinds import LATER, kind_label
 
 bp = Blueprint("panel", __name__, url_prefix="/panel")
@@ -427,7 +428,7 @@ def _error_summary(items: list[dict], errors: dict[str, str], href) -> list[dict
 
 
 def _render(study, panellist, round_, *, posted=None, errors=None, message=None, status=200,
-            q=None, preview=False):
+            q=None, preview=False, consent_first=False):
     """The questionnaire page. ``preview``: the moderator's preview
     (``delphi.views.preview``): ``q`` is :func:`rounds.preview.preview_questionnaire`,
     nothing on the page posts or saves."""
@@ -473,7 +474,7 @@ def _render(study, panellist, round_, *, posted=None, errors=None, message=None,
         comment_name=comment_name, value_name=value_name, cannot_name=cannot_name,
         ranking_positions=ranking_positions, kind_label=kind_label, fmt=fmt, plain=_plain,
         strata_label=lambda d: STRATA_LABELS.get(d, d), group_label=group_label,
-        preview=preview,
+        preview=preview, consent_first=consent_first,
     ), status
 
 
@@ -647,6 +648,9 @@ def withdraw(study_id: int):
 def questionnaire(study_id: int, number: int):
     study_, round_, panellist = _answering(study_id, number)
     if request.method == "GET":
+        if round_.status is RoundStatus.open and rounds.consent_needed(panellist) is not None:
+            return redirect(url_for("panel.consent", study_id=study_.id,  # the sheet first
+                                    next=request.full_path.rstrip("?")), 303)
         return _render(study_, panellist, round_)
     answers, posted = answers_from_form(request.form, _form_items(round_), list(study_.criteria or []))
     if not QuestionnaireForm().validate_on_submit():
@@ -658,6 +662,12 @@ def questionnaire(study_id: int, number: int):
     try:
         rounds.save_answers(round_, panellist, answers, submit=submit,
                             submit_key=(request.form.get("submit_key") or "")[:64] or None)
+    except ConsentRequired as error:  # a new version was published while the page was open
+        db.session.rollback()
+        return _render(study_, panellist, round_, posted=posted, status=error.status,
+                       consent_first=True, message=_(
+                           "The study's information sheet has changed. Please read it and give "
+                           "your consent again, then save your answers."))
     except StateError as error:
         db.session.rollback()
         return render_template("panel/closed.html", study=study_, round=round_,

@@ -25,6 +25,7 @@ from delphi.access import (
     get_study,
     require,
 )
+from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import DomainError, InvalidInput
 from delphi.core.models import (
@@ -125,7 +126,7 @@ def new():
         values = form.protocol_input()
         try:
             study = rounds.create_study(form.task_force.data, values.pop("title"),
-                                        actor=current_user, **values)
+                                        actor=current_user, policy=current_policy(), **values)
         except InvalidInput as error:
             status = _refused(form, error)
         else:

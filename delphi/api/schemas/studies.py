@@ -15,6 +15,7 @@ from delphi.api.schemas.base import (
     Answer,
     Body,
     DateTime,
+    Id,
     Int,
     LongText,
     Number,
@@ -151,3 +152,18 @@ class Panellist(Answer):
     pseudonym: str
     status: choice(*(s.value for s in PanellistStatus))
 
+
+
+class ConsentAcceptance(Body):
+    version: Id = Field(description="The version of the information sheet the caller read "
+                                    "and accepts (the current one)")
+
+
+class ConsentState(Answer):
+    version: int | None = Field(description="The current version (null: the study has none)")
+    language: str = Field(description="The language of the texts below")
+    information_sheet: str
+    consent_text: str
+    withdrawal: str = Field(description="What withdrawing does to one's answers: keep or delete")
+    accepted: bool = Field(description="Whether the caller has accepted the current version")
+    accepted_at: str | None = Field(description="When (ISO 8601, UTC)")

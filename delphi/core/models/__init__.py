@@ -10,6 +10,7 @@ from delphi.core.models.accounts import (
 )
 from delphi.core.models.audit import AuditEvent
 from delphi.core.models.base import Base, utcnow
+from delphi.core.models.consent import ConsentRecord, ConsentVersion
 from delphi.core.models.mail import MagicLink, MessageStatus, OutboxMessage
 from delphi.core.models.membership import ApprovalStatus, Membership, TaskForceRole
 from delphi.core.models.moderation import FeedbackReview, ReviewSource, ReviewStatus

@@ -237,6 +237,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_answer')),
     sa.UniqueConstraint('study_id', 'checklist', 'item', name=op.f('uq_checklist_answer_study_id_checklist_item'))
     )
+    op.create_table('consent_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('information_sheet', sa.Text(), nullable=False),
+    sa.Column('consent_text', sa.Text(), nullable=False),
+    sa.Column('translations', sa.JSON(), nullable=False),
+    sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_consent_version_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_consent_version_study_id_study'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_version')),
+    sa.UniqueConstraint('study_id', 'version', name=op.f('uq_consent_version_study_id_version'))
+    )
+    with op.batch_alter_table('consent_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_version_study_id'), ['study_id'], unique=False)
+
     op.create_table('item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('study_id', sa.Integer(), nullable=False),
@@ -314,6 +331,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chart_image')),
     sa.UniqueConstraint('round_id', 'key', 'language', 'format', name=op.f('uq_chart_image_round_id_key_language_format'))
     )
+    op.create_table('consent_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panellist_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('accepted_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['panellist_id'], ['panellist.id'], name=op.f('fk_consent_record_panellist_id_panellist'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['consent_version.id'], name=op.f('fk_consent_record_version_id_consent_version'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_record')),
+    sa.UniqueConstraint('panellist_id', 'version_id', name=op.f('uq_consent_record_panellist_id_version_id'))
+    )
+    with op.batch_alter_table('consent_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_record_panellist_id'), ['panellist_id'], unique=False)
+
     op.create_table('feedback_review',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -514,6 +545,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_feedback_review_round_id'))
 
     op.drop_table('feedback_review')
+    with op.batch_alter_table('consent_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_record_panellist_id'))
+
+    op.drop_table('consent_record')
     op.drop_table('chart_image')
     with op.batch_alter_table('study_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_study_staff_user_id'))
@@ -525,6 +560,10 @@ def downgrade():
 
     op.drop_table('panellist')
     op.drop_table('item')
+    with op.batch_alter_table('consent_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_version_study_id'))
+
+    op.drop_table('consent_version')
     op.drop_table('checklist_answer')
     with op.batch_alter_table('amendment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_amendment_study_id'))
