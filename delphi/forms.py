@@ -106,6 +106,15 @@ class DecisionForm(FlaskForm):
     decision = SelectField(choices=options({"approve": _l("Approve"), "decline": _l("Decline")}))
 
 
+class EraseAccountForm(FlaskForm):
+    """Erasing one's own account: the password again, and a box to tick."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(
+        message=_l("Enter your password to erase your account."))])
+    confirm = BooleanField(_l("I understand that my account is erased for good"),
+                           validators=[DataRequired(message=_l("Tick the box to erase your account."))])
+
+
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST-only buttons."""
 

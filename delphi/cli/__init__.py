@@ -12,7 +12,8 @@ from delphi.exports.prerender import connect as connect_prerender
 from delphi.mail.signals import connect as connect_mail
 
 COMMANDS = (
-    database.init_db, accounts.create_user, accounts.import_users, database.demo,
+    database.init_db, accounts.create_user, accounts.import_users, accounts.erase_user,
+    database.demo,
     mail.send_mail, mail.close_due_rounds, exports.export_command, charts.charts,
 )
 

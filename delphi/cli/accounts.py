@@ -99,3 +99,34 @@ def _describe(error: DomainError) -> str:
     if error.fields:
         return "; ".join(f"{k}: {v}" for k, v in error.fields.items())
     return error.message
+
+
+@click.command("erase-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_user(email, yes):
+    """Erase a user's account, as its owner can on the account page
+    (``rounds.erasure``: withdrawn from every panel by each study's protocol,
+    the identity erased; audited, with no actor: the operator at the console)."""
+    from sqlalchemy import func, select
+
+    from delphi.core.models import User
+    from rounds.erasure import erase_account, erasure_plan
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    plan = erasure_plan(user)
+    if plan.blocked:
+        raise click.ClickException(plan.blocked)
+    if not yes:
+        click.confirm(f"Erase {user.email}: withdrawn from {len(plan.delete_in) + len(plan.keep_in)}"
+                      f" panel(s), answers deleted in {len(plan.delete_in)}?", abort=True)
+    try:
+        withdrawn = erase_account(user, actor=None)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(_describe(error))
+    click.echo(f"Erased account {user.id} (withdrawn from {withdrawn} panel(s)).")

@@ -6,17 +6,19 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from delphi.config import current_policy
 from delphi.core.database import db
 from delphi.core.errors import InvalidInput
-from delphi.forms import ProfileForm
+from delphi.core.passwords import check_password
+from delphi.forms import EraseAccountForm, ProfileForm
 from delphi.i18n import SESSION_LANGUAGE
 from delphi.services.accounts import language_problem, set_language, update_profile
 from delphi.unit_of_work import unit_of_work
 from delphi.views.deadlines import reader_zone
 from delphi.views.guards import local_path
+from rounds.erasure import erase_account, erasure_plan
 
 bp = Blueprint("account", __name__)
 
@@ -88,3 +90,34 @@ def profile():
         status = 422
     return render_template("account/profile.html", form=form, zone=reader_zone(user),
                            zone_chosen=bool(user.time_zone)), status
+
+
+@bp.route("/account/erase", methods=["GET", "POST"])
+@login_required
+@unit_of_work
+def erase():
+    """Erase one's own account (``rounds.erasure``): the page says what
+    happens to the answers in each study; the password is asked again."""
+    user = current_user._get_current_object()
+    plan = erasure_plan(user)
+    form = EraseAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        if plan.blocked:
+            flash(plan.blocked, "error")
+            status = 409
+        elif not check_password(user, form.password.data or ""):
+            form.password.errors.append(_("This password is not right."))
+            status = 422
+        else:
+            language = user.language or str(session.get(SESSION_LANGUAGE) or "en")
+            erase_account(user, actor=user)
+            logout_user()
+            session.clear()
+            session[SESSION_LANGUAGE] = language
+            with force_locale(language):
+                flash(_("Your account is erased. Thank you for your contributions."), "success")
+            return redirect(url_for("plan.index"), 303)
+    elif form.is_submitted():
+        status = 422
+    return render_template("account/erase.html", form=form, plan=plan), status

@@ -191,6 +191,9 @@ def test_every_role_s_path_has_no_axe_violation_at_1280_and_320_px(
     study_id = int(re.search(r"/panel/studies/(\d+)", study).group(1))
     audit.check("reminder settings", f"/studies/{study_id}/reminders")
     audit.check("withdrawal confirmation", f"/panel/studies/{study_id}/withdraw")
+    audit.check("information sheet and consent", f"/panel/studies/{study_id}/consent")
+    audit.check("profile", "/account/profile")
+    audit.check("account erasure", "/account/erase")
 
     # The moderator: studies, the study, the protocol, rounds, dashboard, an item.
     browser.delete_all_cookies()
@@ -198,6 +201,7 @@ def test_every_role_s_path_has_no_axe_violation_at_1280_and_320_px(
     audit.check("studies", "/studies/")
     audit.check("study", f"/studies/{study_id}")
     audit.check("protocol", f"/studies/{study_id}/protocol")
+    audit.check("consent texts", f"/studies/{study_id}/consent")
     audit.check("open round", f"/studies/{study_id}/rounds/4")
     audit.check("closing confirmation", f"/studies/{study_id}/rounds/4/close")
     audit.check("ending confirmation", f"/studies/{study_id}/end")
