@@ -207,3 +207,26 @@ def test_quiet_hours_are_announced_in_the_moderators_zone(app, client, auth, wor
     flashed = re.search(r"It is quiet hours: they will be sent after ([^<]*)\.", response.get_data(
         as_text=True))
     assert flashed and flashed.group(1).endswith("(Asia/Tokyo)")
+
+
+def test_the_receipt_and_the_lock_notice_tell_the_time_in_the_recipients_zone(app, client, auth,
+                                                                                world):
+    from delphi.core.database import db
+    from delphi.core.models import OutboxMessage
+    from delphi.mail.signals import on_account_locked
+
+    me = world.panellists[1]   # French, in Tokyo
+    answer_round(app, world, 1, who=[me], now=datetime(2099, 3, 1, 16, 5, tzinfo=UTC))
+    auth.login(me)
+    url = f"/panel/studies/{world.study_id}/rounds/1/receipt"
+    assert client.post(url, data={"send": "yes"}).status_code == 303
+    with app.app_context():
+        on_account_locked(user_by_email(world.panellists[0]),
+                          until=datetime(2099, 3, 1, 2, 0, tzinfo=UTC))
+        db.session.commit()
+        receipt, = db.session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.template == "receipt"))
+        lock, = db.session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.template == "locked"))
+    assert "(2 mars 2099, 01:05 (Asia/Tokyo))" in receipt        # 16:05 UTC, next day in Tokyo
+    assert "until February 28, 2099, 23:00 (America/Sao_Paulo)." in lock
