@@ -230,3 +230,21 @@ def test_the_receipt_and_the_lock_notice_tell_the_time_in_the_recipients_zone(ap
             OutboxMessage.template == "locked"))
     assert "(2 mars 2099, 01:05 (Asia/Tokyo))" in receipt        # 16:05 UTC, next day in Tokyo
     assert "until February 28, 2099, 23:00 (America/Sao_Paulo)." in lock
+
+
+def test_a_message_names_the_study_by_its_title_in_the_recipients_language(app, smtp, world):  # noqa: F811
+    import rounds
+    from delphi.core.database import db
+    from delphi.core.models import Study
+
+    with app.app_context():
+        rounds.set_study_translations(db.session.get(Study, world.study_id), "fr",
+                                      {"title": "Marchés du carbone"},
+                                      actor=user_by_email(world.moderator))
+        db.session.commit()
+    open_round_of(app, world, 1, closes_at=DEADLINE)
+    send(app)
+    english, french, spanish = (smtp.inbox.to(e)[0] for e in world.panellists)
+    assert french["Subject"] == "Le tour 1 de \u00ab Marchés du carbone \u00bb est ouvert"
+    assert "Marchés du carbone" in Inbox.body(french) and "Carbon markets" not in Inbox.body(french)
+    assert "Carbon markets" in english["Subject"] and "Carbon markets" in spanish["Subject"]

@@ -2,7 +2,8 @@
 
 A message is rendered when it is queued, in the recipient's language
 (``user.language``, else English) and time zone (``user.time_zone``, else
-UTC: every time it shows is there, the zone named), so what the sender delivers is exactly
+UTC: every time it shows is there, the zone named), the study's title in
+that language where the moderators translated it, so what the sender delivers is exactly
 what was decided in the transaction that queued it. Queueing adds rows and
 flushes; it never commits (the caller's transaction does).
 
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from delphi.core.database import db
 from delphi.core.models import MessageStatus, OutboxMessage, Round, User, utcnow
-from delphi.i18n import local_time, reader_zone
+from delphi.i18n import local_time, reader_zone, study_title
 from delphi.mail.i18n import N_, domain, gettext
 
 #: Template name → subject (translated in the recipient's language).
@@ -90,7 +91,7 @@ class _Renderer:
         subject = gettext(
             SUBJECTS[template],
             number=round.number if round is not None else "",
-            study=self.study.title if self.study is not None else "",
+            study=study_title(self.study),
             deadline=self.deadline or gettext("its deadline"),
         )
         # A header never spans lines, whatever a study title holds.
