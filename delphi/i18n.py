@@ -18,6 +18,7 @@ from delphi.core.clock import from_wall_clock, is_time_zone, now_or
 from delphi.core.database import db
 from delphi.core.models import Region
 from delphi.forms import LANGUAGE_LABELS
+from rounds.protocol import protocol_value_text
 from rounds.translations import study_criterion, study_text
 from rounds.vocabulary import (
     MEMBERSHIP_STATUS_LABELS,
@@ -196,6 +197,7 @@ def init_app(app) -> None:
             "stakeholder_label": stakeholder_label,
             "criterion_label": criterion_label,
             "protocol_field_label": protocol_field_label,
+            "protocol_value": protocol_value_text,
             "attribute_value_label": attribute_value_label,
             "study_title": study_title,
             "study_description": study_description,

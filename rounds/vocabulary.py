@@ -142,3 +142,20 @@ PROTOCOL_FIELD_LABELS = {
 def protocol_field_label(value: str | None) -> str:
     """A protocol field (an amendment's ``field``) in the reader's language."""
     return str(PROTOCOL_FIELD_LABELS.get(value, value or ""))
+
+
+#: The coded values of the protocol's choice fields, as the protocol form words them.
+PROTOCOL_VALUE_LABELS = {
+    "scale_points": {5: _l("5 points"), 7: _l("7 points"), 9: _l("9 points")},
+    "quantile_method": {
+        "type7": _l("Type 7: linear interpolation (R, NumPy, Excel QUARTILE.INC)"),
+        "type6": _l("Type 6 (SPSS, Minitab, Excel QUARTILE.EXC)"),
+        "hinges": _l("Tukey's hinges"),
+    },
+    "carry_forward": {"no_consensus": _l("Items without consensus"), "all": _l("All items")},
+    "feedback_strata": {"none": _l("Nothing more: the whole panel only"),
+                        "stakeholder_group": _l("Stakeholder group"), "role": _l("Role"),
+                        "region": _l("Region")},
+    "withdrawal": {"keep": _l("keep the answers of closed rounds, pseudonymised"),
+                   "delete": _l("delete all their answers")},
+}

@@ -248,3 +248,32 @@ def test_a_message_names_the_study_by_its_title_in_the_recipients_language(app, 
     assert french["Subject"] == "Le tour 1 de \u00ab Marchés du carbone \u00bb est ouvert"
     assert "Marchés du carbone" in Inbox.body(french) and "Carbon markets" not in Inbox.body(french)
     assert "Carbon markets" in english["Subject"] and "Carbon markets" in spanish["Subject"]
+
+
+def test_amended_values_are_shown_in_words_not_codes(app, client, auth, world):
+    import rounds
+    from delphi.core.database import db
+    from delphi.core.models import Study
+
+    open_round_of(app, world, 1, closes_at=DEADLINE)
+    with app.app_context():
+        study = db.session.get(Study, world.study_id)
+        consensus = rounds.Protocol.from_study(study).consensus_spec()
+        rounds.update_protocol(study, {
+            "show_comments": False, "carry_forward": "all", "stop_w_threshold": 0.75,
+            "consensus": {**consensus, "iqr_max": 1.5}}, actor=user_by_email(world.moderator),
+            reason="Tighter rules")
+        db.session.commit()
+    set_profile(app, world.moderator, language="fr")
+    auth.login(world.moderator)
+    amendments = table(client.get(f"/studies/{world.study_id}").get_data(as_text=True),
+                       "Amendements")
+    rows = dict(re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*</td><td>[^<]*)</td>",
+                           amendments))
+    assert rows["Montrer les commentaires anonymisés"] == "oui</td><td>non"
+    assert rows["Reporter au tour suivant"] == "Items sans consensus</td><td>Tous les items"
+    assert rows["Arrêter lorsque le W de Kendall atteint"] == "aucune</td><td>0,75"
+    before, after = rows["Consensus"].split("</td><td>")
+    assert "EIQ d&#39;au plus 1 et" in before and "EIQ d&#39;au plus 1,5 et" in after
+    for code in ("True", "False", "'all'", "no_consensus", "iqr_max", "{"):
+        assert code not in amendments, code
