@@ -1,7 +1,8 @@
 """A living demo: ``flask --app delphi demo``.
 
 Loads organisations, about 60 members of task force A5 (carbon markets)
-across regions, roles and stakeholder groups, and a two-criterion study of 12
+across regions (each reading times in a zone of their region), roles and
+stakeholder groups, and a two-criterion study of 12
 strategies drawn from the objective and its 2030/2050 targets, with one item
 of each other question kind: two estimates tied to the objective's
 indicators (one with P10/P50/P90 quantiles), a probability, a year and a
@@ -53,6 +54,10 @@ ORGANISATIONS = [
     ("Prairie Carbon Ltd", MembershipStatus.none), ("Mekong Soil Institute", MembershipStatus.partner),
     ("Green Youth Network", MembershipStatus.none),
 ]
+#: Each region's members read times in one of its zones (their profile's time zone).
+REGION_ZONES = {"Africa": "Africa/Nairobi", "Asia & Pacific": "Asia/Bangkok",
+                "Europe": "Europe/Paris", "Latin America & the Caribbean": "America/Sao_Paulo",
+                "North America": "America/Chicago"}
 STAKEHOLDERS = ["research", "farmers", "ngo", "government", "private_sector",
                 "international_organisation", "funder"]
 FIRST = ["Amina", "Lucas", "Mei", "Kwame", "Sofia", "Ravi", "Chloé", "Diego", "Fatou", "Hiroshi",
@@ -221,7 +226,8 @@ def _user(email, name, organisation, region, group, language="en", admin=False) 
         _HASH["demo"] = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts
     return register(Registration(email=email, password=DEMO_PASSWORD, name=name,
                                  organisation=organisation, country="", region=region,
-                                 stakeholder_group=group, language=language, consent=True),
+                                 stakeholder_group=group, language=language, consent=True,
+                                 time_zone=REGION_ZONES.get(region)),
                     is_admin=admin, password_hash=_HASH["demo"])
 
 
