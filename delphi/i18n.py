@@ -65,7 +65,8 @@ def current_language() -> str:
 
 @dataclass(frozen=True)
 class LocalTime:
-    """A moment for the reader: ``text`` ("15 March 2027, 17:00 (Europe/Paris)"),
+    """A moment for the reader: ``text`` ("March 15, 2027, 17:00 (Europe/Paris)" in
+    English, "15 mars 2027, 17:00 (Europe/Paris)" in French),
     ``iso`` (for ``<time datetime>``), ``remaining`` ("6 days left", "closed"
     once past; empty when not asked), ``zone`` (the zone's name) and ``day``
     (the date alone there, "March 15, 2027" in English)."""
