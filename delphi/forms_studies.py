@@ -485,8 +485,17 @@ class DraftRoundForm(FlaskForm):
 
 
 class OpenRoundForm(FlaskForm):
-    closes_at = DateTimeLocalField(_l("Closes at (UTC)"), validators=[Optional()],
+    """The deadline, typed as a wall-clock time in the moderator's own time
+    ``zone`` (the label names it); the view turns it into UTC
+    (``delphi.i18n.reader_moment``)."""
+
+    closes_at = DateTimeLocalField(_l("Closes at"), validators=[Optional()],
                                    format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+
+    def __init__(self, *args, zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.closes_at.label.text = _l("Closes at (%(zone)s)", zone=zone)
 
 
 class EndStudyForm(FlaskForm):

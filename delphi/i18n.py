@@ -14,15 +14,17 @@ from flask_login import current_user
 from jinja2 import pass_context
 from sqlalchemy import select
 
-from delphi.core.clock import is_time_zone, now_or
+from delphi.core.clock import from_wall_clock, is_time_zone, now_or
 from delphi.core.database import db
 from delphi.core.models import Region
 from delphi.forms import LANGUAGE_LABELS
+from rounds.protocol import protocol_value_text
 from rounds.translations import study_criterion, study_text
 from rounds.vocabulary import (
     MEMBERSHIP_STATUS_LABELS,
     attribute_value_label,
     criterion_label,
+    protocol_field_label,
     role_label,
     stakeholder_label,
 )
@@ -63,15 +65,18 @@ def current_language() -> str:
 
 @dataclass(frozen=True)
 class LocalTime:
-    """A moment for the reader: ``text`` ("15 March 2027, 17:00 (Europe/Paris)"),
+    """A moment for the reader: ``text`` ("March 15, 2027, 17:00 (Europe/Paris)" in
+    English, "15 mars 2027, 17:00 (Europe/Paris)" in French),
     ``iso`` (for ``<time datetime>``), ``remaining`` ("6 days left", "closed"
-    once past; empty when not asked) and ``zone`` (the zone's name)."""
+    once past; empty when not asked), ``zone`` (the zone's name) and ``day``
+    (the date alone there, "March 15, 2027" in English)."""
 
     text: str
     iso: str
     remaining: str
     zone: str
     past: bool
+    day: str = ""
 
 
 def reader_zone(user=None) -> str:
@@ -83,17 +88,20 @@ def reader_zone(user=None) -> str:
 
 def local_time(moment: datetime | None, *, remaining: bool = False, zone: str | None = None,
                now: datetime | None = None) -> LocalTime | None:
-    """``moment`` (aware, or naive UTC) in the reader's zone (or ``zone``); with
+    """``moment`` (aware, or naive UTC) in the reader's zone (or ``zone``), in
+    the current locale (a mail renders under ``force_locale`` of its
+    recipient's language and passes the recipient's ``zone``); with
     ``remaining=True`` also the time left until it, worded by Babel ("6 days
     left", "5 hours left"), or "closed" when it is past. None for None."""
     if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    zone = zone or reader_zone()
+    zone = reader_zone() if zone is None else zone if is_time_zone(zone) else "UTC"
     local = moment.astimezone(ZoneInfo(zone))
     locale = get_locale() or "en"
-    text = _("%(date)s, %(time)s (%(zone)s)", date=format_date(local, "long", locale=locale),
+    day = format_date(local, "long", locale=locale)
+    text = _("%(date)s, %(time)s (%(zone)s)", date=day,
              time=format_time(local, "HH:mm", locale=locale), zone=zone)
     now = now_or(now)
     past = moment <= now
@@ -102,7 +110,7 @@ def local_time(moment: datetime | None, *, remaining: bool = False, zone: str | 
         left = _("closed") if past else _("%(time)s left", time=format_timedelta(
             moment - now, threshold=1.5, locale=locale))
     return LocalTime(text=text, iso=moment.astimezone(UTC).isoformat(), remaining=left,
-                     zone=zone, past=past)
+                     zone=zone, past=past, day=day)
 
 
 def when(moment: datetime | None) -> str:
@@ -110,6 +118,23 @@ def when(moment: datetime | None) -> str:
     (:func:`local_time`); empty for None."""
     local = local_time(moment)
     return local.text if local else ""
+
+
+def day(moment: datetime | None) -> str:
+    """``{{ m|day }}``: the date alone of a moment, in the reader's zone and
+    language ("March 15, 2027"; :func:`local_time`); empty for None."""
+    local = local_time(moment)
+    return local.day if local else ""
+
+
+def reader_moment(wall_clock: datetime | None, zone: str | None = None) -> datetime | None:
+    """The moment (aware UTC) that a wall-clock time typed by the reader names
+    in their zone (or ``zone``): what a form's date-time field gives
+    (:func:`delphi.core.clock.from_wall_clock`). None for None."""
+    if wall_clock is None:
+        return None
+    zone = reader_zone() if zone is None else zone if is_time_zone(zone) else "UTC"
+    return from_wall_clock(wall_clock, zone)
 
 
 @pass_context
@@ -155,10 +180,11 @@ def region_name(name: str | None) -> str:
 
 def init_app(app) -> None:
     """The template helpers: label functions, ``local_time``, the language
-    menu's names, and the filters ``when`` (a moment in the reader's zone) and
-    ``criterion`` (its label). The number filters are
+    menu's names, and the filters ``when`` (a moment in the reader's zone),
+    ``day`` (its date alone there) and ``criterion`` (its label). The number filters are
     :func:`delphi.charts.numbers.init_app`'s."""
     app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
     app.add_template_filter(criterion_filter, "criterion")
 
     @app.context_processor
@@ -171,6 +197,8 @@ def init_app(app) -> None:
             "role_label": role_label,
             "stakeholder_label": stakeholder_label,
             "criterion_label": criterion_label,
+            "protocol_field_label": protocol_field_label,
+            "protocol_value": protocol_value_text,
             "attribute_value_label": attribute_value_label,
             "study_title": study_title,
             "study_description": study_description,

@@ -18,6 +18,7 @@ date-time without an offset is a wall-clock time there.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from analysis import ConsensusRule
+from delphi.core.errors import InvalidInput
 from delphi.core.jsonable import jsonable
 from delphi.core.models import CarryForward, Study
 from rounds.kinds import consensus_settings
@@ -39,6 +41,7 @@ from rounds.protocol_checks import (
     reader_number,
     reader_percent,
 )
+from rounds.vocabulary import PROTOCOL_VALUE_LABELS, criterion_label
 
 
 @dataclass(frozen=True)
@@ -280,3 +283,37 @@ class Protocol:
                            pct=reader_percent(self.disagreement_min), lo=self.scale_points + 1 - hi,
                            hi=self.scale_points + 1 - lo))
         return text + " " + _("Exclude: %(conditions)s.", conditions=join.join(parts_out))
+
+
+def protocol_value_text(study: Study, field: str, value) -> str:
+    """A protocol field's value (an amendment's old or new value, as stored:
+    JSON) in the reader's words: yes or no, a choice by its label
+    (:data:`rounds.vocabulary.PROTOCOL_VALUE_LABELS`), criteria by their
+    labels, numbers as the reader's locale writes them, and the consensus
+    rules and the panel cut-off as the study page words them (read with the
+    study's current protocol for the other settings). A value that no longer
+    reads as a protocol setting is shown as it was stored."""
+    if value is None or value == "":
+        return _("none")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    labels = PROTOCOL_VALUE_LABELS.get(field)
+    if labels is not None and value in labels:
+        return str(labels[value])
+    if field == "criteria" and isinstance(value, list):
+        return ", ".join(criterion_label(str(c)) for c in value)
+    if field == "scale_labels" and isinstance(value, list):
+        return " · ".join(str(x) for x in value)
+    words = {"consensus": Protocol.consensus_text, "kind_consensus": Protocol.kind_consensus_text,
+             "panel_cutoff": Protocol.cutoff_text}.get(field)
+    if words is not None:
+        try:
+            protocol = Protocol.validate({**Protocol.from_study(study).as_input(), field: value})
+        except InvalidInput:
+            return json.dumps(value, ensure_ascii=False)
+        return words(protocol) or _("none")
+    if isinstance(value, int | float):
+        return reader_number(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -109,3 +109,53 @@ def attribute_value_label(attribute: str, value: str | None) -> str:
     groups through their labels; regions are data, translated there)."""
     label = ATTRIBUTE_VALUE_LABELS.get(attribute)
     return label(value) if label else str(value or "")
+
+
+#: The protocol's fields (``rounds.protocol_checks.INPUT_FIELDS``), as the
+#: protocol form names them: what an amendment changed.
+PROTOCOL_FIELD_LABELS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "scale_points": _l("Rating scale"),
+    "scale_labels": _l("Labels of the scale points"),
+    "criteria": _l("Criteria"),
+    "consensus": _l("Consensus"),
+    "quantile_method": _l("Quartiles"),
+    "min_n": _l("Least number of ratings for a verdict"),
+    "max_rounds": _l("At most this many rounds"),
+    "stop_when_settled": _l("Stop when every item is settled"),
+    "stop_w_threshold": _l("Stop when Kendall's W reaches"),
+    "panel_cutoff": _l("Panel cut-off"),
+    "time_zone": _l("Time zone of the study"),
+    "show_distribution": _l("Show the distribution"),
+    "show_median_iqr": _l("Show the median and IQR"),
+    "show_comments": _l("Show the anonymised comments"),
+    "require_reason_outside_iqr": _l("Ask for a reason when a panellist moves outside the previous IQR"),
+    "carry_forward": _l("Carry forward"),
+    "kind_consensus": _l("Consensus on other questions"),
+    "feedback_strata": _l("Also show the feedback by"),
+    "moderate_comments": _l("A moderator reviews each comment and reason before the panel sees it"),
+    "withdrawal": _l("When a panellist withdraws"),
+}
+
+
+def protocol_field_label(value: str | None) -> str:
+    """A protocol field (an amendment's ``field``) in the reader's language."""
+    return str(PROTOCOL_FIELD_LABELS.get(value, value or ""))
+
+
+#: The coded values of the protocol's choice fields, as the protocol form words them.
+PROTOCOL_VALUE_LABELS = {
+    "scale_points": {5: _l("5 points"), 7: _l("7 points"), 9: _l("9 points")},
+    "quantile_method": {
+        "type7": _l("Type 7: linear interpolation (R, NumPy, Excel QUARTILE.INC)"),
+        "type6": _l("Type 6 (SPSS, Minitab, Excel QUARTILE.EXC)"),
+        "hinges": _l("Tukey's hinges"),
+    },
+    "carry_forward": {"no_consensus": _l("Items without consensus"), "all": _l("All items")},
+    "feedback_strata": {"none": _l("Nothing more: the whole panel only"),
+                        "stakeholder_group": _l("Stakeholder group"), "role": _l("Role"),
+                        "region": _l("Region")},
+    "withdrawal": {"keep": _l("keep the answers of closed rounds, pseudonymised"),
+                   "delete": _l("delete all their answers")},
+}

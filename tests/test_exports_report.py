@@ -201,3 +201,28 @@ def test_the_report_in_french_and_spanish(app, runner, client, auth):
     assert client.get(f"/studies/{study_id}/report?lang=de").status_code == 422
     docx = client.get(f"/studies/{study_id}/report.docx?lang=fr")
     assert docx.status_code == 200
+
+
+def test_the_reports_amendments_are_worded_not_coded(app, runner, client, auth):
+    from docx import Document
+
+    import rounds
+    from delphi.core.models import User
+
+    study_id, who, password = _demo(app, runner)
+    with app.app_context():
+        moderator = db.session.scalar(select(User).where(User.email == who["moderator"]))
+        rounds.update_protocol(db.session.get(Study, study_id),
+                               {"show_comments": False, "carry_forward": "all"},
+                               actor=moderator, reason="Every item again.")
+        db.session.commit()
+    auth.login(who["researcher"], password)
+    html = client.get(f"/studies/{study_id}/report?lang=fr").get_data(as_text=True)
+    section = _text(html[html.index("Amendements"):])
+    assert "Montrer les commentaires anonymisés oui non Every item again." in section
+    assert "Reporter au tour suivant Items sans consensus Tous les items" in section
+    for code in ("show_comments", "carry_forward", "no_consensus", "True", "False"):
+        assert code not in section.split("Every item again.")[0], code
+    document = Document(io.BytesIO(client.get(f"/studies/{study_id}/report.docx").data))
+    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
+    assert any(r[1:4] == ["Carry forward", "Items without consensus", "All items"] for r in rows)

@@ -83,7 +83,7 @@ def test_invitation_reaches_each_panellist_in_their_language(app, client, smtp, 
 
 SPANISH_DEADLINE = re.compile(
     r"Responda antes del \d{1,2} de (enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre"
-    r"|octubre|noviembre|diciembre) de \d{4}, \d{2}:\d{2} UTC\.")
+    r"|octubre|noviembre|diciembre) de \d{4}, \d{2}:\d{2} \(UTC\)\.")
 
 
 def test_a_spanish_panellist_gets_a_spanish_invitation(app, client, smtp, world):

@@ -99,7 +99,9 @@ def test_whole_loop_through_the_web_forms(app, client, auth):
     response = client.post(f"/studies/{sid}/protocol", data={**protocol, "reason": "Slow convergence"})
     assert response.status_code == 303
     html = client.get(f"/studies/{sid}").get_data(as_text=True)
-    assert "Slow convergence" in html and "max_rounds" in html
+    # The amended field is named as the protocol form names it, never by its code.
+    assert "Slow convergence" in html and "<td>At most this many rounds</td>" in html
+    assert "max_rounds" not in html
     # The scale can no longer change: a clear 409 page.
     response = client.post(f"/studies/{sid}/protocol", data={**study_form(scale_points="7"),
                                                              "reason": "Finer scale"})

@@ -5,14 +5,14 @@ the current time.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now_or(now: datetime | None) -> datetime:
@@ -21,8 +21,19 @@ def now_or(now: datetime | None) -> datetime:
     if now is None:
         return utcnow()
     if now.tzinfo is None:
-        return now.replace(tzinfo=timezone.utc)
-    return now.astimezone(timezone.utc)
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
+
+
+def from_wall_clock(wall_clock: datetime, zone: str) -> datetime:
+    """The moment (aware UTC) that the wall-clock time ``wall_clock`` names in
+    the IANA zone ``zone`` (an aware value is only converted). In the hour a
+    clock goes back the earlier of the two moments is taken; a time that a
+    clock skips (the hour it goes forward) is read with the offset before the
+    change (Python's ``fold=0``), so it lands one hour later in local time."""
+    if wall_clock.tzinfo is None:
+        wall_clock = wall_clock.replace(tzinfo=ZoneInfo(zone), fold=0)
+    return wall_clock.astimezone(UTC)
 
 
 @lru_cache(maxsize=1)

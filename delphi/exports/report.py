@@ -56,13 +56,14 @@ from delphi.exports.tiers import statistics_tables
 from delphi.i18n import current_language, region_name
 from rounds.kinds import kind_label
 from rounds.panel_attributes import panel_attributes
-from rounds.protocol import Protocol
+from rounds.protocol import Protocol, protocol_value_text
 from rounds.results import closed_rounds, freeze_stamp, item_rows, participation
 from rounds.studies import scale_labels_in
 from rounds.vocabulary import (
     VERDICT_LABELS,
     attribute_value_label,
     criterion_label,
+    protocol_field_label,
     round_kind_label,
     status_label,
 )
@@ -127,6 +128,15 @@ def _fmt(value, digits=2):
 
 def _date(value) -> str:
     return format_date(value, format="medium") if value is not None else "–"
+
+
+def _amendment_rows(study: Study, amendments) -> list[dict]:
+    """The amendments in the reader's words: the day, the field by its label and
+    its values as the study page words them (the data tables keep the codes)."""
+    return [{"date": _date(a.at), "field": protocol_field_label(a.field),
+             "before": protocol_value_text(study, a.field, a.old_value),
+             "after": protocol_value_text(study, a.field, a.new_value), "reason": a.reason or ""}
+            for a in amendments]
 
 
 def _rounds_flow(study: Study) -> list[dict]:
@@ -384,7 +394,8 @@ def report_context(study: Study) -> dict:
         "consensus": Protocol.from_study(study).consensus_text(),
         "quantile_text": QUANTILE_TEXT.get(study.quantile_method, ""),
         "agree": agree, "disagree": disagree,
-        "amendments": amendments, "composition": composition,
+        "amendments": amendments, "amendment_rows": _amendment_rows(study, amendments),
+        "composition": composition,
         "participation": participation, "figures": figures, "per_round": per_round,
         "final": final, "criteria": criteria, "checklists": checklists,
         "min_cell": min_cell, "panel_cutoff": Protocol.from_study(study).cutoff_text(),

@@ -131,10 +131,10 @@ def render_docx(study: Study, *, context: dict | None = None) -> bytes:
     ]
     _table(doc, [_("Field"), _("In this study")], [list(r) for r in rows])
     doc.add_heading(_("Amendments"), level=2)
-    if c["amendments"]:
+    if c["amendment_rows"]:
         _table(doc, [_("Date"), _("Field"), _("Before"), _("After"), _("Reason")],
-               [[a.at.date().isoformat(), a.field, a.old_value, a.new_value, a.reason]
-                for a in c["amendments"]])
+               [[a["date"], a["field"], a["before"], a["after"], a["reason"]]
+                for a in c["amendment_rows"]])
     else:
         doc.add_paragraph(_("No amendment after the protocol was locked."))
 

@@ -1,14 +1,16 @@
 """Queueing messages: one :class:`OutboxMessage` row per message, rendered now.
 
 A message is rendered when it is queued, in the recipient's language
-(``user.language``, else English), so what the sender delivers is exactly
+(``user.language``, else English) and time zone (``user.time_zone``, else
+UTC: every time it shows is there, the zone named), the study's title in
+that language where the moderators translated it, so what the sender delivers is exactly
 what was decided in the transaction that queued it. Queueing adds rows and
 flushes; it never commits (the caller's transaction does).
 
 :func:`queue_many` queues one template for many recipients in a handful of
 statements, whatever their number: the users in one query, the existing
 dedupe keys in one query (per 500 keys), the subject and the template
-looked up once per language, and the rows in one multi-row ``INSERT … ON
+looked up once per language and zone, and the rows in one multi-row ``INSERT … ON
 CONFLICT (dedupe_key) DO NOTHING`` (SQLite and PostgreSQL). Signal receivers
 run inside the caller's transaction, which holds the database's write lock
 on SQLite: queueing the messages of a 2,000-panellist round must take
@@ -22,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime, get_locale
+from flask_babel import force_locale
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from delphi.core.database import db
 from delphi.core.models import MessageStatus, OutboxMessage, Round, User, utcnow
+from delphi.i18n import local_time, reader_zone, study_title
 from delphi.mail.i18n import N_, domain, gettext
 
 #: Template name → subject (translated in the recipient's language).
@@ -52,18 +55,18 @@ def language_of(user: User) -> str:
     return user.language if user.language in languages else "en"
 
 
-#: A deadline's pattern per language, where "day month year" needs more than
-#: the month's name (Spanish: "5 de diciembre de 2026").
-DEADLINE_PATTERNS = {"es": "d 'de' MMMM 'de' y, HH:mm"}
+def zone_of(user) -> str:
+    """The recipient's time zone: every time in their messages is shown there,
+    the zone named (``delphi.i18n.reader_zone``; UTC when they have none)."""
+    return reader_zone(user)
 
 
-def format_deadline(moment: datetime | None) -> str:
-    """A deadline in the current (forced) locale, always in UTC."""
-    if moment is None:
-        return ""
-    locale = get_locale()
-    pattern = DEADLINE_PATTERNS.get(locale.language if locale else "", "d MMMM y, HH:mm")
-    return format_datetime(moment, pattern) + " UTC"
+def format_moment(moment: datetime | None, zone: str) -> str:
+    """A moment in the current (forced) locale and in ``zone``, the zone named:
+    ``delphi.i18n.local_time``'s text ("5 December 2026, 14:00
+    (America/Sao_Paulo)"); empty for None."""
+    local = local_time(moment, zone=zone)
+    return local.text if local else ""
 
 
 def _check_template(template: str) -> None:
@@ -72,21 +75,23 @@ def _check_template(template: str) -> None:
 
 
 class _Renderer:
-    """Renders ``template`` in the current (forced) locale; the per-language work done once.
+    """Renders ``template`` in the current (forced) locale and the recipient's
+    time ``zone``; the per-language (and zone) work done once.
 
     Equivalent to ``render_template`` (the app's context processors, then the
     given context, which wins), without looking the template and the context
     processors up again for every recipient.
     """
 
-    def __init__(self, template: str, round: Round | None):
+    def __init__(self, template: str, round: Round | None, zone: str = "UTC"):
         self.study = round.study if round is not None else None
         self.round = round
-        self.deadline = format_deadline(round.closes_at if round is not None else None)
+        self.zone = zone
+        self.deadline = format_moment(round.closes_at if round is not None else None, zone)
         subject = gettext(
             SUBJECTS[template],
             number=round.number if round is not None else "",
-            study=self.study.title if self.study is not None else "",
+            study=study_title(self.study),
             deadline=self.deadline or gettext("its deadline"),
         )
         # A header never spans lines, whatever a study title holds.
@@ -107,17 +112,19 @@ class _Renderer:
             return translations.ungettext(singular, plural, num) % variables
 
         self.base.update(_=bound_gettext, gettext=bound_gettext, ngettext=bound_ngettext,
-                         round=round, study=self.study, deadline=self.deadline)
+                         round=round, study=self.study, deadline=self.deadline,
+                         when=lambda moment: format_moment(moment, zone))
 
     def body(self, user: User, context: dict) -> str:
         return self.template.render({**self.base, "user": user, **context})
 
 
 def render(template: str, *, user: User, round: Round | None = None, **context) -> tuple[str, str]:
-    """``(subject, body)`` of ``template`` for ``user``, in the user's language."""
+    """``(subject, body)`` of ``template`` for ``user``, in the user's language
+    and time zone."""
     _check_template(template)
     with force_locale(language_of(user)):
-        renderer = _Renderer(template, round)
+        renderer = _Renderer(template, round, zone_of(user))
         return renderer.subject, renderer.body(user, context)
 
 
@@ -150,11 +157,13 @@ def existing_keys(keys: Iterable[str | None]) -> set[str]:
 
 
 def _load_users(user_ids: Iterable[int]) -> dict[int, object]:
-    """``{id: row}`` of the users, with what a message needs: id, email, name, language."""
+    """``{id: row}`` of the users, with what a message needs: id, email, name,
+    language, time zone."""
     ids = sorted(set(user_ids))
     users = {}
     for start in range(0, len(ids), CHUNK):
-        for user in db.session.execute(select(User.id, User.email, User.name, User.language)
+        for user in db.session.execute(select(User.id, User.email, User.name, User.language,
+                                                  User.time_zone)
                                        .where(User.id.in_(ids[start:start + CHUNK]))):
             users[user.id] = user
     return users
@@ -214,16 +223,17 @@ def _queue_many(template, recipients, *, round, send_after, now, context):
     users = _load_users(r.user_id for r in chosen)
     chosen = [r for r in chosen if r.user_id in users]
     languages = current_app.config.get("LANGUAGES", ("en",))
-    by_language: dict[str, list[Recipient]] = {}
-    for recipient in chosen:   # as language_of(user)
-        language = users[recipient.user_id].language
-        by_language.setdefault(language if language in languages else "en", []).append(recipient)
+    by_language: dict[tuple[str, str], list[Recipient]] = {}
+    for recipient in chosen:   # as language_of(user) and zone_of(user)
+        user = users[recipient.user_id]
+        language = user.language if user.language in languages else "en"
+        by_language.setdefault((language, zone_of(user)), []).append(recipient)
     next_attempt_at = max(now, send_after or now)
     round_id = round.id if round is not None else None
     rows: list[dict] = []
-    for language, group in by_language.items():
+    for (language, zone), group in by_language.items():
         with force_locale(language):
-            renderer = _Renderer(template, round)
+            renderer = _Renderer(template, round, zone)
             for recipient in group:
                 user = users[recipient.user_id]
                 rows.append({

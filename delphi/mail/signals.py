@@ -33,7 +33,7 @@ from delphi.core.models import (
     utcnow,
 )
 from delphi.mail import links
-from delphi.mail.outbox import Recipient, existing_keys, format_deadline, queue_many
+from delphi.mail.outbox import Recipient, existing_keys, queue_many
 from delphi.mail.reminders import opt_out_page_url, submitted_panellist_ids
 from delphi.security import account_locked
 from delphi.services.accounts import registration_attempted
@@ -112,7 +112,7 @@ def on_round_closed(round: Round, next_round: Round | None = None, **_extra) -> 
 def on_account_locked(user, until=None, lock: int = 1, **_extra) -> None:
     """Tell the owner that failed logins locked their account, and until when."""
     queue_many("locked", [Recipient(user.id, f"locked:{user.id}:{until.isoformat() if until else lock}",
-                                    {"until": format_deadline(until), "lock": lock})])
+                                    {"until": until, "lock": lock})])
 
 
 def on_registration_attempted(user, now=None, **_extra) -> None:

@@ -28,6 +28,7 @@ from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Round, RoundStatus, utcnow
 from delphi.extensions import login_manager
+from delphi.i18n import when
 from delphi.mail import links, reminders
 from delphi.mail.forms import NewLinkForm, OptOutForm, RemindForm
 from delphi.mail.signals import connect as connect_mail
@@ -192,6 +193,6 @@ def send_reminders(study_id: int, number: int):
             submitted=report.skipped.get("submitted", 0), opted=report.skipped.get("opted_out", 0),
             cap=report.skipped.get("cap", 0)), "success")
     if report.send_after:
-        flash(_("It is quiet hours: they will be sent after %(time)s UTC.",
-                time=report.send_after.strftime("%H:%M")), "success")
+        flash(_("It is quiet hours: they will be sent after %(time)s.",
+                time=when(report.send_after)), "success")
     return redirect(url_for("mail.round_reminders", study_id=study_id, number=number), 303)

@@ -17,7 +17,7 @@ from delphi.core.database import db
 from delphi.core.models import RoundKind, RoundStatus, StudyStatus, User
 from delphi.forms import EmptyForm
 from delphi.i18n import current_language
-from delphi.mail.outbox import format_deadline, queue
+from delphi.mail.outbox import queue
 from delphi.unit_of_work import unit_of_work
 from delphi.views.panel import _answering, _panellist, _round, bp
 from rounds.outcomes import final_list, round_outcomes
@@ -109,6 +109,6 @@ def receipt_mail(study_id: int, number: int):
                   for e, ls in lines]
     queue(user, "receipt", round=round_,
           dedupe_key=f"receipt:{found.response_id}:{found.submitted_at.isoformat()}",
-          lines=text_lines, submitted_text=format_deadline(found.submitted_at))
+          lines=text_lines, submitted_at=found.submitted_at)
     flash(_("The receipt is on its way to your e-mail address."), "success")
     return redirect(back, 303)

@@ -5,8 +5,6 @@ name, moderators only), close it.
 """
 from __future__ import annotations
 
-from datetime import UTC
-
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,7 +26,7 @@ from delphi.core.models import (
 )
 from delphi.forms import EmptyForm
 from delphi.forms_studies import DraftRoundForm, OpenRoundForm
-from delphi.i18n import current_language
+from delphi.i18n import current_language, reader_moment, reader_zone
 from delphi.unit_of_work import unit_of_work
 from delphi.views.confirm import confirm_page, confirmed
 from delphi.views.study_helpers import (
@@ -105,7 +103,7 @@ def round_page(study_id: int, number: int):
     return render_template(
         "studies/round.html", study=study, round=round_, moderator=moderator, results=results,
         answered=answered, all_items=all_items, in_round={ri.item_id for ri in round_.round_items},
-        proposals_count=proposals_count, open_form=OpenRoundForm(), empty=EmptyForm(),
+        proposals_count=proposals_count, open_form=OpenRoundForm(zone=reader_zone()), empty=EmptyForm(),
         lang=current_language(),
         safeguard_warnings=(safeguards.open_safeguard(round_).warnings
                             if moderator and round_.status is RoundStatus.draft else []),
@@ -119,11 +117,11 @@ def round_page(study_id: int, number: int):
 def open_round(study_id: int, number: int):
     study = moderated(study_id)
     round_ = round_of(study, number)
-    form = OpenRoundForm()
+    form = OpenRoundForm(zone=reader_zone())
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("studies.round_page", study_id=study.id, number=number), 303)
-    closes_at = form.closes_at.data.replace(tzinfo=UTC) if form.closes_at.data else None
+    closes_at = reader_moment(form.closes_at.data, form.zone)
     check = safeguards.open_safeguard(round_, closes_at=closes_at)
     if check.needs_confirmation and not confirmed():
         return confirm_page(
