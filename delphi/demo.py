@@ -139,6 +139,10 @@ ITEMS = [
       "carbono del suelo."), "2030", 3.8, 4.3, False),
 ]
 
+#: The estimates' units in French and Spanish.
+UNITS = {"schemes": {"fr": "dispositifs", "es": "esquemas"},
+         "instruments": {"fr": "instruments", "es": "instrumentos"}}
+
 #: Items of the other question kinds: (kind, text, French, Spanish, target, parameters, latent
 #: answer). The A5 indicators give their targets in words ("3 to 5 schemes"): the estimates take
 #: the lower end, 3, as the value a gap-to-target chart can draw, and say so in their background.
@@ -302,6 +306,7 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
             background = notes.pop("en")
             for lang, note in notes.items():
                 translations[lang]["background"] = note
+                translations[lang]["unit"] = UNITS[params["unit"]][lang]
         if kind == "ranking":
             params["options"] = [{"item": items[j].id} for j in params["options"]]
         item = rounds.add_item(study, text, actor=moderator, target=target, kind=kind,

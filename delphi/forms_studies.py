@@ -339,8 +339,18 @@ class ItemForm(FlaskForm):
     background = TextAreaField(_l("Background shown to panellists"),
                                validators=[Optional(), Length(max=10_000)])
     target = SelectField(_l("Linked target"), choices=TARGET_CHOICES, default="")
-    text_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=2000)])
-    background_fr = TextAreaField(_l("Background in French"), validators=[Optional(), Length(max=10_000)])
+    text_fr = TextAreaField(_l("Text in French"), validators=[Optional(), Length(max=2000)],
+                            render_kw={"lang": "fr"})
+    background_fr = TextAreaField(_l("Background in French"), validators=[Optional(), Length(max=10_000)],
+                                  render_kw={"lang": "fr"})
+    unit_fr = StringField(_l("Unit in French"), validators=[Optional(), Length(max=40)],
+                          description=_l("For an estimate with a unit."), render_kw={"lang": "fr"})
+    text_es = TextAreaField(_l("Text in Spanish"), validators=[Optional(), Length(max=2000)],
+                            render_kw={"lang": "es"})
+    background_es = TextAreaField(_l("Background in Spanish"), validators=[Optional(), Length(max=10_000)],
+                                  render_kw={"lang": "es"})
+    unit_es = StringField(_l("Unit in Spanish"), validators=[Optional(), Length(max=40)],
+                          description=_l("For an estimate with a unit."), render_kw={"lang": "es"})
     kind = SelectField(_l("Kind of question"), choices=KIND_CHOICES, default="rating",
                        validate_choice=False)
     estimate_unit = StringField(_l("Unit"), description=_l("For example %, projects, k€."))
@@ -374,10 +384,24 @@ class ItemForm(FlaskForm):
         self.option_items = [(i.id, f"{i.code}: {i.text_in(language)}") for i in items]
         self.chosen_items: list[int] = []
 
+    TRANSLATED = ("text", "background", "unit")
+
     def translations(self) -> dict:
-        fr = {k: v for k, v in (("text", (self.text_fr.data or "").strip()),
-                                ("background", (self.background_fr.data or "").strip())) if v}
-        return {"fr": fr} if fr else {}
+        """``{"fr": {"text", "background", "unit"}, "es": {...}}``, the empty ones left out."""
+        out = {}
+        for language in ("fr", "es"):
+            given = {name: (getattr(self, f"{name}_{language}").data or "").strip()
+                     for name in self.TRANSLATED}
+            given = {name: value for name, value in given.items() if value}
+            if given:
+                out[language] = given
+        return out
+
+    def fill_translations(self, item) -> None:
+        for language in ("fr", "es"):
+            given = (item.translations or {}).get(language) or {}
+            for name in self.TRANSLATED:
+                getattr(self, f"{name}_{language}").data = given.get(name, "")
 
     def read_items(self, formdata) -> None:
         """The ticked ``ranking_item`` boxes (other items offered as options)."""

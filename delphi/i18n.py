@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import select
 
 from delphi.core.clock import from_wall_clock, is_time_zone, now_or
@@ -178,14 +179,22 @@ def region_name(name: str | None) -> str:
     return (names[name].get(current_language()) or {}).get("name") or name
 
 
+def colon(label) -> Markup:
+    """``{{ label|colon }}``: ``label`` followed by a colon as the reader's
+    language writes it ("Median:", "Médiane :"); ``label`` is escaped unless
+    it is markup already."""
+    return Markup(_("%(label)s:")) % {"label": label}
+
+
 def init_app(app) -> None:
     """The template helpers: label functions, ``local_time``, the language
     menu's names, and the filters ``when`` (a moment in the reader's zone),
-    ``day`` (its date alone there) and ``criterion`` (its label). The number filters are
+    ``day`` (its date alone there), ``criterion`` (its label) and ``colon``. The number filters are
     :func:`delphi.charts.numbers.init_app`'s."""
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
     app.add_template_filter(criterion_filter, "criterion")
+    app.add_template_filter(colon, "colon")
 
     @app.context_processor
     def _helpers():

@@ -56,10 +56,11 @@ def _check(text=None, background=None, target=None, translations=None, *, text_r
     if translations is not None:
         ok = isinstance(translations, dict) and all(
             isinstance(k, str) and isinstance(v, dict)
-            and set(v) <= {"text", "background"} and all(isinstance(x, str) for x in v.values())
+            and set(v) <= {"text", "background", "unit"} and all(isinstance(x, str) for x in v.values())
             for k, v in translations.items())
         if not ok:
-            errors["translations"] = _('Give translations as {"fr": {"text": ..., "background": ...}}.')
+            errors["translations"] = _('Give translations as {"fr": {"text": ..., "background": ..., '
+                                       '"unit": ...}}.')
         elif any(text_problem(x) or len(x) > 10_000 for v in translations.values() for x in v.values()) \
                 or any(text_problem(k) or len(k) > 8 for k in translations):
             errors["translations"] = next(

@@ -199,6 +199,14 @@ def _own_previous(rows, panellist: Panellist) -> dict[tuple[int, int, str], int 
                        Response.status == ResponseStatus.submitted))}
 
 
+def _localised(item, language: str) -> dict:
+    """The item's parameters as the reader sees them: an estimate's unit translated."""
+    params = dict(item.params or {})
+    if params.get("unit"):
+        params["unit"] = item.unit_in(language)
+    return params
+
+
 def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -> Questionnaire:
     """The round as ``panellist`` sees it (see :class:`Questionnaire`)."""
     _check_panellist_membership(round, panellist)
@@ -251,7 +259,7 @@ def questionnaire(round: Round, panellist: Panellist, *, language: str = "en") -
                              and _outside_iqr(answers.get(c, {}).get("value"), feedback, c,
                                               item.kind, item.params)
                              for c in keys},
-            kind=item.kind or "rating", params=dict(item.params or {}),
+            kind=item.kind or "rating", params=_localised(item, language),
             options=([{"id": o["id"], "text": option_text(o, language, option_items)}
                       for o in item.params.get("options") or []]
                      if item.kind == "ranking" else None),

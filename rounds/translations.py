@@ -88,7 +88,7 @@ def missing_translations(study: Study, round_: Round | None = None, *,
     """What is not translated into each interface language other than
     English: the study's title and description, criteria that are not usual
     ones, scale labels that are not the defaults, and (with ``round_``) the
-    text and background of its items and their ranking options; and the
+    text, background and unit of its items and their ranking options; and the
     current information sheet and consent text (``rounds.consent``)."""
     out: list[MissingTranslation] = []
     consent_version = current_version(study)
@@ -119,6 +119,9 @@ def missing_translations(study: Study, round_: Round | None = None, *,
             if (item.background or "").strip() and not tr.get("background"):
                 out.append(MissingTranslation(language, _("Item %(code)s: background",
                                                           code=item.code)))
+            unit = (item.params or {}).get("unit") or ""
+            if any(c.isalpha() for c in unit) and not tr.get("unit"):  # "%" needs none
+                out.append(MissingTranslation(language, _("Item %(code)s: unit", code=item.code)))
             for option in (item.params or {}).get("options") or []:
                 if "text" not in option:  # an option that is another item: that item's text
                     continue

@@ -83,8 +83,7 @@ def edit_item(study_id: int, item_id: int):
     if request.method == "GET":
         form.text.data, form.background.data = item.text, item.background
         form.target.data = item.target or ""
-        fr = (item.translations or {}).get("fr") or {}
-        form.text_fr.data, form.background_fr.data = fr.get("text", ""), fr.get("background", "")
+        form.fill_translations(item)
         form.fill_params(kind, dict(item.params or {}))
     else:
         form.kind.data = kind  # an item keeps its kind: a reworded item too

@@ -62,7 +62,7 @@ class Item(Base):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     text: Mapped[str] = mapped_column(Text)
     background: Mapped[str] = mapped_column(Text, default="")
-    #: ``{"fr": {"text": ..., "background": ...}}``
+    #: ``{"fr": {"text": ..., "background": ..., "unit": ...}}`` (``unit``: an estimate's)
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Optional link to the objective's target: "2030" or "2050".
     target: Mapped[str | None] = mapped_column(String(8))
@@ -76,6 +76,11 @@ class Item(Base):
     def background_in(self, language: str | None) -> str:
         tr = self.translations.get(language or "", {}) or {}
         return tr.get("background") or self.background
+
+    def unit_in(self, language: str | None) -> str:
+        """An estimate's unit in ``language`` (its translation, else the unit as given)."""
+        tr = self.translations.get(language or "", {}) or {}
+        return tr.get("unit") or (self.params or {}).get("unit") or ""
 
 
 class RoundItem(Base):

@@ -1,0 +1,53 @@
+"""An item's French and Spanish texts and an estimate's unit, written on the
+item's page and shown to panellists in their language (issue 12, part 1)."""
+from __future__ import annotations
+
+from tests.factories import build_study, open_round_of, user_by_email
+
+
+def _estimate(app, world) -> int:
+    import rounds
+    from delphi.core.database import db
+    from delphi.core.models import Round, Study
+
+    with app.app_context():
+        study = db.session.get(Study, world.study_id)
+        item = rounds.add_item(study, "How many schemes by 2030?", kind="estimate",
+                               params={"unit": "schemes", "min": 0, "max": 30, "quantiles": False},
+                               actor=user_by_email(world.moderator))
+        draft = db.session.scalars(db.select(Round).where(Round.study_id == study.id)).first()
+        rounds.set_round_items(draft, [*(ri.item for ri in draft.round_items), item],
+                               actor=user_by_email(world.moderator))
+        db.session.commit()
+        return item.id
+
+
+def test_the_item_page_keeps_both_languages_and_the_unit(app, client, auth):
+    world = build_study(app, n_panellists=5, n_items=1)
+    item_id = _estimate(app, world)
+    auth.login(world.moderator)
+    before = client.get(f"/studies/{world.study_id}/translations/es").get_data(as_text=True)
+    assert "unit" in before.split("Not yet translated")[1].split("</section>")[0]
+    form = {"text": "How many schemes by 2030?", "kind": "estimate", "estimate_unit": "schemes",
+            "estimate_min": "0", "estimate_max": "30", "estimate_quantiles": "0",
+            "text_fr": "Combien de dispositifs d'ici 2030 ?", "unit_fr": "dispositifs",
+            "text_es": "¿Cuántos esquemas de aquí a 2030?", "unit_es": "esquemas"}
+    saved = client.post(f"/studies/{world.study_id}/items/{item_id}", data=form)
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:2000]
+    page = client.get(f"/studies/{world.study_id}/items/{item_id}").get_data(as_text=True)
+    assert "¿Cuántos esquemas de aquí a 2030?" in page and 'value="esquemas"' in page
+    assert 'value="dispositifs"' in page
+    after = client.get(f"/studies/{world.study_id}/translations/es").get_data(as_text=True)
+    assert "unit" not in after.split("</h1>")[1].split("<form")[0]
+
+    open_round_of(app, world, 1)
+    auth.logout()
+    auth.login(world.panellists[0])
+    for language, text, unit, heading in (
+            ("es", "¿Cuántos esquemas de aquí a 2030?", "esquemas", "Test study: ronda 1"),
+            ("fr", "Combien de dispositifs d'ici 2030 ?", "dispositifs", "Test study : tour 1")):
+        client.post("/language", data={"language": language})
+        html = client.get(f"/panel/studies/{world.study_id}/rounds/1").get_data(as_text=True)
+        assert text.replace("'", "&#39;") in html
+        assert f"({unit})" in html and "(schemes)" not in html
+        assert heading in html
