@@ -194,14 +194,27 @@ TARGET_NOTE = {
           "Línea de base: ninguno identificado en 2020.",
 }
 
-COMMENTS = [
-    "Evidence from pilots in our region supports this.",
-    "Feasible only with public co-funding in the first years.",
-    "The MRV costs would exclude most small farms.",
-    "This needs a clear definition before we can rate it.",
-    "Strongly agree: transparency is what buyers ask for.",
-    "Risk of greenwashing if the criteria are weak.",
-]
+#: Simulated comments, in the writer's language.
+COMMENTS = {
+    "en": ["Evidence from pilots in our region supports this.",
+           "Feasible only with public co-funding in the first years.",
+           "The MRV costs would exclude most small farms.",
+           "This needs a clear definition before we can rate it.",
+           "Strongly agree: transparency is what buyers ask for.",
+           "Risk of greenwashing if the criteria are weak."],
+    "fr": ["Les projets pilotes de notre région vont dans ce sens.",
+           "Faisable seulement avec un cofinancement public les premières années.",
+           "Les coûts de MRV excluraient la plupart des petites exploitations.",
+           "Il faut une définition claire avant de pouvoir évaluer.",
+           "Tout à fait d'accord : la transparence est ce que demandent les acheteurs.",
+           "Risque d'écoblanchiment si les critères sont faibles."],
+    "es": ["Los proyectos piloto de nuestra región lo respaldan.",
+           "Solo es viable con cofinanciación pública en los primeros años.",
+           "Los costes de MRV excluirían a la mayoría de las pequeñas explotaciones.",
+           "Hace falta una definición clara antes de poder valorarlo.",
+           "Totalmente de acuerdo: la transparencia es lo que piden los compradores.",
+           "Riesgo de lavado verde si los criterios son débiles."],
+}
 
 
 @dataclass(frozen=True)
@@ -257,7 +270,7 @@ def load_demo(*, now: datetime | None = None, seed: int = 2020) -> DemoLogins:
         name = f"{FIRST[k % len(FIRST)]} {LAST[(k * 7) % len(LAST)]}"
         organisation, status = ORGANISATIONS[k % len(ORGANISATIONS)]
         region = regions[k % len(regions)]
-        language = "fr" if k % 4 == 1 else "en"
+        language = {1: "fr", 3: "es"}.get(k % 4, "en")
         user = _user(email, name, organisation, region, STAKEHOLDERS[k % len(STAKEHOLDERS)], language)
         may_lead = status in (MembershipStatus.member, MembershipStatus.partner)
         role = TaskForceRole.team_member
@@ -375,7 +388,8 @@ def _simulate(rng, round_, panellist, latent, previous, number, criteria):
             ratings.append(rounds.RatingInput(item_id=item_id, criterion=criterion, value=value,
                                               reason=None))
         if rng.random() < 0.12:
-            comments[item_id] = COMMENTS[int(rng.integers(len(COMMENTS)))]
+            pool = COMMENTS.get(panellist.user.language or "en", COMMENTS["en"])
+            comments[item_id] = pool[int(rng.integers(len(pool)))]
     return rounds.AnswerSet(ratings=ratings, comments=comments)
 
 

@@ -48,8 +48,8 @@ def standard_texts(study: Study) -> dict[str, str]:
     current language (the caller forces the locale)."""
     code = getattr(getattr(study, "task_force", None), "code", "") or ""
     sheet = "\n\n".join([
-        _("You are invited to take part in “%(title)s”, a Delphi study of task force "
-          "%(task_force)s of the “4 per 1000” initiative.", title=study.title, task_force=code),
+        _("You are invited to take part in this Delphi study of task force %(task_force)s of "
+          "the “4 per 1000” initiative.", task_force=code),
         _("A Delphi study asks a panel of experts the same questions over several rounds "
           "(at most %(n)d here). From the second round you see the group's answers, your own "
           "last answer and the other panellists' comments, and you may revise your answers.",

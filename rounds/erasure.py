@@ -53,11 +53,11 @@ ERASED_NAME = "—"
 @dataclass(frozen=True)
 class ErasurePlan:
     """What erasing an account will do, for its confirmation page:
-    ``delete_in`` and ``keep_in`` are the titles of the studies whose panel
-    the member is on, by what their protocol does to the answers."""
+    ``delete_in`` and ``keep_in`` are the studies whose panel the member is
+    on, by what their protocol does to the answers."""
 
-    delete_in: list[str]
-    keep_in: list[str]
+    delete_in: list[Study]
+    keep_in: list[Study]
     memberships: int
     blocked: str | None  # why it cannot be done, or None
 
@@ -76,7 +76,7 @@ def erasure_plan(user: User) -> ErasurePlan:
             select(Study).join(Panellist, Panellist.study_id == Study.id)
             .where(Panellist.user_id == user.id, Panellist.status == PanellistStatus.active)
             .order_by(Study.id)):
-        (delete_in if (study.withdrawal or "keep") == "delete" else keep_in).append(study.title)
+        (delete_in if (study.withdrawal or "keep") == "delete" else keep_in).append(study)
     memberships = db.session.scalar(select(func.count()).select_from(Membership).where(
         Membership.user_id == user.id))
     blocked = _("You are the only administrator: appoint another one before erasing this "

@@ -38,6 +38,9 @@ LATER_X, YEAR_RIGHT = 388.0, 350.0
 RATING_HEIGHT = 124.0
 OWN_TOP, OWN_TIP = 2.0, 16.0
 BAR_TOP, AXIS_Y, LABEL_Y = 38.0, 94.0, 118.0
+#: The IQR band's top: above the tallest bar's count (its baseline 4 above BAR_TOP),
+#: below the own-answer marker's tip, so no line crosses a figure.
+IQR_TOP = 20.0
 #: A strata row (one group): its height and the band's height.
 STRATA_HEIGHT, STRATA_BAND = 24.0, 14.0
 
@@ -115,7 +118,7 @@ def rating_chart(fb: dict, own, points: int) -> dict | None:
     if q1 is not None and q3 is not None:
         left = point_x(q1, points) - width / 2
         chart["iqr"] = {"x": _r(left), "width": _r(point_x(q3, points) + width / 2 - left),
-                        "y": BAR_TOP - 8, "height": _r(AXIS_Y - BAR_TOP + 8)}
+                        "y": IQR_TOP, "height": _r(AXIS_Y - IQR_TOP)}
     if isinstance(own, (int, float)) and not isinstance(own, bool) and 1 <= own <= points:
         chart["own"] = point_x(own, points)
         chart["own_points"] = own_marker(chart["own"])

@@ -42,8 +42,9 @@ def consent(study_id: int):
     version = rounds.current_version(study)
     language = current_language()
     form = ConsentAcceptForm()
-    target = local_path(request.values.get("next")) or (
-        url_for("panel.study", study_id=study.id) if current_user.is_authenticated else None)
+    asked = local_path(request.values.get("next"))  # where the reader was going, if anywhere
+    target = asked or (url_for("panel.study", study_id=study.id)
+                       if current_user.is_authenticated else None)
     status, message = 200, None
     if form.validate_on_submit():
         raw = form.version.data or ""
@@ -67,5 +68,5 @@ def consent(study_id: int):
         sheet=version.text_in("information_sheet", language) if version else "",
         consent_text=version.text_in("consent_text", language) if version else "",
         record=current_record, earlier=[r for r in records if r is not current_record],
-        form=form, message=message, next_path=target, lang=language,
+        form=form, message=message, next_path=asked, lang=language,
         title=_("Information sheet and consent")), status
