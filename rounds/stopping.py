@@ -6,9 +6,11 @@ reader's language when it is shown).
 """
 from __future__ import annotations
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from delphi.core.models import CarryForward, Round, Study
+from rounds.vocabulary import criterion_label
 
 SETTLED = ("consensus_in", "consensus_out")
 #: Share of item × criterion pairs that must be stable for a round to count as stable.
@@ -93,7 +95,7 @@ def stopping_reason_text(reason: dict) -> str:
         return _("Every item has a settled verdict (consensus in or out).")
     if code == "w_and_stable":
         return _("Kendall's W is at or above %(t)s on every criterion and the round was stable "
-                 "(%(share)d%% of items stable).", t=d.get("threshold"),
+                 "(%(share)d%% of items stable).", t=_decimal(d.get("threshold")),
                  share=round(100 * (d.get("stable_share") or 0)))
     if code == "nothing_to_carry":
         return _("No item is left to carry into another round.")
@@ -225,6 +227,11 @@ def _pct(value) -> int:
     return round(100 * (value or 0))
 
 
+def _decimal(value) -> str:
+    """A threshold in the reader's locale (``0,7`` in French)."""
+    return "" if value is None else format_decimal(value, format="0.###")
+
+
 def recommendation_reason_text(reason: dict) -> str:
     """A recommendation's reason in the current language (by its ``code``)."""
     code = reason.get("code")
@@ -255,7 +262,7 @@ def recommendation_reason_text(reason: dict) -> str:
         return _("Every item has a settled verdict (consensus in or out).")
     if code == "w_stable":
         return _("Kendall's W is at or above %(t)s on every criterion, did not change significantly, "
-                 "and the round was stable.", t=d.get("threshold"))
+                 "and the round was stable.", t=_decimal(d.get("threshold")))
     if code == "nothing_moves":
         return _("No item is moving: %(s)d settled, %(u)d stable without consensus.",
                  s=d.get("settled", 0), u=d.get("stable", 0))
@@ -263,8 +270,10 @@ def recommendation_reason_text(reason: dict) -> str:
         return _("%(n)d of %(total)d items are still moving or lack answers.",
                  n=d.get("moving", 0), total=d.get("total", 0))
     if code == "rounds_left":
-        return _("%(n)d rounds left under the protocol.", n=d.get("left", 0))
+        return ngettext("%(num)d round left under the protocol.",
+                        "%(num)d rounds left under the protocol.", int(d.get("left", 0)))
     if code == "w_changed":
-        return _("Kendall's W changed significantly on %(c)s (permutation p = %(p).3f).",
-                 c=d.get("criterion"), p=d.get("pvalue") or 0)
+        return _("Kendall's W changed significantly on %(c)s (permutation p = %(p)s).",
+                 c=criterion_label(d.get("criterion") or ""),
+                 p=format_decimal(d.get("pvalue") or 0, format="0.000"))
     return str(code)

@@ -111,7 +111,7 @@ def num(value, places=2):
 
 
 def pct(value):
-    return "—" if value is None else f"{value * 100:.1f} %"
+    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 VERDICT_TEXT = {"consensus_in": "Consensus to include", "consensus_out": "Consensus to exclude",
@@ -309,10 +309,10 @@ def test_panel_composition_is_set_against_the_task_force(app, client, auth):
     auth.login(world.moderator)
     found = tables(page(client, world, 2))
     groups = {cells[0]: cells[1:] for _a, cells in found["composition-stakeholder_group"][1:]}
-    assert groups["NGO and civil society"] == ["5 (35.7 %)", "5 (35.7 %)"]
-    assert groups["Farmers and land managers"] == ["3 (21.4 %)", "3 (21.4 %)"]
+    assert groups["NGO and civil society"] == ["5 (35.7%)", "5 (35.7%)"]
+    assert groups["Farmers and land managers"] == ["3 (21.4%)", "3 (21.4%)"]
     roles = {cells[0]: cells[1:] for _a, cells in found["composition-role"][1:]}
-    assert roles["Team Member"] == ["14 (100.0 %)", "14 (100.0 %)"]
+    assert roles["Team Member"] == ["14 (100.0%)", "14 (100.0%)"]
     assert set(found) >= {"composition-region", "composition-organisation_status"}
 
 

@@ -80,21 +80,16 @@ def _study_for_staff(study_id: int):
 
 @bp.app_template_filter("dash_num")
 def dash_num(value, places: int = 2) -> str:
-    """A number as the dashboard prints it: at most ``places`` decimals, no trailing zeros."""
-    if value is None:
-        return "—"
-    text = f"{float(value):.{places}f}"
-    if "." in text:  # places = 0 has no decimals to trim (100 stays 100)
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    """A number as the dashboard prints it: at most ``places`` decimals, no trailing
+    zeros, in the reader's locale (``0,197`` in French; ``delphi.charts.numbers``)."""
+    return numbers.figure(value, places, missing="—")
 
 
 @bp.app_template_filter("dash_pct")
 def dash_pct(value) -> str:
-    """A share 0..1 as a percentage with one decimal."""
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.1f} %"
+    """A share 0..1 as a percentage with one decimal, in the reader's locale
+    (``87.5%``, ``87,5 %``)."""
+    return "—" if value is None else numbers.percent(value, 1)
 
 
 @bp.app_template_filter("dash_signed")
