@@ -62,7 +62,7 @@ def test_the_round_summary_names_each_outcome_with_the_group_figures(app, client
     assert "<strong>Accepted</strong>" in section(html, a)
     assert "Consensus to include" in section(html, a)
     assert "<td>5</td>" in section(html, a)  # the median
-    assert "100.0 %" in section(html, a)
+    assert "100.0%" in section(html, a)
     assert "<strong>Rejected</strong>" in section(html, b)
     assert "Consensus to exclude" in section(html, b)
     assert "<strong>Reworded for the next round</strong>" in section(html, c)
