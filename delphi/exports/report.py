@@ -59,6 +59,7 @@ from rounds.panel_attributes import panel_attributes
 from rounds.protocol import Protocol, protocol_value_text
 from rounds.results import closed_rounds, freeze_stamp, item_rows, participation
 from rounds.studies import scale_labels_in
+from rounds.translations import study_text
 from rounds.vocabulary import (
     VERDICT_LABELS,
     attribute_value_label,
@@ -416,8 +417,8 @@ def _facts(study, numbers, participation, composition, amendments, final, verdic
         stop += _("; stop when Kendall's W >= %(w)s and the last round was stable",
                   w=study.stop_w_threshold)
     return {
-        "title": study.title,
-        "purpose": study.description or None,
+        "title": study_text(study, "title", current_language()),
+        "purpose": study_text(study, "description", current_language()) or None,
         "rounds": _("%(n)s closed rounds, online, with the items frozen when each round opened.",
                     n=len(numbers)) if numbers else None,
         "consensus": Protocol.from_study(study).consensus_text(),

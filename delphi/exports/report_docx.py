@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from delphi.core.models import Study
 from delphi.exports.report import report_context
+from rounds.translations import study_text
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -93,7 +94,8 @@ def render_docx(study: Study, *, context: dict | None = None) -> bytes:
     for section in doc.sections:
         section.left_margin = section.right_margin = Cm(2)
     width = Cm(16)
-    doc.core_properties.title = f"{_('Study report')}: {study.title}"
+    title = study_text(study, "title", c["language"])
+    doc.core_properties.title = _("%(label)s:", label=_("Study report")) + " " + title
     doc.core_properties.language = c["language"]
     doc.core_properties.author = c["software"]["name"]
     doc.core_properties.comments = _("Produced with %(name)s %(version)s.",
@@ -101,9 +103,9 @@ def render_docx(study: Study, *, context: dict | None = None) -> bytes:
 
     doc.add_paragraph(_("Delphi study report") + (f" · {_('Task force')} {c['task_force'].code}"
                                                    if c["task_force"] else ""))
-    doc.add_heading(study.title, level=0)
+    doc.add_heading(title, level=0)
     if study.description:
-        doc.add_paragraph(study.description)
+        doc.add_paragraph(study_text(study, "description", c["language"]))
     doc.add_paragraph(_("Produced with %(name)s %(version)s.", name=c["software"]["name"],
                         version=c["software"]["version"]))
 
