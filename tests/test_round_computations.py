@@ -261,3 +261,17 @@ def test_a_failed_computation_leaves_no_claim_behind(app, counters):
         finally:
             database.sqlite_begin_mode.reset(token)
     assert _rows(app, world, 1) == {"test:x": (stamp, True)}
+
+
+def test_a_fresh_worker_loads_the_compiled_templates_instead_of_compiling_them(app, make_app,
+                                                                              tmp_path):
+    """The first view on a fresh worker also spent its time compiling templates:
+    they are kept compiled in the instance folder (Jinja's bytecode cache)."""
+    world = _world(app)
+    folder = tmp_path / "templates-compiled"
+    first = make_app(TEMPLATE_CACHE_DIR=str(folder))
+    page = _dashboard(first, world, 2)
+    assert len(list(folder.iterdir())) >= 3  # round.html, base.html, the macros...
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert _dashboard(make_app(TEMPLATE_CACHE_DIR=str(folder)), world, 2) == page
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps  # none recompiled
