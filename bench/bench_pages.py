@@ -6,10 +6,11 @@ through ``rounds``) a study of ``--panellists`` × ``--items`` × 2 criteria
 PostgreSQL database, then, for each page (the dashboard of round 1, the page
 of its first item, the HTML report) and each state of the chart store:
 
-* ``stored``: the close's prerender has drawn the round's charts into the
-  database (timed here: ``flask charts render`` does the same);
-* ``empty``: the store is emptied first, so the first view draws its charts
-  (once, under the store's lock) and stores them;
+* ``stored``: the close's prerender has drawn the round's charts and stored
+  its computed results (inference, subgroup tables) into the database (timed
+  here: ``flask charts render`` does the same);
+* ``empty``: both stores are emptied first, so the first view computes and
+  draws (once, under the stores' locks) and stores them;
 
 starts a fresh ``gunicorn -w 1 --threads 4`` (a new worker process, nothing
 in its memory), logs in, and times the **cold** view: the page, then every
@@ -96,10 +97,11 @@ class Browser:
 
 def empty_store(app) -> None:
     from delphi.core.database import db
-    from delphi.core.models import ChartImage
+    from delphi.core.models import ChartImage, RoundComputation
 
     with app.app_context():
         db.session.query(ChartImage).delete()
+        db.session.query(RoundComputation).delete()
         db.session.commit()
 
 

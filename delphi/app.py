@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from delphi import boundary, cli, errors, i18n, security
@@ -92,11 +93,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     numbers.init_app(app)  # the number and percent filters of every template
 
+    _configure_template_cache(app)
     errors.init_app(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
+
+
+def _configure_template_cache(app: Flask) -> None:
+    """Jinja's bytecode cache in ``TEMPLATE_CACHE_DIR`` (see :class:`Defaults`),
+    shared by the workers of the instance."""
+    folder = app.config.get("TEMPLATE_CACHE_DIR")
+    if folder == "" or folder is False:
+        return
+    folder = folder or os.path.join(app.instance_path, "template-cache")
+    os.makedirs(folder, exist_ok=True)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(folder)
 
 
 def _configure_secret_key(app: Flask) -> None:

@@ -92,6 +92,12 @@ class Defaults:
     CHART_LIVE_SECONDS = 30
     CHART_LIVE_ENTRIES = 256
 
+    #: Compiled templates (Jinja's bytecode cache) are kept in this folder
+    #: (None: ``instance/template-cache``; "" switches it off), so a fresh
+    #: worker loads them instead of compiling every template of its first
+    #: pages again; a changed template is compiled anew (checksum of the source).
+    TEMPLATE_CACHE_DIR = None
+
     #: Version of the privacy notice the consent refers to.
     PRIVACY_NOTICE_VERSION = DEFAULT_POLICY.privacy_notice_version
 

@@ -1,24 +1,25 @@
 """The read model of a closed round's inference: uncertainty, attrition bias,
 opinion change, translation flags and the stopping recommendation.
 
-Computed on read from the counted ratings of the round and the earlier
-closed rounds (:mod:`rounds.adapter`) with :mod:`analysis.uncertainty`,
+Computed from the counted ratings of the round and the earlier closed
+rounds (:mod:`rounds.adapter`) with :mod:`analysis.uncertainty`,
 :mod:`analysis.attrition`, :mod:`analysis.opinion_change` and
-:mod:`analysis.strata`, and kept in a small per-process LRU keyed by the
-freeze stamps of the rounds it reads (:func:`rounds.results.freeze_stamp`):
-a frozen round's figures never change, so neither does this. The bootstrap
-and permutation seeds are derived from the study, round and criterion
-(:func:`seed_for`), so the same round always shows the same intervals, in
-every worker and in the report.
+:mod:`analysis.strata`. A frozen round's figures never change, so neither
+does this: it is computed once (right after the close, with the charts:
+:mod:`delphi.exports.prerender`) and stored in the database, keyed by round,
+the policy's ``min_cell`` and the freeze stamps of the rounds it reads
+(:mod:`rounds.computations`); every worker reads it with one query, then
+from its memory. The bootstrap and permutation seeds are derived from the
+study, round and criterion (:func:`seed_for`), so the same round always
+shows the same intervals, in every worker and in the report.
 
 The dashboard (``delphi.dashboard_inference``) and the report read
-:func:`round_inference`; nothing here writes.
+:func:`round_inference`; nothing here writes but the store of computed
+results, on its own connections.
 """
 from __future__ import annotations
 
-import threading
 import zlib
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -37,7 +38,7 @@ from delphi.core.errors import StateError
 from delphi.core.jsonable import jsonable
 from delphi.core.models import ItemComment, Rating, Response, Round, RoundStatus
 from delphi.core.policy import DEFAULT_POLICY, Policy
-from rounds import results
+from rounds import computations, results
 from rounds.adapter import COUNTED, RoundData, load_rounds, round_item_kinds
 from rounds.stopping import (
     item_recommendation,
@@ -53,9 +54,6 @@ __all__ = ["CONFIDENCE", "InferenceItem", "RoundInference", "round_inference", "
 
 CONFIDENCE = 0.95
 _PURPOSES = {"items": 1, "w": 2, "w_change": 3}
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_ENTRIES = 16
-_LOCK = threading.Lock()
 
 
 def seed_for(study_id: int, round_id: int, criterion: str, purpose: str) -> list[int]:
@@ -284,18 +282,10 @@ def round_inference(rnd: Round, *, policy: Policy = DEFAULT_POLICY, language: st
     """
     if rnd.status is not RoundStatus.closed or not results.is_frozen(rnd):
         raise StateError("The inference of a round is computed once it has closed.")
-    stamps = tuple(results.freeze_stamp(r) for r in results.closed_rounds(rnd.study, upto=rnd.number))
-    key = (rnd.study_id, rnd.number, stamps, policy.min_cell, subgroup_tables is not None)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-    if cached is None:
-        cached = _compute(rnd, policy, subgroup_tables)
-        with _LOCK:
-            _CACHE[key] = cached
-            while len(_CACHE) > _CACHE_ENTRIES:
-                _CACHE.popitem(last=False)
+    stamp = computations.stamp_of(results.closed_rounds(rnd.study, upto=rnd.number), rnd.study)
+    key = (f"inference:min_cell={policy.min_cell}"
+           f":translation={int(subgroup_tables is not None)}")
+    cached = computations.stored(rnd, key, stamp, lambda: _compute(rnd, policy, subgroup_tables))
     texts = {(r.item_id, r.criterion): r for r in results.item_rows(rnd, language=language)}
     items = []
     for entry in cached["items"]:

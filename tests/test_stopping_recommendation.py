@@ -95,11 +95,21 @@ def test_item_and_round_recommendations(app, world):
 
 
 def test_intervals_are_reproducible_and_round_one_has_no_comparison(app, world):
-    from rounds import inference
+    from sqlalchemy import delete
+
+    from delphi.core.database import db
+    from delphi.core.models import RoundComputation
+    from rounds import computations
 
     first = _inference(app, world, 2)
-    inference._CACHE.clear()
+    # Forget it everywhere (this process's memory and the store): computed anew.
+    computations.forget_memory()
+    with app.app_context():
+        db.session.execute(delete(RoundComputation))
+        db.session.commit()
+    computed = computations.COUNTERS.computed
     again = _inference(app, world, 2)
+    assert computations.COUNTERS.computed > computed
     assert [i.uncertainty for i in first.items] == [i.uncertainty for i in again.items]
     one = _inference(app, world, 1)
     assert one.previous_round is None and all(i.attrition is None for i in one.items)

@@ -170,33 +170,11 @@ def chart(study, rnd, name: str, fmt: str, *, criterion: str | None = None, item
         lambda: draw(rnd, name, fmt, criterion=criterion, item=item, language=language))
 
 
-_FROZEN_LOCK = threading.Lock()
-
-
 def subgroups(rnd, *, language: str = "en"):
-    """The subgroup tables of a frozen round, computed once per worker.
-
-    Subgroups are computed from the submitted ratings (400,000 of them in a
-    large round), so a closed round's result is kept beside its charts, in
-    a small LRU (``SUBGROUP_CACHE_ENTRIES``, default 16) keyed like them.
-    """
-    stamp = results.freeze_stamp(rnd)
-    if stamp is None:
-        return subgroup_tables(rnd, language=language, policy=current_policy())
-    app = current_app
-    with _FROZEN_LOCK:
-        store = app.extensions.setdefault("subgroup_cache", OrderedDict())
-    key = (rnd.study_id, rnd.number, stamp, language)
-    with _FROZEN_LOCK:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    value = subgroup_tables(rnd, language=language, policy=current_policy())
-    with _FROZEN_LOCK:
-        store[key] = value
-        while len(store) > app.config.get("SUBGROUP_CACHE_ENTRIES", 16):
-            store.popitem(last=False)
-    return value
+    """The subgroup tables of a closed round under the application's policy:
+    computed once and stored in the database with the round
+    (:func:`rounds.subgroups.subgroup_tables`, :mod:`rounds.computations`)."""
+    return subgroup_tables(rnd, language=language, policy=current_policy())
 
 
 def send(entry: CachedChart, *, download_name: str | None = None) -> Response:

@@ -1,5 +1,7 @@
 """``flask --app delphi charts render [--round ID | --study ID]``: draw closed
-rounds' charts into the chart store (:mod:`delphi.exports.prerender`)."""
+rounds' charts into the chart store, and store their computed results
+(subgroup tables, inference: :mod:`rounds.computations`), as the close does
+(:mod:`delphi.exports.prerender`)."""
 from __future__ import annotations
 
 import time
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from delphi.core.database import db
 from delphi.core.models import Round, RoundStatus
 from delphi.exports import prerender
+from rounds import computations
 
 charts = AppGroup("charts", help="The chart store of closed rounds.")
 
@@ -20,7 +23,8 @@ charts = AppGroup("charts", help="The chart store of closed rounds.")
 @click.option("--study", "study_id", type=int, default=None,
               help="Every closed round of this study.")
 def render(round_id: int | None, study_id: int | None):
-    """Draw the charts of closed rounds that are not stored yet (idempotent)."""
+    """Store the computed results and draw the charts of closed rounds that are
+    not stored yet (idempotent)."""
     query = select(Round).where(Round.status == RoundStatus.closed).order_by(Round.id)
     if round_id is not None:
         query = query.where(Round.id == round_id)
@@ -31,7 +35,9 @@ def render(round_id: int | None, study_id: int | None):
         raise click.ClickException(f"No closed round {round_id}.")
     for rnd in rounds:
         t0 = time.perf_counter()
+        computed = computations.COUNTERS.computed
         drawn = prerender.render_round(rnd)
-        click.echo(f"Round {rnd.number} of study {rnd.study_id}: {drawn} charts drawn "
-                   f"in {time.perf_counter() - t0:.1f} s.")
+        computed = computations.COUNTERS.computed - computed
+        click.echo(f"Round {rnd.number} of study {rnd.study_id}: {drawn} charts drawn and "
+                   f"{computed} results computed in {time.perf_counter() - t0:.1f} s.")
     db.session.rollback()

@@ -1,4 +1,5 @@
-"""Draw a closed round's charts into the chart store once the close has committed.
+"""Draw a closed round's charts into the chart store once the close has committed,
+and store what the dashboard computes from its frozen data.
 
 ``rounds`` sends ``round_closed`` inside the closing transaction; its
 receiver here (:func:`on_round_closed`) only notes the round in the session's
@@ -16,7 +17,10 @@ noted rounds are drawn, as ``CHART_PRERENDER`` says:
 * ``"off"``: nothing is drawn at the close; the first request of each chart
   draws it (once, under the store's lock: :mod:`delphi.charts.store`).
 
-:func:`render_round` draws, for each language of ``CHART_PRERENDER_LANGUAGES``
+:func:`render_round` first computes and stores the round's subgroup tables and
+inference (:func:`store_computations`, :mod:`rounds.computations`: the
+dashboard's first view on any worker reads them with one query), then draws,
+for each language of ``CHART_PRERENDER_LANGUAGES``
 (default: every language of the application), the dashboard's round charts
 (PNG and SVG), each item's chart (PNG and SVG; off with
 ``CHART_PRERENDER_ITEMS = False``) and the report's figures (PNG). A chart that
@@ -35,11 +39,14 @@ from sqlalchemy.orm import Session
 
 from delphi.charts import cache as chart_cache
 from delphi.charts import specs, store
+from delphi.config import current_policy
 from delphi.core import database
 from delphi.core.database import db
 from delphi.core.errors import DomainError
 from delphi.core.models import Item, Round, RoundItem, RoundStatus
-from rounds import signals
+from rounds import computations, results, signals
+from rounds.inference import round_inference
+from rounds.subgroups import subgroup_tables
 
 PENDING = "delphi_charts_pending"
 
@@ -136,8 +143,9 @@ def _jobs(rnd: Round) -> list[tuple[str, str | None, Item | None, tuple[str, ...
 
 
 def render_round(rnd: Round) -> int:
-    """Draw every chart of a closed round (and the report's figures) into the
-    store, in every prerender language; the number of charts drawn now."""
+    """Store the round's computed results (:func:`store_computations`) and draw
+    every chart of a closed round (and the report's figures) into the store, in
+    every prerender language; the number of charts drawn now."""
     if rnd.status is not RoundStatus.closed:
         return 0
     from delphi.exports import report  # the report's figures (same floor)
@@ -149,6 +157,7 @@ def render_round(rnd: Round) -> int:
     db.session.commit()
     token = database.sqlite_begin_mode.set("DEFERRED")
     try:
+        store_computations(rnd)
         study = rnd.study
         for language in _languages():
             with force_locale(language):
@@ -167,6 +176,21 @@ def render_round(rnd: Round) -> int:
     finally:
         database.sqlite_begin_mode.reset(token)
     return counters.draws - before
+
+
+def store_computations(rnd: Round) -> int:
+    """Compute and store what the dashboard computes from a closed round's
+    frozen data (its subgroup tables, then its inference, under the
+    application's policy: :mod:`rounds.computations`), unless already stored;
+    the number computed now."""
+    if not results.is_frozen(rnd):
+        return 0
+    before = computations.COUNTERS.computed
+    policy = current_policy()
+    tables = subgroup_tables(rnd, policy=policy)
+    if any(r.kind == "rating" for r in results.item_rows(rnd)):
+        round_inference(rnd, policy=policy, subgroup_tables=tables)
+    return computations.COUNTERS.computed - before
 
 
 _CONNECTED = False

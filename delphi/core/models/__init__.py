@@ -26,7 +26,12 @@ from delphi.core.models.rounds import (
     RoundKind,
     RoundStatus,
 )
-from delphi.core.models.statistics import ChartImage, ItemStatistics, RoundStatistics
+from delphi.core.models.statistics import (
+    ChartImage,
+    ItemStatistics,
+    RoundComputation,
+    RoundStatistics,
+)
 from delphi.core.models.study import (
     Amendment,
     CarryForward,

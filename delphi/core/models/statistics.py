@@ -91,3 +91,30 @@ class ChartImage(Base):
     alt: Mapped[str] = mapped_column(Text, default="")
     etag: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RoundComputation(Base):
+    """A result computed from a closed round's frozen data (its inference, its
+    subgroup tables), computed once and read by every worker
+    (:mod:`rounds.computations`).
+
+    Keyed by round and ``key`` (what was computed, with the policy settings
+    that change it, e.g. ``subgroups:min_cell=5``); the unique constraint is
+    the lock: the worker whose insert wins computes. ``data`` is NULL while
+    the winner computes (a *claim*). ``stamp`` names the freezing(s) and the
+    study settings the result was computed from; a row of another stamp is
+    never served.
+    """
+
+    __tablename__ = "round_computation"
+    __table_args__ = (UniqueConstraint("round_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    #: ``<what>:<setting>=<value>:...``
+    key: Mapped[str] = mapped_column(String(120))
+    #: :func:`rounds.computations.stamp_of` the rounds and settings it read.
+    stamp: Mapped[str] = mapped_column(String(80))
+    #: The result (JSON); NULL (SQL NULL, not JSON null) while it is a claim.
+    data: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
