@@ -459,6 +459,17 @@ def upgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_response_panellist_id'), ['panellist_id'], unique=False)
 
+    op.create_table('round_computation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('stamp', sa.String(length=80), nullable=False),
+    sa.Column('data', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('created_at', delphi.core.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_round_computation_round_id_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_computation')),
+    sa.UniqueConstraint('round_id', 'key', name=op.f('uq_round_computation_round_id_key'))
+    )
     op.create_table('round_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
@@ -527,6 +538,7 @@ def downgrade():
     op.drop_table('item_comment')
     op.drop_table('round_statistics')
     op.drop_table('round_item')
+    op.drop_table('round_computation')
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_response_panellist_id'))
 
