@@ -12,8 +12,8 @@ query by any worker, on any host that shares the database. Open rounds are
 never stored (they change): their callers compute.
 
 **A missing result is computed once, under a lock made of the unique
-constraint (insert-or-lose)**, as the chart store does
-(:mod:`delphi.charts.store`): the worker that needs a missing result inserts a
+constraint (insert-or-lose: :mod:`delphi.core.claims`, which the chart store
+``delphi.charts.store`` uses too)**: the worker that needs a missing result inserts a
 *claim* (``data`` NULL) in its own short transaction; its insert wins: it
 computes, writes the result into its claim and returns it (on failure it
 deletes its claim); its insert loses: it re-reads every ``SETTINGS.poll``
@@ -47,17 +47,14 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from delphi.core import database
+from delphi.core import claims
 from delphi.core.database import db
 from delphi.core.jsonable import jsonable
-from delphi.core.models import Round, RoundComputation, Study, utcnow
+from delphi.core.models import Round, RoundComputation, Study
 from rounds import results
 
 __all__ = ["COUNTERS", "SETTINGS", "forget_memory", "normal", "remembered", "stamp_of", "stored", "stored_keys"]
@@ -176,53 +173,13 @@ def forget_memory() -> None:
 
 # -- the store ------------------------------------------------------------------------
 
-@contextmanager
-def _connection(*, write: bool):
-    token = database.sqlite_begin_mode.set("IMMEDIATE" if write else "DEFERRED")
-    try:
-        with db.engine.begin() as conn:
-            yield conn
-    finally:
-        database.sqlite_begin_mode.reset(token)
-
-
-def _holds_sqlite_write_lock() -> bool:
-    return (db.engine.dialect.name == "sqlite" and db.session().in_transaction()
-            and database.sqlite_begin_mode.get() == "IMMEDIATE")
-
-
-def _read(round_id: int, key: str):
-    with _connection(write=False) as conn:
-        return conn.execute(select(TABLE).where(TABLE.c.round_id == round_id,
-                                                TABLE.c.key == key)).first()
-
-
-def _claim(round_id: int, key: str, stamp: str) -> int | None:
-    try:
-        with _connection(write=True) as conn:
-            return conn.execute(TABLE.insert().values(
-                round_id=round_id, key=key, stamp=stamp, data=None,
-                created_at=utcnow())).inserted_primary_key[0]
-    except IntegrityError:
-        return None
-
-
-def _delete(row_id: int, *, only_claim: bool = False) -> None:
-    with _connection(write=True) as conn:
-        query = delete(TABLE).where(TABLE.c.id == row_id)
-        if only_claim:
-            query = query.where(TABLE.c.data.is_(None))
-        conn.execute(query)
-
-
-def _compute(compute: Callable[[], object]) -> dict:
-    COUNTERS.count("computed")
-    return normal(compute())
-
-
 def _pause(seconds: float) -> None:
     """The wait between two re-reads of a claim (a seam for the tests)."""
     time.sleep(seconds)
+
+
+#: The claims' events (``delphi.core.claims``) as :data:`COUNTERS` names them.
+EVENTS = {"hit": "hits", "make": "computed", "wait": "waits"}
 
 
 def stored(rnd: Round, key: str, stamp: str, compute: Callable[[], object]) -> dict:
@@ -242,60 +199,18 @@ def stored(rnd: Round, key: str, stamp: str, compute: Callable[[], object]) -> d
 
 
 def _from_store(round_id: int, key: str, stamp: str, compute: Callable[[], object]) -> dict:
-    if _holds_sqlite_write_lock():
-        row = _read(round_id, key)
-        if row is not None and row.data is not None and row.stamp == stamp:
-            COUNTERS.count("hits")
-            return row.data
-        return _compute(compute)
-    stale_after = timedelta(seconds=SETTINGS.claim_seconds)
-    for _attempt in range(3):
-        row = _read(round_id, key)
-        if row is not None and row.stamp != stamp:
-            _delete(row.id)  # another freezing's (or settings') result: never served
-            row = None
-        if row is not None and row.data is not None:
-            COUNTERS.count("hits")
-            return row.data
-        claim_id = _claim(round_id, key, stamp) if row is None else None
-        if claim_id is not None:
-            return _compute_into(claim_id, compute)
-        # Another worker holds the claim: wait for its result (re-reading).
-        COUNTERS.count("waits")
-        deadline = time.monotonic() + SETTINGS.wait_seconds
-        while True:
-            row = _read(round_id, key)
-            if row is None:
-                break  # its computation failed and it gave up: claim again
-            if row.data is not None and row.stamp == stamp:
-                COUNTERS.count("hits")
-                return row.data
-            if row.stamp != stamp:
-                break
-            if utcnow() - row.created_at > stale_after:
-                _delete(row.id, only_claim=True)  # its worker died while computing
-                break
-            if time.monotonic() >= deadline:
-                return _compute(compute)  # not stored: the claim's owner stores
-            _pause(SETTINGS.poll)
-    return _compute(compute)
-
-
-def _compute_into(claim_id: int, compute: Callable[[], object]) -> dict:
-    try:
-        value = _compute(compute)
-    except BaseException:
-        _delete(claim_id, only_claim=True)
-        raise
-    with _connection(write=True) as conn:
-        conn.execute(update(TABLE).where(TABLE.c.id == claim_id).values(
-            data=value, created_at=utcnow()))
-    return value
+    row = claims.stored(
+        TABLE, {"round_id": round_id, "key": key}, stamp, lambda: {"data": normal(compute())},
+        wait_seconds=SETTINGS.wait_seconds, poll=SETTINGS.poll,
+        claim_seconds=SETTINGS.claim_seconds,
+        count=lambda event: EVENTS.get(event) and COUNTERS.count(EVENTS[event]),
+        pause=lambda seconds: _pause(seconds))  # late-bound: the tests' seam
+    return row["data"]
 
 
 def stored_keys(round_id: int) -> dict[str, str]:
     """``{key: stamp}`` of the results of the round that are stored (claims not counted)."""
-    with _connection(write=False) as conn:
+    with claims.connection(write=False) as conn:
         return {row.key: row.stamp for row in conn.execute(
             select(TABLE.c.key, TABLE.c.stamp).where(TABLE.c.round_id == round_id,
                                                      TABLE.c.data.is_not(None)))}

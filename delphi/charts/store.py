@@ -7,8 +7,9 @@ keyed by round, chart, language and format. Every worker process, on every
 host that shares the database, serves them without drawing.
 
 **A missing chart is drawn once, under a lock made of the unique constraint
-(insert-or-lose).** The worker that needs a missing chart inserts a *claim*
-(the row with ``data`` NULL) in its own short transaction:
+(insert-or-lose: :mod:`delphi.core.claims`, which the stored computations of
+``rounds.computations`` use too).** The worker that needs a missing chart
+inserts a *claim* (the row with ``data`` NULL) in its own short transaction:
 
 * its insert wins: it draws, writes the bytes into its claim and serves them
   (if drawing fails, it deletes its claim, so the next request tries again);
@@ -42,17 +43,13 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
-from delphi.core import database
-from delphi.core.database import db
-from delphi.core.models import ChartImage, utcnow
+from delphi.core import claims
+from delphi.core.models import ChartImage
 
 TABLE = ChartImage.__table__
 
@@ -96,109 +93,37 @@ def chart_key(name: str, criterion: str | None, item_id: int | None) -> str:
     return f"{name}:{criterion or ''}:{item_id if item_id is not None else ''}"
 
 
-def _where(round_id: int, key: str, language: str, fmt: str):
-    return (TABLE.c.round_id == round_id, TABLE.c.key == key,
-            TABLE.c.language == language, TABLE.c.format == fmt)
-
-
-@contextmanager
-def _connection(*, write: bool):
-    """A connection of the store's own, in a transaction: on SQLite a read
-    begins ``DEFERRED`` (never waits for a writer) and a write ``IMMEDIATE``."""
-    token = database.sqlite_begin_mode.set("IMMEDIATE" if write else "DEFERRED")
-    try:
-        with db.engine.begin() as conn:
-            yield conn
-    finally:
-        database.sqlite_begin_mode.reset(token)
-
-
-def _holds_sqlite_write_lock() -> bool:
-    """True when this thread's session is in a SQLite write transaction: a
-    second connection of the same thread would then wait for it forever, so
-    the store only reads (the chart is drawn and served, not stored)."""
-    return (db.engine.dialect.name == "sqlite" and db.session().in_transaction()
-            and database.sqlite_begin_mode.get() == "IMMEDIATE")
-
-
-def _read(round_id: int, key: str, language: str, fmt: str):
-    with _connection(write=False) as conn:
-        return conn.execute(select(TABLE).where(*_where(round_id, key, language, fmt))).first()
-
-
 def _entry(row) -> CachedChart:
-    return CachedChart(bytes(row.data), row.mimetype, row.alt, row.etag, True)
-
-
-def _claim(round_id: int, key: str, language: str, fmt: str, stamp: str) -> int | None:
-    """Insert the claim in its own transaction; its id, or None when another holds it."""
-    try:
-        with _connection(write=True) as conn:
-            result = conn.execute(TABLE.insert().values(
-                round_id=round_id, key=key, language=language, format=fmt, stamp=stamp,
-                mimetype="", data=None, alt="", etag="", created_at=utcnow()))
-            return result.inserted_primary_key[0]
-    except IntegrityError:
-        return None
-
-
-def _delete(row_id: int, *, only_claim: bool = False) -> None:
-    with _connection(write=True) as conn:
-        query = delete(TABLE).where(TABLE.c.id == row_id)
-        if only_claim:
-            query = query.where(TABLE.c.data.is_(None))
-        conn.execute(query)
+    return CachedChart(bytes(row["data"]), row["mimetype"], row["alt"], row["etag"], True)
 
 
 def stored(round_id: int, stamp: str, key: str, language: str, fmt: str,
            draw: Callable[[], CachedChart]) -> CachedChart:
-    """The stored chart, or ``draw()`` it once (insert-or-lose, see the module)
-    and store it."""
+    """The stored chart, or ``draw()`` it once (insert-or-lose claims,
+    :mod:`delphi.core.claims`) and store it."""
     app = current_app
     stats = stats_for(app)
-    wait_total = float(app.config.get("CHART_WAIT_SECONDS", 20))
-    poll = float(app.config.get("CHART_WAIT_POLL", 0.05))
-    stale_after = timedelta(seconds=float(app.config.get("CHART_CLAIM_SECONDS", 120)))
-    if _holds_sqlite_write_lock():
-        row = _read(round_id, key, language, fmt)
-        if row is not None and row.data is not None and row.stamp == stamp:
-            stats.count("hits")
-            return _entry(row)
-        stats.count("draws")
-        return draw()
-    for _attempt in range(3):
-        row = _read(round_id, key, language, fmt)
-        if row is not None and row.stamp != stamp:
-            _delete(row.id)  # another freezing's image: never served
-            row = None
-        if row is not None and row.data is not None:
-            stats.count("hits")
-            return _entry(row)
-        claim_id = None
-        if row is None:
-            stats.count("misses")
-            claim_id = _claim(round_id, key, language, fmt, stamp)
-        if claim_id is not None:
-            return _draw_into(claim_id, draw, stats)
-        # Another worker holds the claim: wait for its bytes (re-reading).
-        stats.count("waits")
-        deadline = time.monotonic() + wait_total
-        while True:
-            row = _read(round_id, key, language, fmt)
-            if row is None:
-                break  # its drawing failed and it gave up: claim again
-            if row.data is not None and row.stamp == stamp:
-                stats.count("hits")
-                return _entry(row)
-            if row.data is None and utcnow() - row.created_at > stale_after:
-                _delete(row.id, only_claim=True)  # its worker died while drawing
-                break
-            if time.monotonic() >= deadline:
-                stats.count("draws")
-                return draw()  # serve without storing; the claim's owner stores
-            _pause(poll)
-    stats.count("draws")
-    return draw()
+    drawn: list[CachedChart] = []
+
+    def make() -> dict:
+        entry = draw()
+        drawn.append(entry)
+        return {"data": entry.data, "mimetype": entry.mimetype, "alt": entry.alt,
+                "etag": entry.etag}
+
+    row = claims.stored(
+        TABLE, {"round_id": round_id, "key": key, "language": language, "format": fmt}, stamp,
+        make, blank={"mimetype": "", "alt": "", "etag": ""},
+        wait_seconds=float(app.config.get("CHART_WAIT_SECONDS", 20)),
+        poll=float(app.config.get("CHART_WAIT_POLL", 0.05)),
+        claim_seconds=float(app.config.get("CHART_CLAIM_SECONDS", 120)),
+        count=lambda event: stats.count(EVENTS[event]),
+        pause=lambda seconds: _pause(seconds))  # late-bound: the tests' seam
+    return drawn[-1] if drawn else _entry(row)
+
+
+#: The store's events (``delphi.core.claims``) as the chart statistics name them.
+EVENTS = {"hit": "hits", "miss": "misses", "make": "draws", "wait": "waits"}
 
 
 def _pause(seconds: float) -> None:
@@ -206,22 +131,8 @@ def _pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _draw_into(claim_id: int, draw: Callable[[], CachedChart], stats: StoreStats) -> CachedChart:
-    try:
-        stats.count("draws")
-        entry = draw()
-    except BaseException:
-        _delete(claim_id, only_claim=True)
-        raise
-    with _connection(write=True) as conn:
-        conn.execute(update(TABLE).where(TABLE.c.id == claim_id).values(
-            data=entry.data, mimetype=entry.mimetype, alt=entry.alt, etag=entry.etag,
-            created_at=utcnow()))
-    return entry
-
-
 def stored_count(round_id: int) -> int:
     """How many images of the round are stored (claims not counted)."""
-    with _connection(write=False) as conn:
+    with claims.connection(write=False) as conn:
         return len(conn.execute(select(TABLE.c.id).where(
             TABLE.c.round_id == round_id, TABLE.c.data.is_not(None))).all())
