@@ -62,10 +62,10 @@ def receipt(round: Round, panellist: Panellist, *, language: str | None = None) 
     for item in db.session.scalars(select(Item).join(RoundItem, RoundItem.item_id == Item.id)
                                    .where(RoundItem.round_id == round.id)
                                    .order_by(RoundItem.position, RoundItem.id)):
-        text = item.text
-        if language:
-            text = ((item.translations or {}).get(language) or {}).get("text") or item.text
+        params = dict(item.params or {})
+        if params.get("unit"):
+            params["unit"] = item.unit_in(language)
         answers = sorted(ratings.get(item.id, []), key=lambda a: (order.get(a[0], 99), a[0]))
-        items.append(ReceiptItem(item.id, item.code, text, item.kind or "rating",
-                                 dict(item.params or {}), tuple(answers), comments.get(item.id)))
+        items.append(ReceiptItem(item.id, item.code, item.text_in(language), item.kind or "rating",
+                                 params, tuple(answers), comments.get(item.id)))
     return Receipt(response.id, response.submitted_at, tuple(items))

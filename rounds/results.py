@@ -31,6 +31,7 @@ from delphi.core.models import (
     RoundStatistics,
     RoundStatus,
     Study,
+    translated,
 )
 from rounds.stopping import row_settled, stopping_reason_text
 
@@ -166,15 +167,16 @@ def item_rows(rnd: Round, *, language: str | None = None, memo: dict | None = No
     order = {c: i for i, c in enumerate(rnd.study.criteria or [])}
     rows = []
     for r in db.session.execute(query):
-        text = r.text
-        if language:
-            text = ((r.translations or {}).get(language) or {}).get("text") or r.text
+        text = translated(r.translations, language, "text", r.text)
+        params = dict(r.params or {})
+        if params.get("unit"):
+            params["unit"] = translated(r.translations, language, "unit", params["unit"])
         rows.append(ItemRow(
             item_id=r.item_id, code=r.code, text=text, position=r.position or 0,
             criterion=r.criterion, n=r.n, n_missing=r.n_missing, median=r.median, q1=r.q1,
             q3=r.q3, iqr=r.iqr, mean=r.mean, sd=r.sd, agreement=r.agreement,
             disagreement=r.disagreement, verdict=r.verdict, counts=list(r.counts or []),
-            details=dict(r.details or {}), kind=r.kind or "rating", params=dict(r.params or {}),
+            details=dict(r.details or {}), kind=r.kind or "rating", params=params,
         ))
     rows.sort(key=lambda r: (r.position, r.item_id, order.get(r.criterion, 99), r.criterion))
     if memo is not None:

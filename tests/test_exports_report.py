@@ -226,3 +226,39 @@ def test_the_reports_amendments_are_worded_not_coded(app, runner, client, auth):
     document = Document(io.BytesIO(client.get(f"/studies/{study_id}/report.docx").data))
     rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert any(r[1:4] == ["Carry forward", "Items without consensus", "All items"] for r in rows)
+
+
+def test_the_pdf_is_laid_out_once_per_report_text(app, runner, client, auth, monkeypatch):
+    """WeasyPrint takes seconds: an unchanged report's PDF is laid out once and
+    then served from the store (downloads and exports alike); a change to what
+    the report says lays it out anew."""
+    import weasyprint
+
+    layouts = []
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def counted(self, *args, **kwargs):
+        layouts.append(1)
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted)
+    study_id, who, password = _demo(app, runner)
+    auth.login(who["researcher"], password)
+    first = client.get(f"/studies/{study_id}/report.pdf")
+    again = client.get(f"/studies/{study_id}/report.pdf")
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and len(layouts) == 1
+    headers = auth.token(who["researcher"], password)
+    zipped = client.get(f"/api/v1/studies/{study_id}/export?tier=statistics&format=csv",
+                        headers=headers)
+    assert zipfile.ZipFile(io.BytesIO(zipped.data)).read("report.pdf") == first.data
+    assert len(layouts) == 1
+    auth.logout()
+    auth.login(who["moderator"], password)
+    answer = "Approved by the ethics committee (CER-2026-03)."
+    assert client.post(f"/studies/{study_id}/exports/checklists",
+                       data={"answer-DELPHISTAR-10": answer}).status_code == 303
+    auth.logout()
+    auth.login(who["researcher"], password)
+    changed = client.get(f"/studies/{study_id}/report.pdf")
+    assert changed.status_code == 200 and changed.data != first.data and len(layouts) == 2

@@ -51,3 +51,30 @@ def test_the_item_page_keeps_both_languages_and_the_unit(app, client, auth):
         assert text.replace("'", "&#39;") in html
         assert f"({unit})" in html and "(schemes)" not in html
         assert heading in html
+
+
+def test_staff_pages_show_an_estimate_s_unit_in_the_reader_s_language(app, client, auth):
+    """The dashboard's estimate table and the item's page name the unit as the
+    moderator's language writes it; the English unit stays where none is written."""
+    from delphi.core.database import db
+    from delphi.core.models import Item
+    from tests.factories import answer_round, close
+
+    world = build_study(app, n_panellists=6, n_items=1)
+    item_id = _estimate(app, world)
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        item.translations = {"fr": {"text": "Combien de dispositifs d'ici 2030 ?", "unit": "dispositifs"}}
+        db.session.commit()
+    open_round_of(app, world, 1)
+    answer_round(app, world, 1)
+    close(app, world, 1)
+    auth.login(world.moderator)
+    for language, unit, other in (("fr", "dispositifs", "schemes"), ("es", "schemes", "dispositifs")):
+        client.post("/language", data={"language": language})
+        dashboard = client.get(f"/studies/{world.study_id}/dashboard/rounds/1").get_data(as_text=True)
+        assert f"({unit})" in dashboard and f"({other})" not in dashboard
+        page = client.get(f"/studies/{world.study_id}/dashboard/rounds/1/items/{item_id}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f">{unit}</td>" in html and f">{other}</td>" not in html

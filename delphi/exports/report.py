@@ -28,6 +28,7 @@ suppression; no panellist is named.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -253,6 +254,30 @@ def _stored_figure(rnd, key: str, spec) -> chart_store.CachedChart:
     if stamp is None:
         return draw()
     return chart_store.stored(rnd.id, stamp, key, current_language(), "png", draw)
+
+
+def stored_document(study: Study, name: str, source: str, make: Callable[[], bytes], *,
+                    mimetype: str) -> bytes:
+    """A document laid out from ``source`` (the standalone report's HTML) by
+    ``make()``, kept in the chart store under the study's last closed round.
+
+    Its key is ``name`` and the SHA-256 of ``source``, so the same report is laid
+    out once, by whichever worker asks first, and any change to what the report
+    says (a round closed, a translation edited) is a new key: nothing stale is
+    ever served. Without a closed round (nothing frozen to file it under) it is
+    made each time."""
+    last = closed_rounds(study)[-1:] or [None]
+    stamp = freeze_stamp(last[0]) if last[0] is not None else None
+    if stamp is None:
+        return make()
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def draw():
+        data = make()
+        return chart_store.CachedChart(data, mimetype, "", chart_store.etag_of(data), True)
+
+    return chart_store.stored(last[0].id, stamp, f"{name}:{digest}", current_language(),
+                              name.rsplit(".", 1)[-1][:8], draw).data
 
 
 def report_figures(study: Study) -> None:

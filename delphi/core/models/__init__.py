@@ -25,6 +25,7 @@ from delphi.core.models.rounds import (
     RoundItem,
     RoundKind,
     RoundStatus,
+    translated,
 )
 from delphi.core.models.statistics import (
     ChartImage,

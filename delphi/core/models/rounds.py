@@ -46,6 +46,12 @@ class Round(Base):
     )
 
 
+def translated(translations: dict | None, language: str | None, field: str, original: str) -> str:
+    """An item's ``field`` (``text``, ``background`` or ``unit``) in ``language``,
+    from its ``translations``; the ``original`` where there is none (or no language)."""
+    return ((translations or {}).get(language or "") or {}).get(field) or original
+
+
 class Item(Base):
     """A statement panellists rate. Carried unchanged, it keeps its id across rounds."""
 
@@ -71,16 +77,14 @@ class Item(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def text_in(self, language: str | None) -> str:
-        return (self.translations.get(language or "", {}) or {}).get("text") or self.text
+        return translated(self.translations, language, "text", self.text)
 
     def background_in(self, language: str | None) -> str:
-        tr = self.translations.get(language or "", {}) or {}
-        return tr.get("background") or self.background
+        return translated(self.translations, language, "background", self.background)
 
     def unit_in(self, language: str | None) -> str:
         """An estimate's unit in ``language`` (its translation, else the unit as given)."""
-        tr = self.translations.get(language or "", {}) or {}
-        return tr.get("unit") or (self.params or {}).get("unit") or ""
+        return translated(self.translations, language, "unit", (self.params or {}).get("unit") or "")
 
 
 class RoundItem(Base):
