@@ -171,13 +171,13 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """``gunicorn -w N --threads T delphi:create_app()`` (or another ``app``) on 127.0.0.1, in its own
+    """``gunicorn -w N --threads T delphi:create_server_app()`` (or another ``app``) on 127.0.0.1, in its own
     process group so that :meth:`kill9` reaches the master and every worker at
     once. :meth:`stop` (also on leaving the ``with`` block) terminates the group,
     and kills it after ``grace`` seconds."""
 
     def __init__(self, url: str, instance: pathlib.Path, log: pathlib.Path, *, workers: int,
-                 threads: int = 4, port: int | None = None, app: str = "delphi:create_app()",
+                 threads: int = 4, port: int | None = None, app: str = "delphi:create_server_app()",
                  probe: str = "/api/v1/openapi.json"):
         self.url, self.instance, self.log_path = url, instance, log
         self.app, self.probe = app, probe

@@ -6,6 +6,7 @@ CLI commands. It creates no schema and touches no network;
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import secrets
@@ -98,6 +99,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    return app
+
+
+def create_server_app() -> Flask:
+    """The application as a long-running server runs it (``wsgi:app``, or
+    gunicorn's ``'delphi:create_server_app()'``): :func:`create_app`, then what
+    starting it made (modules, mappers, Babel's locale data, compiled
+    templates: all kept for the life of the worker) is put out of the garbage
+    collector's reach with :func:`gc.freeze`.
+
+    Without it, the first large page a fresh worker served paid for a full
+    collection walking every one of those objects: about 150 ms of a closed
+    round's dashboard or report (``bench/bench_pages.py``), which then never
+    recurred. Tests build their applications with :func:`create_app`, which
+    freezes nothing."""
+    app = create_app()
+    gc.collect()  # what starting left behind is freed, not frozen
+    gc.freeze()
     return app
 
 

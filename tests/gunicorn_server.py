@@ -12,14 +12,14 @@ from tests.conftest import REPO_ROOT
 
 @contextmanager
 def gunicorn(port: int, env: dict, log_path: Path, *, workers: int, timeout: int, until_up):
-    """Serve ``delphi:create_app()`` on 127.0.0.1:``port`` with ``workers``
+    """Serve ``delphi:create_server_app()`` on 127.0.0.1:``port`` with ``workers``
     workers of 4 threads; ``until_up(process)`` waits (bounded) until it
     answers. On the way out the server is terminated (killed after 20 s),
     and its log's tail printed if it did not stop cleanly."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "--threads", "4",
-             "-b", f"127.0.0.1:{port}", "--timeout", str(timeout), "delphi:create_app()"],
+             "-b", f"127.0.0.1:{port}", "--timeout", str(timeout), "delphi:create_server_app()"],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             until_up(process)

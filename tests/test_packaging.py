@@ -152,7 +152,7 @@ def test_a_wheel_install_serves_the_demo(tmp_path):
     with log.open("w") as handle:
         server = subprocess.Popen(
             [str(bin_dir / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "--timeout", "120",
-             "delphi:create_app()"], cwd=site, env=env, stdout=handle, stderr=subprocess.STDOUT)
+             "delphi:create_server_app()"], cwd=site, env=env, stdout=handle, stderr=subprocess.STDOUT)
     try:
         browser = Browser(wait_for_address(server, log))
 
