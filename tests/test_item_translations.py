@@ -13,7 +13,8 @@ def _estimate(app, world) -> int:
     with app.app_context():
         study = db.session.get(Study, world.study_id)
         item = rounds.add_item(study, "How many schemes by 2030?", kind="estimate",
-                               params={"unit": "schemes", "min": 0, "max": 30, "quantiles": False},
+                               params={"unit": "schemes", "min": 0, "max": 30, "quantiles": False,
+                                       "target": {"value": 10, "year": 2030}},
                                actor=user_by_email(world.moderator))
         draft = db.session.scalars(db.select(Round).where(Round.study_id == study.id)).first()
         rounds.set_round_items(draft, [*(ri.item for ri in draft.round_items), item],
@@ -78,3 +79,10 @@ def test_staff_pages_show_an_estimate_s_unit_in_the_reader_s_language(app, clien
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert f">{unit}</td>" in html and f">{other}</td>" not in html
+    # The item's chart too: its axis names the unit, its legend writes the colon as French does.
+    client.post("/language", data={"language": "fr"})
+    chart = client.get(f"/studies/{world.study_id}/dashboard/rounds/1/items/{item_id}/charts/target.svg")
+    assert chart.status_code == 200, chart.status_code
+    svg = chart.get_data(as_text=True)
+    assert "(dispositifs)" in svg and "(schemes)" not in svg
+    assert "Cible 2030 : 10" in svg

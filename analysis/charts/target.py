@@ -363,14 +363,14 @@ class TargetChart(ChartSpec):
             value, year = self.baseline
             ax.axvline(value, color=GREY, linestyle="--", linewidth=1.4, zorder=1)
             handles.append(m.Line2D([], [], color=GREY, linestyle="--", linewidth=1.4))
-            names.append((_("Baseline {year}").format(year=year) if year is not None
-                          else _("Baseline")) + f": {self.number(value)}")
+            label = _("Baseline {year}").format(year=year) if year is not None else _("Baseline")
+            names.append(_("{label}: {value}").format(label=label, value=self.number(value)))
         if self.target is not None:
             value, year = self.target
             ax.axvline(value, color=OKABE_ITO["vermillion"], linewidth=1.8, zorder=1)
             handles.append(m.Line2D([], [], color=OKABE_ITO["vermillion"], linewidth=1.8))
-            names.append((_("Target {year}").format(year=year) if year is not None
-                          else _("Target")) + f": {self.number(value)}")
+            label = _("Target {year}").format(year=year) if year is not None else _("Target")
+            names.append(_("{label}: {value}").format(label=label, value=self.number(value)))
             if self.median is not None and self.median != value:
                 ax.annotate("", xy=(value, 0.55), xytext=(self.median, 0.55),
                             arrowprops={"arrowstyle": "->", "color": OKABE_ITO["vermillion"],
