@@ -266,8 +266,9 @@ def stored_document(study: Study, name: str, source: str, make: Callable[[], byt
     says (a round closed, a translation edited) is a new key: nothing stale is
     ever served. Without a closed round (nothing frozen to file it under) it is
     made each time."""
-    last = closed_rounds(study)[-1:] or [None]
-    stamp = freeze_stamp(last[0]) if last[0] is not None else None
+    closed = closed_rounds(study)
+    last = closed[-1] if closed else None
+    stamp = freeze_stamp(last) if last is not None else None
     if stamp is None:
         return make()
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
@@ -276,7 +277,7 @@ def stored_document(study: Study, name: str, source: str, make: Callable[[], byt
         data = make()
         return chart_store.CachedChart(data, mimetype, "", chart_store.etag_of(data), True)
 
-    return chart_store.stored(last[0].id, stamp, f"{name}:{digest}", current_language(),
+    return chart_store.stored(last.id, stamp, f"{name}:{digest}", current_language(),
                               name.rsplit(".", 1)[-1][:8], draw).data
 
 
