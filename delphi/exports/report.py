@@ -243,23 +243,33 @@ def _round_chart(study: Study, rnd, name: str, *, criterion: str | None = None) 
                                      language=current_language()))
 
 
+def _kept(rnd, key: str, fmt: str, make: Callable[[], tuple[bytes, str, str]]) -> chart_store.CachedChart:
+    """``make()`` (bytes, mimetype, alt text) kept in the chart store under the
+    closed round ``rnd`` in the reader's language; made each time when there is
+    no frozen round to file it under."""
+    def draw():
+        data, mimetype, alt = make()
+        return chart_store.CachedChart(data, mimetype, alt, chart_store.etag_of(data), True)
+    stamp = freeze_stamp(rnd) if rnd is not None else None
+    if stamp is None:
+        return draw()
+    return chart_store.stored(rnd.id, stamp, key, current_language(), fmt, draw)
+
+
 def _stored_figure(rnd, key: str, spec) -> chart_store.CachedChart:
     """A figure of the report only (no dashboard chart draws it), kept in the
     chart store under the last closed round like the dashboard's charts."""
-    def draw():
+    def make():
         rendered = spec.render("png")
-        return chart_store.CachedChart(rendered.data, rendered.mimetype, rendered.alt,
-                                       chart_store.etag_of(rendered.data), True)
-    stamp = freeze_stamp(rnd)
-    if stamp is None:
-        return draw()
-    return chart_store.stored(rnd.id, stamp, key, current_language(), "png", draw)
+        return rendered.data, rendered.mimetype, rendered.alt
+    return _kept(rnd, key, "png", make)
 
 
-def stored_document(study: Study, name: str, source: str, make: Callable[[], bytes], *,
+def stored_document(study: Study, name: str, fmt: str, source: str, make: Callable[[], bytes], *,
                     mimetype: str) -> bytes:
-    """A document laid out from ``source`` (the standalone report's HTML) by
-    ``make()``, kept in the chart store under the study's last closed round.
+    """A document (``fmt``) laid out from ``source`` (the standalone report's
+    HTML) by ``make()``, kept in the chart store under the study's last closed
+    round.
 
     Its key is ``name`` and the SHA-256 of ``source``, so the same report is laid
     out once, by whichever worker asks first, and any change to what the report
@@ -267,18 +277,9 @@ def stored_document(study: Study, name: str, source: str, make: Callable[[], byt
     ever served. Without a closed round (nothing frozen to file it under) it is
     made each time."""
     closed = closed_rounds(study)
-    last = closed[-1] if closed else None
-    stamp = freeze_stamp(last) if last is not None else None
-    if stamp is None:
-        return make()
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-
-    def draw():
-        data = make()
-        return chart_store.CachedChart(data, mimetype, "", chart_store.etag_of(data), True)
-
-    return chart_store.stored(last.id, stamp, f"{name}:{digest}", current_language(),
-                              name.rsplit(".", 1)[-1][:8], draw).data
+    return _kept(closed[-1] if closed else None, f"{name}:{digest}", fmt,
+                 lambda: (make(), mimetype, "")).data
 
 
 def report_figures(study: Study) -> None:

@@ -30,4 +30,5 @@ def render_pdf(study: Study, *, context: dict | None = None) -> bytes:
         return HTML(string=html, url_fetcher=fetcher).write_pdf()
 
     # Laid out once per report text, by any worker (WeasyPrint takes seconds).
-    return stored_document(study, "report.pdf", html, lay_out, mimetype="application/pdf")
+    return stored_document(study, "report.pdf", "pdf", html, lay_out,
+                           mimetype="application/pdf")
