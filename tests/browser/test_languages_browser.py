@@ -14,14 +14,18 @@ pytestmark = pytest.mark.browser
 
 
 def _page_lang(browser) -> str | None:
-    """``<html lang>`` of the page in the window; None while a navigation replaces it."""
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
+    """``<html lang>`` of the page in the window; None while a navigation replaces it.
+
+    Read in one script, holding no element between two commands: mid-navigation
+    Chromium refuses a node of the old document ("stale", or "does not belong to
+    the document"), and either means "not yet"."""
+    from selenium.common.exceptions import WebDriverException
 
     try:
-        return browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
-    except StaleElementReferenceException:
+        return browser.execute_script("return document.documentElement.lang")
+    except WebDriverException:
         return None
+
 
 def _viewport(browser, width: int, height: int = 900) -> None:
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
